@@ -14,3 +14,5 @@ func encryptIGE(c *Cipher, iv *[IVSize]byte, dst, src []byte) { encryptIGEGeneri
 func decryptIGE(c *Cipher, iv *[IVSize]byte, dst, src []byte) { decryptIGEGeneric(c, iv, dst, src) }
 func encryptBatch(jobs []Job)                                 { encryptBatchGeneric(jobs) }
 func decryptBatch(jobs []Job)                                 { decryptBatchGeneric(jobs) }
+func boundLanes() []int                                       { return []int{1} }
+func aesBound(c *Cipher, lanes, blocks int)                   { aesBoundGeneric(c, blocks) }
