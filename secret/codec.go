@@ -1,0 +1,332 @@
+package secret
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/binary"
+	"fmt"
+	"io"
+
+	"github.com/gotd/td/bin"
+	"github.com/secretbench/secretbench/ige"
+	"github.com/secretbench/secretbench/kdf"
+)
+
+// Role says which side of a chat we are. It selects x in v2: messages sent
+// by the originator use x = 0, messages sent by the responder x = 8.
+type Role int
+
+const (
+	// Originator is the side that requested the chat (sent g_a).
+	Originator Role = iota
+	// Responder is the side that accepted it (sent g_b).
+	Responder
+)
+
+// String returns "originator" or "responder".
+func (r Role) String() string {
+	switch r {
+	case Originator:
+		return "originator"
+	case Responder:
+		return "responder"
+	}
+	return fmt.Sprintf("Role(%d)", int(r))
+}
+
+// sendX and recvX are the v2 x of what this role sends and receives.
+func (r Role) sendX() int {
+	if r == Originator {
+		return 0
+	}
+	return 8
+}
+
+func (r Role) recvX() int { return 8 - r.sendX() }
+
+// Codec encrypts and decrypts the messages of one chat direction pair under
+// one key, as one side of the chat. It owns the scratch state that makes the
+// steady state allocation-free (an expanded AES key re-keyed per message,
+// batch buffers), so a Codec is not safe for concurrent use: give each
+// goroutine its own (they may share the Key).
+type Codec struct {
+	key    *Key
+	role   Role
+	rand   io.Reader
+	maxPad int
+
+	cipher ige.Cipher
+	aesKey [32]byte
+	aesIV  [32]byte
+	batch  batchState
+	tl     bin.Buffer // EncryptMessage's encoding buffer
+}
+
+// Option configures a Codec.
+type Option func(*Codec)
+
+// WithRand sets the source of random_bytes and padding (crypto/rand.Reader
+// by default). Encrypt reads it in a fixed order, so a deterministic reader
+// reproduces a wire message byte for byte: for v2 two bytes choosing the
+// padding length, then random_bytes, then the padding; for v1 random_bytes,
+// then the padding. The package bench/reference reads in the same order.
+func WithRand(r io.Reader) Option { return func(c *Codec) { c.rand = r } }
+
+// WithMaxPadding lowers the upper bound of the random v2 padding from 1024
+// bytes (the protocol's maximum) to n. The padding is still at least 12
+// bytes and aligns the message to 16 bytes, so n must be in 27..1024;
+// WithMaxPadding panics otherwise.
+func WithMaxPadding(n int) Option {
+	if n < MinPadding+15 || n > MaxPadding {
+		panic(fmt.Sprintf("secret: WithMaxPadding(%d) outside %d..%d", n, MinPadding+15, MaxPadding))
+	}
+	return func(c *Codec) { c.maxPad = n }
+}
+
+// NewCodec returns a Codec for key as role. It panics if key is nil.
+func NewCodec(key *Key, role Role, opts ...Option) *Codec {
+	if key == nil {
+		panic("secret: NewCodec with a nil Key")
+	}
+	if role != Originator && role != Responder {
+		panic(fmt.Sprintf("secret: NewCodec with %v", role))
+	}
+	c := &Codec{key: key, role: role, rand: rand.Reader, maxPad: MaxPadding}
+	for _, o := range opts {
+		o(c)
+	}
+	return c
+}
+
+// Key returns the codec's key.
+func (c *Codec) Key() *Key { return c.key }
+
+// Role returns the codec's role.
+func (c *Codec) Role() Role { return c.role }
+
+// Wipe clears the per-message key material the codec keeps between calls
+// (the last AES key and its schedule). The Codec stays usable.
+func (c *Codec) Wipe() {
+	clear(c.aesKey[:])
+	clear(c.aesIV[:])
+	_ = c.cipher.SetKey(c.aesKey[:])
+	c.batch.wipe()
+}
+
+// PeekFingerprint returns the key_fingerprint of a wire message, for a
+// caller that holds several keys (during a re-key) to pick the Codec.
+func PeekFingerprint(wire []byte) (int64, error) {
+	if len(wire) < 8 {
+		return 0, ErrMessageSize
+	}
+	return int64(binary.LittleEndian.Uint64(wire)), nil
+}
+
+// grow returns dst extended by n bytes and the offset where they start.
+func grow(dst []byte, n int) ([]byte, int) {
+	off := len(dst)
+	if cap(dst)-off < n {
+		bigger := make([]byte, off, off+n+(off+n)/4)
+		copy(bigger, dst)
+		dst = bigger
+	}
+	return dst[:off+n], off
+}
+
+// Encrypt appends the wire message (key_fingerprint || msg_key || IGE
+// ciphertext) carrying body, the TL bytes of a DecryptedMessage, wrapped in a
+// decryptedMessageLayer built from h, to dst. With enough capacity in dst it
+// does not allocate.
+//
+// It refuses what a receiver would reject: a body that is not a
+// DecryptedMessage (ErrBody, ErrUnknownConstructor), random_bytes of 1..14
+// bytes (ErrShortRandomBytes), v1 for layer >= 73 (ErrV1Layer). A failed
+// read of the random source is returned as is. On error dst is returned
+// unchanged in length.
+func (c *Codec) Encrypt(dst []byte, h Header, body []byte) ([]byte, error) {
+	switch h.Version {
+	case 0:
+		h.Version = kdf.V1
+		if h.Layer >= MTProto2Layer {
+			h.Version = kdf.V2
+		}
+	case kdf.V1, kdf.V2:
+	default:
+		return dst, ErrVersion
+	}
+	if h.Version == kdf.V1 && h.Layer >= MTProto2Layer {
+		return dst, ErrV1Layer
+	}
+	switch n := h.RandomBytes; {
+	case n == 0:
+		h.RandomBytes = MinRandomBytes
+	case n < 0 || n > MaxRandomBytes:
+		return dst, fmt.Errorf("%w: random_bytes of %d bytes", ErrTooLong, n)
+	case n < MinRandomBytes:
+		return dst, ErrShortRandomBytes
+	}
+	if len(body) < 4 || len(body)%4 != 0 {
+		return dst, ErrBody
+	}
+	if id := binary.LittleEndian.Uint32(body); !knownMessage(id) {
+		return dst, fmt.Errorf("%w: body #%08x is not a DecryptedMessage", ErrUnknownConstructor, id)
+	}
+	if len(body) > maxTL-envelopeSize(h.RandomBytes, 0) {
+		return dst, ErrTooLong
+	}
+	n := h.RandomBytes
+	dataLen := 4 + envelopeSize(n, len(body))
+
+	// The v2 padding length needs two random bytes before the layout is
+	// known; they are read together with random_bytes, just in front of
+	// them (over the envelope header, written afterwards).
+	var padding int
+	roff := randomOffset(n)
+	if h.Version == kdf.V1 {
+		padding = (16 - dataLen%16) % 16
+	} else {
+		padding = MinPadding + (16-(dataLen+MinPadding)%16)%16
+	}
+	// Grow for the largest padding first so that the random read lands in
+	// its final place.
+	maxTotal := dataLen + padding
+	if h.Version == kdf.V2 {
+		maxTotal = dataLen + c.maxPad
+	}
+	out, off := grow(dst, Overhead+maxTotal)
+	data := out[off+Overhead:]
+	if h.Version == kdf.V2 {
+		if _, err := io.ReadFull(c.rand, data[roff-2:roff+n]); err != nil {
+			return dst, err
+		}
+		choices := (c.maxPad-padding)/16 + 1
+		padding += 16 * (int(binary.LittleEndian.Uint16(data[roff-2:])) % choices)
+	} else if _, err := io.ReadFull(c.rand, data[roff:roff+n]); err != nil {
+		return dst, err
+	}
+	total := dataLen + padding
+	out = out[:off+Overhead+total]
+	data = data[:total]
+	putEnvelope(data[:dataLen], &h, body)
+	if _, err := io.ReadFull(c.rand, data[dataLen:]); err != nil {
+		return dst, err
+	}
+
+	var msgKey [16]byte
+	x := 0
+	if h.Version == kdf.V1 {
+		msgKey = kdf.MsgKeyV1(data[:dataLen])
+	} else {
+		x = c.role.sendX()
+		msgKey = kdf.MsgKeyV2(&c.key.k, x, data)
+	}
+	c.aesKey, c.aesIV = kdf.Derive(h.Version, &c.key.k, &msgKey, x)
+	if err := c.cipher.SetKey(c.aesKey[:]); err != nil {
+		panic("secret: internal error: " + err.Error())
+	}
+	ige.EncryptBlocks(&c.cipher, c.aesIV[:], data, data)
+	binary.LittleEndian.PutUint64(out[off:], uint64(c.key.fp))
+	copy(out[off+8:], msgKey[:])
+	return out, nil
+}
+
+// Decrypt decrypts a wire message and appends the body (the TL bytes of
+// the DecryptedMessage inside the envelope) to dst; it returns the grown
+// slice and the envelope's header. It uses the capacity of dst beyond its
+// length as scratch for the whole plaintext, so with cap(dst)-len(dst) >=
+// len(wire) it does not allocate.
+//
+// It tries v2 first (the sender's x is the other role's), then v1, and runs
+// every receive check of the protocol; each failure returns an error
+// matching one of ErrMessageSize, ErrUnknownKey, ErrMsgKey, ErrLength,
+// ErrPadding, ErrEnvelope, ErrUnknownConstructor, ErrShortRandomBytes or
+// ErrV1Layer. msg_key is compared in constant time. A layer above the
+// caller's own is not an error: compare Header.Layer. On error dst is
+// returned unchanged in length (its spare capacity may have been written).
+func (c *Codec) Decrypt(dst, wire []byte) ([]byte, Header, error) {
+	if err := c.checkWire(wire); err != nil {
+		return dst, Header{}, err
+	}
+	out, off := grow(dst, len(wire)-Overhead)
+	data := out[off:]
+	h, start, end, err := c.open(data, wire, false)
+	if err != nil {
+		return dst, Header{}, err
+	}
+	n := copy(data, data[start:end])
+	return out[:off+n], h, nil
+}
+
+// checkWire runs the checks that need no decryption.
+func (c *Codec) checkWire(wire []byte) error {
+	if len(wire) < 8 {
+		return ErrMessageSize
+	}
+	if int64(binary.LittleEndian.Uint64(wire)) != c.key.fp {
+		return ErrUnknownKey
+	}
+	if ct := len(wire) - Overhead; ct < 16 || ct%16 != 0 {
+		return ErrMessageSize
+	}
+	return nil
+}
+
+// open decrypts wire (already through checkWire) into data (len(data) ==
+// len(wire)-Overhead) and checks it. With v2Done, data already holds the v2
+// decryption (the batch path). It returns the header and the body's bounds
+// in data.
+func (c *Codec) open(data, wire []byte, v2Done bool) (h Header, start, end int, err error) {
+	msgKey := (*[16]byte)(wire[8:24])
+	ct := wire[Overhead:]
+	x := c.role.recvX()
+	if !v2Done {
+		c.aesKey, c.aesIV = kdf.Derive(kdf.V2, &c.key.k, msgKey, x)
+		if err := c.cipher.SetKey(c.aesKey[:]); err != nil {
+			panic("secret: internal error: " + err.Error())
+		}
+		ige.DecryptBlocks(&c.cipher, c.aesIV[:], data, ct)
+	}
+	got := kdf.MsgKeyV2(&c.key.k, x, data)
+	var length int
+	if subtle.ConstantTimeCompare(got[:], msgKey[:]) == 1 {
+		h.Version = kdf.V2
+		length = int(int32(binary.LittleEndian.Uint32(data)))
+		if length <= 0 || length%4 != 0 || length > len(data)-4 {
+			return h, 0, 0, ErrLength
+		}
+		if pad := len(data) - 4 - length; pad < MinPadding || pad > MaxPadding {
+			return h, 0, 0, ErrPadding
+		}
+	} else {
+		// v1: x = 0 both ways; msg_key covers the data before padding, so
+		// the length must be usable before msg_key can be checked.
+		h.Version = kdf.V1
+		c.aesKey, c.aesIV = kdf.Derive(kdf.V1, &c.key.k, msgKey, 0)
+		if err := c.cipher.SetKey(c.aesKey[:]); err != nil {
+			panic("secret: internal error: " + err.Error())
+		}
+		ige.DecryptBlocks(&c.cipher, c.aesIV[:], data, ct)
+		length = int(int32(binary.LittleEndian.Uint32(data)))
+		if length < 0 || length > len(data)-4 {
+			return h, 0, 0, ErrMsgKey
+		}
+		got := kdf.MsgKeyV1(data[:4+length])
+		if subtle.ConstantTimeCompare(got[:], msgKey[:]) != 1 {
+			return h, 0, 0, ErrMsgKey
+		}
+		if length == 0 || length%4 != 0 {
+			return h, 0, 0, ErrLength
+		}
+		if len(data)-4-length > 15 {
+			return h, 0, 0, ErrPadding
+		}
+	}
+	body, err := parseEnvelope(data[4:4+length], &h)
+	if err != nil {
+		return h, 0, 0, err
+	}
+	if h.Version == kdf.V1 && h.Layer >= MTProto2Layer {
+		return h, 0, 0, ErrV1Layer
+	}
+	return h, 4 + body, 4 + length, nil
+}
