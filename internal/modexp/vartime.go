@@ -1,0 +1,58 @@
+package modexp
+
+import (
+	"math/big"
+)
+
+// VarTimeModulus is an odd modulus prepared for exponentiation with PUBLIC
+// base and exponent, such as the Miller-Rabin and Pocklington tests of a
+// Diffie-Hellman prime the server sent. Its running time depends on the
+// values; never use it with a secret.
+//
+// Moduli of at most 2048 bits use the fixed-width 2048-bit Montgomery
+// arithmetic of this package where the CPU supports its assembly (see
+// [VarTimeImpl]); other moduli use math/big.
+type VarTimeModulus struct {
+	size int // len(m) without leading zeros
+	m    *big.Int
+	w    *mont2048 // nil when the fixed-width path is unavailable
+}
+
+// NewVarTimeModulus prepares m (big-endian, leading zeros ignored), which must
+// be odd and greater than 1.
+func NewVarTimeModulus(m []byte) (*VarTimeModulus, error) {
+	m = trimLeadingZeros(m)
+	if len(m) == 0 || m[len(m)-1]&1 == 0 || (len(m) == 1 && m[0] == 1) {
+		return nil, ErrModulus
+	}
+	v := &VarTimeModulus{size: len(m), m: new(big.Int).SetBytes(m)}
+	if useMont2048 && len(m) <= 256 {
+		v.w = newMont2048(m)
+	}
+	return v, nil
+}
+
+// Size returns the length of m in bytes, without leading zeros; it is the
+// length of every result.
+func (v *VarTimeModulus) Size() int { return v.size }
+
+// Exp sets dst = base^exp mod m, big-endian, exactly Size() bytes. base may be
+// of any length (it is reduced mod m).
+func (v *VarTimeModulus) Exp(dst, base, exp []byte) error {
+	if len(dst) != v.size {
+		return errDst
+	}
+	if v.w != nil {
+		v.w.exp(dst, base, exp)
+		return nil
+	}
+	expBig(dst, base, exp, v.m)
+	return nil
+}
+
+func expBig(dst, base, exp []byte, m *big.Int) {
+	x := new(big.Int).SetBytes(base)
+	e := new(big.Int).SetBytes(exp)
+	x.Exp(x, e, m)
+	x.FillBytes(dst)
+}
