@@ -220,10 +220,7 @@ func (c *Codec) Encrypt(dst []byte, h Header, body []byte) ([]byte, error) {
 		x = c.role.sendX()
 		msgKey = kdf.MsgKeyV2(&c.key.k, x, data)
 	}
-	c.aesKey, c.aesIV = kdf.Derive(h.Version, &c.key.k, &msgKey, x)
-	if err := c.cipher.SetKey(c.aesKey[:]); err != nil {
-		panic("secret: internal error: " + err.Error())
-	}
+	c.derive(h.Version, &msgKey, x)
 	ige.EncryptBlocks(&c.cipher, c.aesIV[:], data, data)
 	binary.LittleEndian.PutUint64(out[off:], uint64(c.key.fp))
 	copy(out[off+8:], msgKey[:])
@@ -257,6 +254,14 @@ func (c *Codec) Decrypt(dst, wire []byte) ([]byte, Header, error) {
 	return out[:off+n], h, nil
 }
 
+// derive sets aes_key and aes_iv for one message and keys the cipher.
+func (c *Codec) derive(v kdf.Version, msgKey *[16]byte, x int) {
+	c.aesKey, c.aesIV = kdf.Derive(v, &c.key.k, msgKey, x)
+	if err := c.cipher.SetKey(c.aesKey[:]); err != nil {
+		panic("secret: internal error: " + err.Error())
+	}
+}
+
 // checkWire runs the checks that need no decryption.
 func (c *Codec) checkWire(wire []byte) error {
 	if len(wire) < 8 {
@@ -280,10 +285,7 @@ func (c *Codec) open(data, wire []byte, v2Done bool) (h Header, start, end int, 
 	ct := wire[Overhead:]
 	x := c.role.recvX()
 	if !v2Done {
-		c.aesKey, c.aesIV = kdf.Derive(kdf.V2, &c.key.k, msgKey, x)
-		if err := c.cipher.SetKey(c.aesKey[:]); err != nil {
-			panic("secret: internal error: " + err.Error())
-		}
+		c.derive(kdf.V2, msgKey, x)
 		ige.DecryptBlocks(&c.cipher, c.aesIV[:], data, ct)
 	}
 	got := kdf.MsgKeyV2(&c.key.k, x, data)
@@ -301,10 +303,7 @@ func (c *Codec) open(data, wire []byte, v2Done bool) (h Header, start, end int, 
 		// v1: x = 0 both ways; msg_key covers the data before padding, so
 		// the length must be usable before msg_key can be checked.
 		h.Version = kdf.V1
-		c.aesKey, c.aesIV = kdf.Derive(kdf.V1, &c.key.k, msgKey, 0)
-		if err := c.cipher.SetKey(c.aesKey[:]); err != nil {
-			panic("secret: internal error: " + err.Error())
-		}
+		c.derive(kdf.V1, msgKey, 0)
 		ige.DecryptBlocks(&c.cipher, c.aesIV[:], data, ct)
 		length = int(int32(binary.LittleEndian.Uint32(data)))
 		if length < 0 || length > len(data)-4 {

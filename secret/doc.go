@@ -1,0 +1,96 @@
+// Package secret implements the cryptography of Telegram secret chats
+// (MTProto end-to-end encryption): the Diffie-Hellman key exchange and the
+// message pipeline in both protocol versions, every receive check included.
+//
+// The pipeline is
+//
+//	TL message -> decryptedMessageLayer envelope -> int32 length prefix
+//	  -> msg_key -> padding -> key derivation -> AES-256-IGE -> wire
+//
+// and back. On the wire a message is key_fingerprint (8 bytes) || msg_key
+// (16) || ciphertext.
+//
+// # Specification
+//
+//   - Base text (MTProto 1.0, here "v1": SHA-1, x = 0):
+//     https://core.telegram.org/api/end-to-end
+//   - MTProto 2.0 ("v2", layer 73 and up: SHA-256, x by role, 12..1024
+//     bytes of padding): https://core.telegram.org/api/end-to-end#sending-and-receiving-messages-in-a-secret-chat
+//   - The project's summary with test vectors: docs/PROTOCOL.md, sections 2
+//     (key derivation and receive checks), 3 (fingerprints), 4 (Diffie-Hellman).
+//
+// # Keys
+//
+// A [Key] is the 256-byte shared key with its key_fingerprint. Both sides
+// build it with a [DH] (the parameters g and p from messages.getDhConfig):
+//
+//	originator: ex, _ := dh.Request(serverRandom)   // send ex.GA()
+//	responder:  gB, key, _ := dh.Accept(gA, nil)    // send gB, key.Fingerprint()
+//	originator: key, err := ex.Complete(gB, fp)     // ErrKeyFingerprint: discard the chat
+//
+// (g, p) go through [dhcheck.Checker.CheckParams] (cached; the well-known
+// prime is known without testing), and every public value, our own
+// included, through [dhcheck.CheckPublic]. Secret exponents are 2048 random
+// bits, XORed with the server's random when it sent one; exponentiation with
+// them is constant-time. The shared key is left-padded to 256 bytes. An
+// [Exchange] in flight can be persisted with MarshalBinary.
+//
+// # Messages
+//
+// A [Codec] is one side ([Originator] or [Responder]) of a chat under one
+// key. [Codec.Encrypt] takes the TL bytes of a DecryptedMessage and a
+// [Header] (version, layer, in_seq_no, out_seq_no, length of random_bytes),
+// builds the envelope and appends the wire message to a caller's buffer.
+// [Codec.Decrypt] checks and decrypts a wire message, appends the body to a
+// caller's buffer and returns the Header. Both allocate nothing once the
+// buffers are large enough: the Codec re-keys one AES schedule per message.
+// A Codec is not safe for concurrent use; create one per goroutine (they may
+// share a Key).
+//
+// The Header is how a chat state machine sits on top: it sets the sequence
+// numbers and layer on the way out and reads them on the way in; this
+// package does not interpret them. The version is explicit in the Header
+// (zero means v2 for layer >= 73, v1 below).
+//
+// Message bodies can also be given and taken as gotd/td values
+// (github.com/gotd/td/tg/e2e) with [Codec.EncryptMessage],
+// [Codec.DecryptMessage] and [DecodeMessage], so a gotd-based client passes
+// its own values straight in. The envelope and the length prefix are this
+// package's own code on the hot path, tested byte for byte against gotd's
+// encoding.
+//
+// # Receive checks
+//
+// Decrypt tries v2 first (the sender's x is the other role's), then v1, and
+// fails with one of these errors (match with errors.Is), in this order:
+//
+//   - [ErrMessageSize]: shorter than 40 bytes or not whole AES blocks;
+//   - [ErrUnknownKey]: key_fingerprint is not the codec's key (with two keys
+//     during a re-key, pick the Codec with [PeekFingerprint]);
+//   - [ErrMsgKey]: msg_key differs (constant-time compare) under v2 and v1;
+//   - [ErrLength]: length prefix not in 1..size-4 or not a multiple of 4;
+//   - [ErrPadding]: v2 padding outside 12..1024, v1 padding of 16 or more;
+//   - [ErrEnvelope], [ErrUnknownConstructor]: the envelope is truncated, or
+//     is not decryptedMessageLayer, or does not carry a DecryptedMessage;
+//   - [ErrShortRandomBytes]: random_bytes shorter than 15 bytes (drop it);
+//   - [ErrV1Layer]: layer >= 73 in a message that decrypts only with v1.
+//
+// For v1, msg_key covers only the unpadded data, so a v1 length prefix that
+// points past the data cannot be authenticated and gives ErrMsgKey. The hot
+// path checks the body's constructor but does not parse it; DecodeMessage
+// (or DecryptMessage) parses it with gotd/td to its end, rejecting trailing
+// bytes ([ErrTrailingBytes]) and unknown constructors. A layer above our own
+// is not an error: compare Header.Layer with [CurrentLayer].
+//
+// # Randomness
+//
+// random_bytes, padding and exponents come from an injectable io.Reader
+// ([WithRand], DH.Rand), crypto/rand by default. The read order is fixed
+// (see WithRand) and shared with the reference pipeline in bench/reference,
+// so a deterministic reader reproduces a wire message byte for byte.
+//
+// # Batches
+//
+// [Codec.DecryptBatch] decrypts many messages (the backlog after a
+// reconnect) with their IGE chains interleaved by [ige.DecryptBatch].
+package secret

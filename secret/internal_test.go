@@ -1,0 +1,179 @@
+package secret
+
+import (
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"math/rand/v2"
+	"os"
+	"testing"
+
+	"github.com/gotd/td/bin"
+	"github.com/gotd/td/tg/e2e"
+	"github.com/secretbench/secretbench/kdf"
+)
+
+type vectorFile struct {
+	Source string `json:"source"`
+	MsgKey string `json:"msg_key"`
+	Derive []struct {
+		Version int    `json:"version"`
+		X       int    `json:"x"`
+		AESKey  string `json:"aes_key"`
+		AESIV   string `json:"aes_iv"`
+	} `json:"derive"`
+	MsgKeyV2 []struct {
+		X      int    `json:"x"`
+		MsgKey string `json:"msg_key"`
+	} `json:"msg_key_v2"`
+	KeyFingerprint int64  `json:"key_fingerprint"`
+	Visualization  string `json:"visualization_k_k"`
+}
+
+func loadVectors(t testing.TB) *vectorFile {
+	t.Helper()
+	raw, err := os.ReadFile("testdata/vectors.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v vectorFile
+	if err := json.Unmarshal(raw, &v); err != nil {
+		t.Fatal(err)
+	}
+	return &v
+}
+
+func sequentialKey(t testing.TB) *Key {
+	var b [KeySize]byte
+	for i := range b {
+		b[i] = byte(i)
+	}
+	k, err := NewKey(b[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// TestDeriveThroughCodec checks that the codec derives the vector keys of
+// docs/PROTOCOL.md for the x its role implies: the originator sends with
+// x = 0 and receives with x = 8, the responder the other way round, v1
+// always x = 0.
+func TestDeriveThroughCodec(t *testing.T) {
+	v := loadVectors(t)
+	key := sequentialKey(t)
+	msgKey := (*[16]byte)(mustHex(t, v.MsgKey))
+	for _, d := range v.Derive {
+		for _, role := range []Role{Originator, Responder} {
+			c := NewCodec(key, role)
+			var x int
+			switch {
+			case d.Version == 1:
+				x = 0
+			case d.X == role.sendX():
+				x = role.sendX()
+			default:
+				x = role.recvX()
+			}
+			if x != d.X {
+				continue
+			}
+			c.derive(kdf.Version(d.Version), msgKey, x)
+			if hex.EncodeToString(c.aesKey[:]) != d.AESKey || hex.EncodeToString(c.aesIV[:]) != d.AESIV {
+				t.Errorf("v%d %v x=%d: aes_key %x aes_iv %x", d.Version, role, x, c.aesKey, c.aesIV)
+			}
+		}
+	}
+	if Originator.sendX() != 0 || Originator.recvX() != 8 || Responder.sendX() != 8 || Responder.recvX() != 0 {
+		t.Fatal("role to x mapping")
+	}
+}
+
+func mustHex(t testing.TB, s string) []byte {
+	t.Helper()
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestSharedKeyPadded checks the left padding of a shared key whose value
+// is shorter than 256 bytes: with exponent 1 the key is the peer value.
+func TestSharedKeyPadded(t *testing.T) {
+	p := wellKnownPrime(t)
+	peer := make([]byte, 200)
+	peer[0] = 0x42
+	var e [exponentSize]byte
+	e[exponentSize-1] = 1
+	k, err := shared(p, peer, &e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := append(make([]byte, 56), peer...)
+	if !bytes.Equal(k.Bytes(), want) {
+		t.Fatalf("key not left-padded: %x", k.Bytes()[:64])
+	}
+	if k.Fingerprint() != kdf.KeyFingerprint((*[256]byte)(want)) {
+		t.Fatal("fingerprint of the padded key")
+	}
+}
+
+func wellKnownPrime(t testing.TB) []byte {
+	return mustHex(t, "c71caeb9c6b1c9048e6c522f70f13f73980d40238e3e21c14934d037563d930f48198a0aa7c14058229493d22530f4dbfa336f6e0ac925139543aed44cce7c3720fd51f69458705ac68cd4fe6b6b13abdc9746512969328454f18faf8c595f642477fe96bb2a941d5bcd1d4ac8cc49880708fa9b378e3c4f3a9060bee67cf9a4a4a695811051907e162753b56b0f6b410dba74d8a84b2a14b3144e0ef1284754fd17ed950d5965b4b9dd46582db1178d169c6bc465b0d6ff9ca3928fef5b9ae4e418fc15e83ebea0f87fa9ff5eed70050ded2849f47bf959d956850ce929851f0d8115f635b105ee2e4e15d04b2454bf6f4fadf034b10403119cd8e3b92fcc5b")
+}
+
+// TestEnvelopeMatchesGotd checks putEnvelope and parseEnvelope byte for byte
+// against gotd/td's encoding of decryptedMessageLayer, across the one- and
+// four-byte forms of the random_bytes length.
+func TestEnvelopeMatchesGotd(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	bodies := []e2e.DecryptedMessageClass{
+		&e2e.DecryptedMessage{RandomID: 7, Message: "hello"},
+		&e2e.DecryptedMessageService{RandomID: -1, Action: &e2e.DecryptedMessageActionNotifyLayer{Layer: 144}},
+		&e2e.DecryptedMessage8{RandomID: 1, RandomBytes: []byte{1, 2, 3}, Message: "x", Media: &e2e.DecryptedMessageMediaEmpty{}},
+	}
+	for _, n := range []int{15, 16, 17, 100, 252, 253, 254, 255, 256, 1000, 70000} {
+		for i, msg := range bodies {
+			var body bin.Buffer
+			if err := msg.Encode(&body); err != nil {
+				t.Fatal(err)
+			}
+			random := make([]byte, n)
+			for j := range random {
+				random[j] = byte(rng.Uint32())
+			}
+			h := Header{Layer: int32(rng.Uint32()), InSeqNo: int32(rng.Uint32()), OutSeqNo: -5, RandomBytes: n}
+			layer := e2e.DecryptedMessageLayer{RandomBytes: random, Layer: int(h.Layer), InSeqNo: int(h.InSeqNo), OutSeqNo: int(h.OutSeqNo), Message: msg}
+			var want bin.Buffer
+			want.PutInt32(0) // length prefix, set below
+			if err := layer.Encode(&want); err != nil {
+				t.Fatal(err)
+			}
+			want.Buf[0], want.Buf[1], want.Buf[2], want.Buf[3] = byte(want.Len()-4), byte((want.Len()-4)>>8), byte((want.Len()-4)>>16), 0
+
+			got := make([]byte, 4+envelopeSize(n, body.Len()))
+			for j := range got {
+				got[j] = 0xee // putEnvelope must write every byte but the random ones
+			}
+			copy(got[randomOffset(n):], random)
+			putEnvelope(got, &h, body.Buf)
+			if !bytes.Equal(got, want.Buf) {
+				t.Fatalf("n=%d body %d: envelope differs from gotd\n got %x\nwant %x", n, i, got[:40], want.Buf[:40])
+			}
+
+			var parsed Header
+			off, err := parseEnvelope(got[4:], &parsed)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if parsed != h || !bytes.Equal(got[4+off:], body.Buf) {
+				t.Fatalf("n=%d: parsed %+v, want %+v", n, parsed, h)
+			}
+			decoded, err := DecodeLayer(got[4:])
+			if err != nil || !bytes.Equal(decoded.RandomBytes, random) || decoded.Layer != int(h.Layer) {
+				t.Fatalf("gotd cannot decode ours: %v", err)
+			}
+		}
+	}
+}
