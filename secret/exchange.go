@@ -179,7 +179,8 @@ func (d *DH) Accept(gA, serverRandom []byte) (gB []byte, key *Key, err error) {
 // exchangeMagic versions the MarshalBinary form of an Exchange.
 const exchangeMagic = "SBX1"
 
-var errExchangeState = errors.New("secret: corrupt Exchange state")
+// ErrCorruptState is returned by UnmarshalBinary for a state it cannot trust.
+var ErrCorruptState = errors.New("secret: corrupt or truncated Exchange state")
 
 // MarshalBinary encodes the Exchange, secret exponent included.
 func (e *Exchange) MarshalBinary() ([]byte, error) {
@@ -192,11 +193,12 @@ func (e *Exchange) MarshalBinary() ([]byte, error) {
 	return append(out, e.gA...), nil
 }
 
-// UnmarshalBinary restores an Exchange from MarshalBinary's output; a
-// truncated or corrupt encoding is an error.
+// UnmarshalBinary restores an Exchange from MarshalBinary's output. A
+// truncated or corrupt encoding is an error: the restored g^a must equal
+// the stored g_a.
 func (e *Exchange) UnmarshalBinary(data []byte) error {
 	if !bytes.HasPrefix(data, []byte(exchangeMagic)) {
-		return errExchangeState
+		return ErrCorruptState
 	}
 	data = data[len(exchangeMagic):]
 	u32 := func() (int, bool) {
@@ -209,11 +211,11 @@ func (e *Exchange) UnmarshalBinary(data []byte) error {
 	}
 	g, ok := u32()
 	if !ok || g < 2 || g > 7 {
-		return errExchangeState
+		return ErrCorruptState
 	}
 	np, ok := u32()
 	if !ok || np != 256 || len(data) < np+exponentSize {
-		return errExchangeState
+		return ErrCorruptState
 	}
 	p := bytes.Clone(data[:np])
 	data = data[np:]
@@ -222,9 +224,16 @@ func (e *Exchange) UnmarshalBinary(data []byte) error {
 	data = data[exponentSize:]
 	ng, ok := u32()
 	if !ok || ng != len(data) || ng != 256 {
-		return errExchangeState
+		return ErrCorruptState
 	}
-	e.g, e.p, e.a, e.gA = g, p, a, bytes.Clone(data)
+	// g^a must reproduce g_a: this catches corruption of any field
+	// (one exponentiation, paid only on restore).
+	gA, err := modexp.Exp([]byte{byte(g)}, a[:], p)
+	if err != nil || !bytes.Equal(gA, data) || dhcheck.CheckPublic(p, gA) != nil {
+		clear(a[:])
+		return ErrCorruptState
+	}
+	e.g, e.p, e.a, e.gA = g, p, a, gA
 	clear(a[:])
 	return nil
 }
