@@ -1,0 +1,399 @@
+// Command batch generates ige/batch_amd64.s: the multi-stream IGE kernels
+// (8 lanes on xmm with AES-NI, 16 on ymm and 32 on zmm with VAES) and the
+// AES throughput bound kernels at the same widths.
+//
+// # Lane layout
+//
+// A kernel keeps eight AES states in flight, one per vector register; a
+// register of width P blocks (P = 1 xmm, 2 ymm, 4 zmm) carries P lanes, so
+// lane l sits in register l/P at 128-bit position l%P. Every lane has its
+// own key schedule, so the round keys of one register's lanes are packed
+// side by side, one P*16-byte row per round, and each AES instruction takes
+// its row straight from memory. The Go scheduler (ige/batch_amd64.go) fills
+// the rows when a job takes a lane; the offsets below are checked against
+// the Go struct by a test.
+//
+// avo v0.5.0's instruction database has VAESENC, VAESENCLAST, VAESDEC and
+// VAESDECLAST only in their xmm forms, so the ymm and zmm forms are built
+// as ir.Instruction values (the Go assembler knows them) by vaes below.
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	"github.com/mmcloughlin/avo/ir"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// Layout of ige.batchState; keep in step with ige/batch_amd64.go.
+const (
+	maxLanes  = 32
+	nRounds   = 14
+	blockSize = 16
+	keysOff   = 0
+	aOff      = keysOff + maxLanes*(nRounds+1)*blockSize
+	bOff      = aOff + maxLanes*blockSize
+	inOff     = bOff + maxLanes*blockSize
+	srcOff    = inOff + maxLanes*blockSize
+	dstOff    = srcOff + maxLanes*8
+)
+
+func main() {
+	ConstraintExpr("!purego")
+
+	for _, dec := range []bool{false, true} {
+		batchSSE(dec)
+		batchAVX2(dec)
+		batchAVX512(dec)
+	}
+	boundSSE()
+	boundAVX2()
+	boundAVX512()
+
+	Generate()
+}
+
+// kernel parameters, shared by all widths.
+var (
+	st   = RDI // *batchState
+	n    = RCX // blocks left
+	off  = RAX // byte offset of the current block in every lane
+	ptrA = RSI
+	ptrB = RDX
+)
+
+func opName(dec bool) string {
+	if dec {
+		return "Dec"
+	}
+	return "Enc"
+}
+
+func keyRow(p, j, r int) Mem { return Mem{Base: st, Disp: keysOff + (j*(nRounds+1)+r)*p*blockSize} }
+func aRow(p, j int) Mem      { return Mem{Base: st, Disp: aOff + j*p*blockSize} }
+func bRow(p, j int) Mem      { return Mem{Base: st, Disp: bOff + j*p*blockSize} }
+func inRow(p, j int) Mem     { return Mem{Base: st, Disp: inOff + j*p*blockSize} }
+func srcPtr(l int) Mem       { return Mem{Base: st, Disp: srcOff + 8*l} }
+func dstPtr(l int) Mem       { return Mem{Base: st, Disp: dstOff + 8*l} }
+func at(p Register) Mem      { return Mem{Base: p, Index: off, Scale: 1} }
+
+func prologue(name string) {
+	TEXT(name, NOSPLIT, "func(st *byte, blocks int)")
+	Load(Param("st"), st)
+	Load(Param("blocks"), n)
+	XORQ(off, off)
+}
+
+// vaes emits one VAES round on a ymm or zmm state; avo's database lacks
+// these forms (see the package comment).
+func vaes(op string, key Op, state Register) {
+	Instruction(&ir.Instruction{
+		Opcode:   op,
+		Operands: []Op{key, state, state},
+		Inputs:   []Op{key, state},
+		Outputs:  []Op{state},
+		ISA:      []string{"VAES"},
+	})
+}
+
+func roundOps(dec bool) (round, last string) {
+	if dec {
+		return "VAESDEC", "VAESDECLAST"
+	}
+	return "VAESENC", "VAESENCLAST"
+}
+
+// The IGE step is the same in both directions when written over the
+// previous output block a and the previous input block b:
+//
+//	out = AES(in ^ a) ^ b;  a = out;  b = in
+//
+// (encryption: a = y_{i-1}, b = x_{i-1}; decryption: a = x_{i-1},
+// b = y_{i-1}, with the decryption schedule and AESDEC).
+
+// batchSSE: 8 lanes, one per xmm register, AES-NI with legacy SSE encodings
+// (no AVX needed). a, b and the current input live in the state struct:
+// 16 registers hold only the 8 states and temporaries.
+func batchSSE(dec bool) {
+	const p = 1
+	name := "batch" + opName(dec) + "SSE"
+	prologue(name)
+	Comment("8 lanes x 1 block per iteration, one lane per register")
+	Label(name + "_loop")
+	states := []VecPhysical{X0, X1, X2, X3, X4, X5, X6, X7}
+	tmps := []VecPhysical{X8, X9, X10, X11, X12, X13, X14, X15}
+	for j, s := range states {
+		tm := tmps[j]
+		MOVQ(srcPtr(j), ptrA)
+		MOVOU(at(ptrA), tm)
+		MOVOU(tm, inRow(p, j))
+		MOVOU(aRow(p, j), s)
+		PXOR(tm, s)
+		MOVOU(keyRow(p, j, 0), tm)
+		PXOR(tm, s)
+	}
+	for r := 1; r <= nRounds; r++ {
+		for j, s := range states {
+			tm := tmps[(j+r)%8]
+			MOVOU(keyRow(p, j, r), tm)
+			switch {
+			case !dec && r < nRounds:
+				AESENC(tm, s)
+			case !dec:
+				AESENCLAST(tm, s)
+			case r < nRounds:
+				AESDEC(tm, s)
+			default:
+				AESDECLAST(tm, s)
+			}
+		}
+	}
+	for j, s := range states {
+		tm := tmps[j]
+		MOVOU(bRow(p, j), tm)
+		PXOR(tm, s)
+		MOVOU(s, aRow(p, j))
+		MOVOU(inRow(p, j), tm)
+		MOVOU(tm, bRow(p, j))
+		MOVQ(dstPtr(j), ptrA)
+		MOVOU(s, at(ptrA))
+	}
+	ADDQ(U8(blockSize), off)
+	DECQ(n)
+	JNZ(LabelRef(name + "_loop"))
+	RET()
+}
+
+// batchAVX2: 16 lanes, two per ymm register, VAES with VEX encodings (AVX2
+// without AVX-512 has 16 vector registers, so a, b and the input are kept
+// in the state struct as in batchSSE).
+func batchAVX2(dec bool) {
+	const p = 2
+	name := "batch" + opName(dec) + "AVX2"
+	round, last := roundOps(dec)
+	prologue(name)
+	Comment("16 lanes x 1 block per iteration, two lanes per register")
+	Label(name + "_loop")
+	states := []VecPhysical{Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7}
+	tmps := []VecPhysical{Y8, Y9, Y10, Y11, Y12, Y13, Y14, Y15}
+	for j, s := range states {
+		tm := tmps[j]
+		MOVQ(srcPtr(2*j), ptrA)
+		MOVQ(srcPtr(2*j+1), ptrB)
+		VMOVDQU(at(ptrA), tm.AsX())
+		VINSERTI128(U8(1), at(ptrB), tm, tm)
+		VMOVDQU(tm, inRow(p, j))
+		VPXOR(aRow(p, j), tm, s)
+		VPXOR(keyRow(p, j, 0), s, s)
+	}
+	for r := 1; r <= nRounds; r++ {
+		op := round
+		if r == nRounds {
+			op = last
+		}
+		for j, s := range states {
+			vaes(op, keyRow(p, j, r), s)
+		}
+	}
+	for j, s := range states {
+		tm := tmps[j]
+		VPXOR(bRow(p, j), s, s)
+		VMOVDQU(s, aRow(p, j))
+		VMOVDQU(inRow(p, j), tm)
+		VMOVDQU(tm, bRow(p, j))
+		MOVQ(dstPtr(2*j), ptrA)
+		MOVQ(dstPtr(2*j+1), ptrB)
+		VMOVDQU(s.AsX(), at(ptrA))
+		VEXTRACTI128(U8(1), s, at(ptrB))
+	}
+	ADDQ(U8(blockSize), off)
+	DECQ(n)
+	JNZ(LabelRef(name + "_loop"))
+	VZEROUPPER()
+	RET()
+}
+
+// batchAVX512: 32 lanes, four per zmm register. The 32 zmm registers hold
+// the 8 states, the 8 a rows, the 8 b rows and the 8 input rows, so the
+// chaining values stay in registers for the whole call; only the round key
+// rows and the data are memory operands.
+func batchAVX512(dec bool) {
+	const p = 4
+	name := "batch" + opName(dec) + "AVX512"
+	round, last := roundOps(dec)
+	prologue(name)
+	zs := []VecPhysical{Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15,
+		Z16, Z17, Z18, Z19, Z20, Z21, Z22, Z23, Z24, Z25, Z26, Z27, Z28, Z29, Z30, Z31}
+	states, as, bs, ins := zs[0:8], zs[8:16], zs[16:24], zs[24:32]
+	for j := range 8 {
+		VMOVDQU64(aRow(p, j), as[j])
+		VMOVDQU64(bRow(p, j), bs[j])
+	}
+	Comment("32 lanes x 1 block per iteration, four lanes per register")
+	Label(name + "_loop")
+	for j, s := range states {
+		in := ins[j]
+		for q := range p {
+			ptr := ptrA
+			if q%2 == 1 {
+				ptr = ptrB
+			}
+			MOVQ(srcPtr(p*j+q), ptr)
+			if q == 0 {
+				VMOVDQU64(at(ptr), in.AsX())
+			} else {
+				VINSERTI32X4(U8(q), at(ptr), in, in)
+			}
+		}
+		VMOVDQA64(in, s)
+		VPTERNLOGD(U8(0x96), keyRow(p, j, 0), as[j], s) // s ^= a ^ k0
+	}
+	for r := 1; r <= nRounds; r++ {
+		op := round
+		if r == nRounds {
+			op = last
+		}
+		for j, s := range states {
+			vaes(op, keyRow(p, j, r), s)
+		}
+	}
+	for j, s := range states {
+		VPXORQ(bs[j], s, as[j])
+		VMOVDQA64(ins[j], bs[j])
+		for q := range p {
+			ptr := ptrA
+			if q%2 == 1 {
+				ptr = ptrB
+			}
+			MOVQ(dstPtr(p*j+q), ptr)
+			if q == 0 {
+				VMOVDQU64(as[j].AsX(), at(ptr))
+			} else {
+				VEXTRACTI32X4(U8(q), as[j], at(ptr))
+			}
+		}
+	}
+	ADDQ(U8(blockSize), off)
+	DECQ(n)
+	JNZ(LabelRef(name + "_loop"))
+	for j := range 8 {
+		VMOVDQU64(as[j], aRow(p, j))
+		VMOVDQU64(bs[j], bRow(p, j))
+	}
+	VZEROUPPER()
+	RET()
+}
+
+func boundPrologue(name string) (sched, blocks Register) {
+	TEXT(name, NOSPLIT, "func(sched *byte, blocks int)")
+	Doc(fmt.Sprintf("%s runs blocks iterations of 8 independent AES-256 chains, one per register, keyed by one schedule.", name))
+	Load(Param("sched"), RSI)
+	Load(Param("blocks"), RCX)
+	return RSI, RCX
+}
+
+// boundSSE and boundAVX2: with 16 vector registers the 8 states leave room
+// for 7 round keys; the other 8 are loaded once per round into the last
+// register and shared by all 8 AES instructions of that round. The loads
+// use the load ports, not the AES units, and are amortised over 8 rounds.
+func boundSSE() {
+	sched, blocks := boundPrologue("boundSSE")
+	states := []VecPhysical{X0, X1, X2, X3, X4, X5, X6, X7}
+	keys := []VecPhysical{X8, X9, X10, X11, X12, X13, X14}
+	for _, s := range states {
+		PXOR(s, s)
+	}
+	for r, k := range keys {
+		MOVOU(Mem{Base: sched, Disp: r * blockSize}, k)
+	}
+	Label("boundSSE_loop")
+	for r := 0; r <= nRounds; r++ {
+		k := X15
+		if r < len(keys) {
+			k = keys[r]
+		} else {
+			MOVOU(Mem{Base: sched, Disp: r * blockSize}, k)
+		}
+		for _, s := range states {
+			switch r {
+			case 0:
+				PXOR(k, s)
+			case nRounds:
+				AESENCLAST(k, s)
+			default:
+				AESENC(k, s)
+			}
+		}
+	}
+	DECQ(blocks)
+	JNZ(LabelRef("boundSSE_loop"))
+	RET()
+}
+
+func boundAVX2() {
+	sched, blocks := boundPrologue("boundAVX2")
+	states := []VecPhysical{Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7}
+	keys := []VecPhysical{Y8, Y9, Y10, Y11, Y12, Y13, Y14}
+	for _, s := range states {
+		VPXOR(s, s, s)
+	}
+	for r, k := range keys {
+		VBROADCASTI128(Mem{Base: sched, Disp: r * blockSize}, k)
+	}
+	Label("boundAVX2_loop")
+	for r := 0; r <= nRounds; r++ {
+		k := Y15
+		if r < len(keys) {
+			k = keys[r]
+		} else {
+			VBROADCASTI128(Mem{Base: sched, Disp: r * blockSize}, k)
+		}
+		for _, s := range states {
+			switch r {
+			case 0:
+				VPXOR(k, s, s)
+			case nRounds:
+				vaes("VAESENCLAST", k, s)
+			default:
+				vaes("VAESENC", k, s)
+			}
+		}
+	}
+	DECQ(blocks)
+	JNZ(LabelRef("boundAVX2_loop"))
+	VZEROUPPER()
+	RET()
+}
+
+// boundAVX512 holds all 15 round keys in Z8-Z22: no loads in the loop.
+func boundAVX512() {
+	sched, blocks := boundPrologue("boundAVX512")
+	zs := []VecPhysical{Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15,
+		Z16, Z17, Z18, Z19, Z20, Z21, Z22}
+	states, keys := zs[:8], zs[8:]
+	for _, s := range states {
+		VPXORQ(s, s, s)
+	}
+	for r, k := range keys {
+		VBROADCASTI32X4(Mem{Base: sched, Disp: r * blockSize}, k)
+	}
+	Label("boundAVX512_loop")
+	for r, k := range keys {
+		for _, s := range states {
+			switch r {
+			case 0:
+				VPXORQ(k, s, s)
+			case nRounds:
+				vaes("VAESENCLAST", k, s)
+			default:
+				vaes("VAESENC", k, s)
+			}
+		}
+	}
+	DECQ(blocks)
+	JNZ(LabelRef("boundAVX512_loop"))
+	VZEROUPPER()
+	RET()
+}
