@@ -32,65 +32,77 @@ func Derive(v Version, key *[256]byte, msgKey *[16]byte, x int) (aesKey, aesIV [
 	checkX(x)
 	switch v {
 	case V1:
-		return deriveV1(key, msgKey, x)
+		deriveV1(key, msgKey, x, &aesKey, &aesIV)
 	case V2:
-		return deriveV2(key, msgKey, x)
+		deriveV2(key, msgKey, x, &aesKey, &aesIV)
+	default:
+		badVersion(v)
 	}
-	badVersion(v)
 	return
 }
 
-// deriveV1 hashes four 48-byte strings, each assembled on the stack.
-func deriveV1(key *[256]byte, msgKey *[16]byte, x int) (aesKey, aesIV [32]byte) {
+// The helpers below slice the key once at offset x, so that every later
+// slice has constant bounds, and move bytes with fixed-size array
+// assignments, which compile to a few register moves instead of memmove
+// calls. Each hash is one compression, so what surrounds it shows in the
+// cost; the choices below were measured against the bare hash calls
+// (BenchmarkKDF impl=raw).
+
+// deriveV1 hashes four 48-byte strings, each assembled on the stack:
+// sha1.Sum of a contiguous array is cheaper than streaming the parts.
+func deriveV1(key *[256]byte, msgKey *[16]byte, x int, aesKey, aesIV *[32]byte) {
+	k := (*[128]byte)(key[x : x+128])
 	var in [48]byte
 
-	copy(in[:16], msgKey[:])
-	copy(in[16:], key[x:x+32])
+	*(*[16]byte)(in[0:]) = *msgKey
+	*(*[32]byte)(in[16:]) = [32]byte(k[0:32])
 	a := sha1.Sum(in[:])
 
-	copy(in[:16], key[32+x:48+x])
-	copy(in[16:32], msgKey[:])
-	copy(in[32:], key[48+x:64+x])
+	*(*[16]byte)(in[0:]) = [16]byte(k[32:48])
+	*(*[16]byte)(in[16:]) = *msgKey
+	*(*[16]byte)(in[32:]) = [16]byte(k[48:64])
 	b := sha1.Sum(in[:])
 
-	copy(in[:32], key[64+x:96+x])
-	copy(in[32:], msgKey[:])
+	*(*[32]byte)(in[0:]) = [32]byte(k[64:96])
+	*(*[16]byte)(in[32:]) = *msgKey
 	c := sha1.Sum(in[:])
 
-	copy(in[:16], msgKey[:])
-	copy(in[16:], key[96+x:128+x])
+	*(*[16]byte)(in[0:]) = *msgKey
+	*(*[32]byte)(in[16:]) = [32]byte(k[96:128])
 	d := sha1.Sum(in[:])
 
-	copy(aesKey[0:8], a[0:8])
-	copy(aesKey[8:20], b[8:20])
-	copy(aesKey[20:32], c[4:16])
+	*(*[8]byte)(aesKey[0:]) = [8]byte(a[0:8])
+	*(*[12]byte)(aesKey[8:]) = [12]byte(b[8:20])
+	*(*[12]byte)(aesKey[20:]) = [12]byte(c[4:16])
 
-	copy(aesIV[0:12], a[8:20])
-	copy(aesIV[12:20], b[0:8])
-	copy(aesIV[20:24], c[16:20])
-	copy(aesIV[24:32], d[0:8])
-	return
+	*(*[12]byte)(aesIV[0:]) = [12]byte(a[8:20])
+	*(*[8]byte)(aesIV[12:]) = [8]byte(b[0:8])
+	*(*[4]byte)(aesIV[20:]) = [4]byte(c[16:20])
+	*(*[8]byte)(aesIV[24:]) = [8]byte(d[0:8])
 }
 
-// deriveV2 hashes two 52-byte strings (one SHA-256 block each), each
-// assembled on the stack.
-func deriveV2(key *[256]byte, msgKey *[16]byte, x int) (aesKey, aesIV [32]byte) {
-	var in [52]byte
+// deriveV2 hashes two 52-byte strings (one SHA-256 block each). Here
+// streaming the parts through one stack digest, reset in between, beats
+// assembling arrays for sha256.Sum256 (measured: about 5% faster than two
+// Sum256 calls, where the arrays cost 2 to 10% more): Write reads the key and
+// msg_key where they lie, and Sum256's fresh New per call is saved.
+func deriveV2(key *[256]byte, msgKey *[16]byte, x int, aesKey, aesIV *[32]byte) {
+	k := (*[76]byte)(key[x : x+76])
+	var a, b [sha256.Size]byte
+	h := sha256.New()
+	h.Write(msgKey[:])
+	h.Write(k[0:36])
+	h.Sum(a[:0])
+	h.Reset()
+	h.Write(k[40:76])
+	h.Write(msgKey[:])
+	h.Sum(b[:0])
 
-	copy(in[:16], msgKey[:])
-	copy(in[16:], key[x:x+36])
-	a := sha256.Sum256(in[:])
+	*(*[8]byte)(aesKey[0:]) = [8]byte(a[0:8])
+	*(*[16]byte)(aesKey[8:]) = [16]byte(b[8:24])
+	*(*[8]byte)(aesKey[24:]) = [8]byte(a[24:32])
 
-	copy(in[:36], key[40+x:76+x])
-	copy(in[36:], msgKey[:])
-	b := sha256.Sum256(in[:])
-
-	copy(aesKey[0:8], a[0:8])
-	copy(aesKey[8:24], b[8:24])
-	copy(aesKey[24:32], a[24:32])
-
-	copy(aesIV[0:8], b[0:8])
-	copy(aesIV[8:24], a[8:24])
-	copy(aesIV[24:32], b[24:32])
-	return
+	*(*[8]byte)(aesIV[0:]) = [8]byte(b[0:8])
+	*(*[16]byte)(aesIV[8:]) = [16]byte(a[8:24])
+	*(*[8]byte)(aesIV[24:]) = [8]byte(b[24:32])
 }

@@ -18,8 +18,8 @@ func KeyFingerprint(key *[256]byte) int64 {
 // d = MD5(key || iv), int32LE(d[0:4]) xor int32LE(d[4:8]).
 func FileFingerprint(key, iv *[32]byte) int32 {
 	var in [64]byte
-	copy(in[:32], key[:])
-	copy(in[32:], iv[:])
+	*(*[32]byte)(in[0:]) = *key
+	*(*[32]byte)(in[32:]) = *iv
 	d := md5.Sum(in[:])
 	return int32(binary.LittleEndian.Uint32(d[0:4]) ^ binary.LittleEndian.Uint32(d[4:8]))
 }
@@ -31,7 +31,7 @@ func Visualization(initial, layer46 *[256]byte) [36]byte {
 	a := sha1.Sum(initial[:])
 	b := sha256.Sum256(layer46[:])
 	var v [36]byte
-	copy(v[:16], a[:16])
-	copy(v[16:], b[:20])
+	*(*[16]byte)(v[0:]) = [16]byte(a[0:16])
+	*(*[20]byte)(v[16:]) = [20]byte(b[0:20])
 	return v
 }
