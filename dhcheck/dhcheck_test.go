@@ -170,6 +170,9 @@ func TestCompositesReachTheirTest(t *testing.T) {
 			t.Fatal("Miller-Rabin accepted the composite q")
 		}
 	}
+	if mr.rounds(bases, s) {
+		t.Fatal("a batch of Miller-Rabin rounds accepted the composite q")
+	}
 	// Pocklington alone rejects the composite p and accepts a safe prime.
 	for name, want := range map[string]bool{"q-prime-p-composite": false, "generated-2048": true} {
 		p := n[name]
@@ -204,8 +207,15 @@ func TestMillerRabinRound(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := mr.round(big.NewInt(c.base).Bytes(), mr.newScratch()); got != c.prime {
+		s := mr.newScratch()
+		if got := mr.round(big.NewInt(c.base).Bytes(), s); got != c.prime {
 			t.Errorf("round(n=%d, a=%d) = %v, want %v", c.n, c.base, got, c.prime)
+		}
+		// In a batch, one failing base fails the batch.
+		batch := [][]byte{{2}, big.NewInt(c.base).Bytes(), {2}}
+		want := c.prime && mr.round([]byte{2}, s)
+		if got := mr.rounds(batch, s); got != want {
+			t.Errorf("rounds(n=%d, a=2,%d,2) = %v, want %v", c.n, c.base, got, want)
 		}
 	}
 }

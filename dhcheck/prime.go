@@ -83,9 +83,14 @@ func CheckSafePrime(p []byte) error {
 	return nil
 }
 
+// mrBatch is the number of Miller-Rabin rounds one task runs together: they
+// share the exponent d, so modexp runs them interleaved (see
+// modexp.VarTimeModulus.ExpBatch).
+const mrBatch = 4
+
 // probablySafe runs, in parallel, Pocklington's test of p (task 0) and
-// mrRounds Miller-Rabin rounds on q (tasks 1..mrRounds). It returns false as
-// soon as any task fails.
+// mrRounds Miller-Rabin rounds on q in batches of mrBatch (tasks 1..). It
+// returns false as soon as any task fails.
 func probablySafe(p []byte) bool {
 	pb := new(big.Int).SetBytes(p)
 	q := new(big.Int).Rsh(pb, 1) // (p-1)/2 since p is odd
@@ -103,7 +108,7 @@ func probablySafe(p []byte) bool {
 	}
 
 	var failed atomic.Bool
-	tasks := mrRounds + 1
+	tasks := 1 + (mrRounds+mrBatch-1)/mrBatch
 	var next atomic.Int32
 	workers := min(runtime.GOMAXPROCS(0), tasks)
 	var wg sync.WaitGroup
@@ -121,7 +126,8 @@ func probablySafe(p []byte) bool {
 				if i == 0 {
 					ok = pocklington(pm, p, s.pbuf)
 				} else {
-					ok = t.round(bases[i-1], s)
+					lo := (i - 1) * mrBatch
+					ok = t.rounds(bases[lo:min(lo+mrBatch, len(bases))], s)
 				}
 				if !ok {
 					failed.Store(true)
@@ -166,7 +172,8 @@ type millerRabin struct {
 }
 
 type mrScratch struct {
-	x, y []byte
+	xs   [][]byte // one a^d per round of a batch
+	y    []byte
 	pbuf []byte
 }
 
@@ -184,7 +191,11 @@ func newMillerRabin(q *big.Int) (*millerRabin, error) {
 }
 
 func (t *millerRabin) newScratch() *mrScratch {
-	return &mrScratch{x: make([]byte, t.size), y: make([]byte, t.size), pbuf: make([]byte, primeBytes)}
+	s := &mrScratch{y: make([]byte, t.size), pbuf: make([]byte, primeBytes)}
+	for range mrBatch {
+		s.xs = append(s.xs, make([]byte, t.size))
+	}
+	return s
 }
 
 // randomBases draws n bases uniformly from [2, q-2] with crypto/rand.
@@ -202,13 +213,33 @@ func (t *millerRabin) randomBases(n int) ([][]byte, error) {
 	return bases, nil
 }
 
-// round is one Miller-Rabin round with base a: q passes if a^d = 1 or
-// a^(d*2^j) = q-1 for some 0 <= j < s.
+// rounds runs one Miller-Rabin round per base (at most mrBatch bases),
+// computing the a^d together; it reports whether q passed them all.
+func (t *millerRabin) rounds(bases [][]byte, s *mrScratch) bool {
+	xs := s.xs[:len(bases)]
+	if err := t.qm.ExpBatch(xs, bases, t.d); err != nil {
+		return false
+	}
+	for _, x := range xs {
+		if !t.finish(x, s.y) {
+			return false
+		}
+	}
+	return true
+}
+
+// round is one Miller-Rabin round with base a.
 func (t *millerRabin) round(a []byte, s *mrScratch) bool {
-	x, y := s.x, s.y
+	x := s.xs[0]
 	if err := t.qm.Exp(x, a, t.d); err != nil {
 		return false
 	}
+	return t.finish(x, s.y)
+}
+
+// finish completes a round from x = a^d: q passes if x = 1 or
+// x^(2^j) = q-1 for some 0 <= j < s. x and y are scratch.
+func (t *millerRabin) finish(x, y []byte) bool {
 	if isOne(x) || cmpBytes(x, t.qm1) == 0 {
 		return true
 	}

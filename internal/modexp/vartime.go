@@ -1,6 +1,7 @@
 package modexp
 
 import (
+	"errors"
 	"math/big"
 )
 
@@ -15,7 +16,7 @@ import (
 type VarTimeModulus struct {
 	size int // len(m) without leading zeros
 	m    *big.Int
-	w    *mont2048 // nil when the fixed-width path is unavailable
+	w    *mont52 // nil when the fixed-width path is unavailable
 }
 
 // NewVarTimeModulus prepares m (big-endian, leading zeros ignored), which must
@@ -26,8 +27,8 @@ func NewVarTimeModulus(m []byte) (*VarTimeModulus, error) {
 		return nil, ErrModulus
 	}
 	v := &VarTimeModulus{size: len(m), m: new(big.Int).SetBytes(m)}
-	if useMont2048 && len(m) <= 256 {
-		v.w = newMont2048(m)
+	if useIFMA && len(m) <= maxBytes {
+		v.w = newMont52(m, amm52, amm52x4)
 	}
 	return v, nil
 }
@@ -55,4 +56,43 @@ func expBig(dst, base, exp []byte, m *big.Int) {
 	e := new(big.Int).SetBytes(exp)
 	x.Exp(x, e, m)
 	x.FillBytes(dst)
+}
+
+// ExpBatch sets dst[i] = bases[i]^exp mod m for every i: several
+// exponentiations sharing one exponent, such as Miller-Rabin rounds with
+// different bases. Where the fixed-width kernel is in use, groups of four
+// run interleaved, which is faster than four calls to Exp. Each dst[i] must
+// be Size() bytes.
+func (v *VarTimeModulus) ExpBatch(dst, bases [][]byte, exp []byte) error {
+	if len(dst) != len(bases) {
+		return errors.New("modexp: ExpBatch needs one dst per base")
+	}
+	for _, d := range dst {
+		if len(d) != v.size {
+			return errDst
+		}
+	}
+	i := 0
+	if v.w != nil {
+		var spare [4][]byte
+		for ; i < len(bases); i += 4 {
+			var d, b [4][]byte
+			for k := range 4 {
+				if i+k < len(bases) {
+					d[k], b[k] = dst[i+k], bases[i+k]
+				} else {
+					if spare[k] == nil {
+						spare[k] = make([]byte, v.size)
+					}
+					d[k], b[k] = spare[k], nil
+				}
+			}
+			v.w.exp4(&d, &b, exp)
+		}
+		return nil
+	}
+	for ; i < len(bases); i++ {
+		expBig(dst[i], bases[i], exp, v.m)
+	}
+	return nil
 }

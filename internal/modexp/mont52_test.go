@@ -1,0 +1,155 @@
+package modexp
+
+import (
+	"bytes"
+	"math/big"
+	"math/rand/v2"
+	"testing"
+)
+
+// amm52Impls lists the AMM kernels available here: the portable one always,
+// the assembly where the CPU has it.
+type ammImpl struct {
+	amm  func(out, a, b, m *nat52, k0 uint64)
+	amm4 func(out, a, b *[4]nat52, m *nat52, k0 uint64)
+}
+
+func amm52Impls() map[string]ammImpl {
+	impls := map[string]ammImpl{"generic": {amm52Generic, amm4Generic(amm52Generic)}}
+	if useIFMA {
+		impls["ifma"] = ammImpl{amm52, amm52x4}
+	}
+	return impls
+}
+
+func randOddBig(r *rand.Rand, nbytes int) *big.Int {
+	m := new(big.Int).SetBytes(randBytes(r, nbytes))
+	m.SetBit(m, nbytes*8-1, 1)
+	m.SetBit(m, 0, 1)
+	return m
+}
+
+func natOf(x *big.Int) *nat52 {
+	var z nat52
+	setNat52(&z, x)
+	return &z
+}
+
+func bigOf52(z *nat52) *big.Int {
+	b := make([]byte, 260)
+	z.fillBytes(b)
+	return new(big.Int).SetBytes(b)
+}
+
+// TestAMM52 checks every kernel against a*b*2^-2080 mod m computed with
+// math/big, for inputs up to the 2m bound, including extreme ones.
+func TestAMM52(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	rInv := func(m *big.Int) *big.Int {
+		R := new(big.Int).Lsh(big.NewInt(1), rBits52)
+		return new(big.Int).ModInverse(R, m)
+	}
+	for name, impl := range amm52Impls() {
+		amm := impl.amm
+		for _, nb := range []int{1, 8, 100, 255, 256} {
+			for it := range 20 {
+				m := randOddBig(r, nb)
+				if it == 0 && nb == 256 {
+					m = new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 2048), big.NewInt(1)) // 2^2048-1
+				}
+				w := newMont52(m.Bytes(), amm, nil)
+				twoM := new(big.Int).Lsh(m, 1)
+				a := randBelow(r, twoM)
+				b := randBelow(r, twoM)
+				if it == 1 {
+					a.Sub(twoM, big.NewInt(1))
+					b.Sub(twoM, big.NewInt(1))
+				}
+				var out nat52
+				amm(&out, natOf(a), natOf(b), &w.m, w.k0)
+				got := bigOf52(&out)
+				if got.Cmp(twoM) >= 0 {
+					t.Fatalf("%s: AMM result not below 2m", name)
+				}
+				want := new(big.Int).Mul(a, b)
+				want.Mul(want, rInv(m)).Mod(want, m)
+				if new(big.Int).Mod(got, m).Cmp(want) != 0 {
+					t.Fatalf("%s: AMM mismatch for %d-byte m (iteration %d)", name, nb, it)
+				}
+				for _, l := range out {
+					if l > mask52 {
+						t.Fatalf("%s: limb not normalized", name)
+					}
+				}
+			}
+		}
+	}
+}
+
+func randBelow(r *rand.Rand, n *big.Int) *big.Int {
+	x := new(big.Int).SetBytes(randBytes(r, len(n.Bytes())+8))
+	return x.Mod(x, n)
+}
+
+func TestMont52ExpMatchesMathBig(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for name, impl := range amm52Impls() {
+		n := 8
+		if name == "generic" && testing.Short() {
+			n = 2
+		}
+		for _, nb := range []int{1, 2, 64, 255, 256} {
+			for it := range n {
+				m := randOddBig(r, nb)
+				w := newMont52(m.Bytes(), impl.amm, impl.amm4)
+				exp := randBytes(r, []int{0, 1, 2, 33, 256}[it%5])
+				var bases, dsts [4][]byte
+				for k := range bases {
+					bases[k] = randBytes(r, []int{0, 1, nb, nb + 5}[(it+k)%4])
+					dsts[k] = make([]byte, nb)
+				}
+				dst := make([]byte, nb)
+				w.exp(dst, bases[0], exp)
+				if want := refExp(bases[0], exp, m.Bytes(), nb); !bytes.Equal(dst, want) {
+					t.Fatalf("%s: exp mismatch, %d-byte m, base %d bytes, exp %d bytes", name, nb, len(bases[0]), len(exp))
+				}
+				w.exp4(&dsts, &bases, exp)
+				for k := range bases {
+					if want := refExp(bases[k], exp, m.Bytes(), nb); !bytes.Equal(dsts[k], want) {
+						t.Fatalf("%s: exp4[%d] mismatch, %d-byte m, base %d bytes, exp %d bytes", name, k, nb, len(bases[k]), len(exp))
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestVarTimeModulus(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, nb := range []int{1, 3, 200, 256, 257, 300} {
+		m := randOddBig(r, nb)
+		v, err := NewVarTimeModulus(append([]byte{0}, m.Bytes()...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.Size() != nb {
+			t.Fatalf("Size() = %d, want %d", v.Size(), nb)
+		}
+		base, exp := randBytes(r, nb+1), randBytes(r, 40)
+		dst := make([]byte, nb)
+		if err := v.Exp(dst, base, exp); err != nil {
+			t.Fatal(err)
+		}
+		if want := refExp(base, exp, m.Bytes(), nb); !bytes.Equal(dst, want) {
+			t.Fatalf("VarTimeModulus.Exp mismatch for %d-byte m", nb)
+		}
+		if err := v.Exp(make([]byte, nb+1), base, exp); err == nil {
+			t.Fatal("wrong dst size accepted")
+		}
+	}
+	for _, m := range [][]byte{nil, {0}, {1}, {4}, {0, 0, 2}} {
+		if _, err := NewVarTimeModulus(m); err != ErrModulus {
+			t.Errorf("NewVarTimeModulus(%x) = %v, want ErrModulus", m, err)
+		}
+	}
+}
