@@ -162,15 +162,20 @@ func runLanes(jobs []Job, encrypt bool) {
 		lanes   [batchLanes]laneJob
 		scratch [BlockSize]byte
 	)
+	// next is the first job not yet in a lane, kept past empty jobs so that
+	// next == len(jobs) means no work is waiting.
 	next := 0
+	skipEmpty := func() {
+		for next < len(jobs) && len(jobs[next].Src) == 0 {
+			next++
+		}
+	}
 	// fill puts the next non-empty job into lane i, or leaves it idle.
 	fill := func(i int) {
-		for next < len(jobs) {
+		if skipEmpty(); next < len(jobs) {
 			j := &jobs[next]
 			next++
-			if len(j.Src) == 0 {
-				continue
-			}
+			skipEmpty()
 			lanes[i] = laneJob{dst: j.Dst[:len(j.Src)], src: j.Src, busy: true}
 			if encrypt {
 				ptrs[i].xk = &j.Cipher.enc

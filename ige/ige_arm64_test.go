@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"math/rand/v2"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"unsafe"
@@ -45,26 +46,27 @@ func TestARMv8Availability(t *testing.T) {
 	}
 }
 
-// TestFIPS197AES256 is the AES-256 example of FIPS-197 Appendix C.3, through
-// the single-block assembly.
+// TestFIPS197AES256 is the AES-256 example of FIPS-197 Appendix C.3 through
+// the single-block path of every implementation.
 func TestFIPS197AES256(t *testing.T) {
-	useARMv8(t)
 	key, _ := hex.DecodeString("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f")
 	pt, _ := hex.DecodeString("00112233445566778899aabbccddeeff")
 	ct, _ := hex.DecodeString("8ea2b7ca516745bfeafc49904b496089")
-	c, err := NewCipher(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := make([]byte, 16)
-	c.Encrypt(got, pt)
-	if !bytes.Equal(got, ct) {
-		t.Fatalf("Encrypt = %x, want %x", got, ct)
-	}
-	c.Decrypt(got, got)
-	if !bytes.Equal(got, pt) {
-		t.Fatalf("Decrypt = %x, want %x", got, pt)
-	}
+	forEachImpl(t, func(t *testing.T) {
+		c, err := NewCipher(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := make([]byte, 16)
+		c.Encrypt(got, pt)
+		if !bytes.Equal(got, ct) {
+			t.Fatalf("Encrypt = %x, want %x", got, ct)
+		}
+		c.Decrypt(got, got)
+		if !bytes.Equal(got, pt) {
+			t.Fatalf("Decrypt = %x, want %x", got, pt)
+		}
+	})
 }
 
 // TestLaneScheduling drives the four-lane scheduler through its edge cases
@@ -90,6 +92,20 @@ func TestLaneScheduling(t *testing.T) {
 		"decreasing":           {10, 9, 8, 7, 6, 5, 4, 3, 2, 1},
 		"three long one empty": {12, 12, 12, 0},
 		"idle lanes mid-batch": {20, 1, 1, 1, 0, 0, 3},
+	}
+	// Random mixes on top; many more with SECRETBENCH_LONG=1.
+	mixes := 20
+	if os.Getenv("SECRETBENCH_LONG") == "1" {
+		mixes = 2000
+	}
+	for i := range mixes {
+		lengths := make([]int, r.IntN(13))
+		for j := range lengths {
+			if r.IntN(3) > 0 {
+				lengths[j] = r.IntN(1 + r.IntN(40))
+			}
+		}
+		cases["random "+strconv.Itoa(i)] = lengths
 	}
 	for name, lengths := range cases {
 		for _, enc := range []bool{true, false} {
