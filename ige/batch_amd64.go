@@ -22,38 +22,74 @@ const (
 	batchChunk = 64
 )
 
-// batchState is the kernels' view of the lanes, on the caller's stack.
-// Lane l sits in vector register l/P at 128-bit position l%P, where P is
-// the lanes per register (1, 2, 4). Its layout is fixed by asm/batch.
-type batchState struct {
-	// keys holds, for register j and round r, the round keys of the P lanes
-	// of j side by side: one P*16-byte row at ((j*15)+r)*P*16.
-	keys [maxLanes * scheduleSize]byte
-	// a is each lane's previous output block and b its previous input block
-	// (encryption: y, x; decryption: x, y); in is scratch for the input.
-	a, b, in [maxLanes * BlockSize]byte
-	// src and dst point at each lane's current block.
+// The rows the kernels read, at offsets fixed by asm/batch. Lane l sits in
+// vector register l/P at 128-bit position l%P, where P is the lanes per
+// register (1, 2, 4).
+const (
+	// keysOff: for register j and round r, the round keys of the P lanes of
+	// j side by side, one P*16-byte row at keysOff + (j*15+r)*P*16.
+	keysOff = 0
+	// aOff, bOff: each lane's previous output and previous input block
+	// (encryption: y, x; decryption: x, y), lane l at l*16. inOff: scratch
+	// for the current input.
+	aOff     = keysOff + maxLanes*scheduleSize
+	bOff     = aOff + maxLanes*BlockSize
+	inOff    = bOff + maxLanes*BlockSize
+	rowsSize = inOff + maxLanes*BlockSize
+	// rowsAlign keeps the 32- and 64-byte key rows within one cache line
+	// each: a split load costs two, and the zmm kernel is load bound.
+	rowsAlign = 64
+)
+
+// lanePtrs points at each lane's current block.
+type lanePtrs struct {
 	src, dst [maxLanes]unsafe.Pointer
-	dummy    [batchChunk * BlockSize]byte
+}
+
+// batchState lives on the caller's stack, so it is reached through a
+// rowsAlign-aligned window into buf.
+type batchState struct {
+	buf   [rowsSize + rowsAlign - 1]byte
+	align uintptr // offset of the window in buf when last computed
+	ptrs  lanePtrs
+	dummy [batchChunk * BlockSize]byte
+}
+
+// rows returns the aligned window. A stack copy keeps a frame's offset
+// from the top of the stack, and stacks are aligned far beyond 64 bytes, so
+// the window should never move within buf; if it ever did, the rows are
+// moved with it rather than trusted.
+func (st *batchState) rows() *[rowsSize]byte {
+	off := st.window()
+	if off != st.align {
+		copy(st.buf[off:off+rowsSize], st.buf[st.align:st.align+rowsSize])
+		st.align = off
+	}
+	return (*[rowsSize]byte)(st.buf[off:])
+}
+
+// window is the offset of the first rowsAlign-aligned byte of buf.
+func (st *batchState) window() uintptr {
+	return -uintptr(unsafe.Pointer(&st.buf[0])) & (rowsAlign - 1)
 }
 
 //go:noescape
-func batchEncSSE(st *batchState, blocks int)
+func batchEncSSE(rows *[rowsSize]byte, ptrs *lanePtrs, blocks int)
 
 //go:noescape
-func batchDecSSE(st *batchState, blocks int)
+func batchDecSSE(rows *[rowsSize]byte, ptrs *lanePtrs, blocks int)
 
 //go:noescape
-func batchEncAVX2(st *batchState, blocks int)
+func batchEncAVX2(rows *[rowsSize]byte, ptrs *lanePtrs, blocks int)
 
 //go:noescape
-func batchDecAVX2(st *batchState, blocks int)
+func batchDecAVX2(rows *[rowsSize]byte, ptrs *lanePtrs, blocks int)
 
 //go:noescape
-func batchEncAVX512(st *batchState, blocks int)
+func batchEncAVX512(rows *[rowsSize]byte, ptrs *lanePtrs, blocks int)
 
 //go:noescape
-func batchDecAVX512(st *batchState, blocks int)
+func batchDecAVX512(rows *[rowsSize]byte, ptrs *lanePtrs, blocks int)
 
 //go:noescape
 func boundSSE(sched *[scheduleSize]byte, blocks int)
@@ -132,6 +168,7 @@ func runBatch(jobs []Job, lanes int, dec bool) {
 	p := lanes / 8
 
 	var st batchState
+	st.align = st.window()
 	var left [maxLanes]int // blocks still to do per lane; 0 means idle
 	dummy := unsafe.Pointer(&st.dummy[0])
 	next := 0
@@ -143,7 +180,7 @@ func runBatch(jobs []Job, lanes int, dec bool) {
 					next++
 				}
 				if next == len(jobs) {
-					st.src[l], st.dst[l] = dummy, dummy
+					st.ptrs.src[l], st.ptrs.dst[l] = dummy, dummy
 					continue
 				}
 				st.load(&jobs[next], l, p, dec)
@@ -164,11 +201,11 @@ func runBatch(jobs []Job, lanes int, dec bool) {
 				// Retire now rather than leave a pointer one past the
 				// end of the job's buffer for the garbage collector.
 				left[l] = 0
-				st.src[l], st.dst[l] = dummy, dummy
+				st.ptrs.src[l], st.ptrs.dst[l] = dummy, dummy
 			default:
 				left[l] -= k
-				st.src[l] = unsafe.Add(st.src[l], k*BlockSize)
-				st.dst[l] = unsafe.Add(st.dst[l], k*BlockSize)
+				st.ptrs.src[l] = unsafe.Add(st.ptrs.src[l], k*BlockSize)
+				st.ptrs.dst[l] = unsafe.Add(st.ptrs.dst[l], k*BlockSize)
 			}
 		}
 	}
@@ -177,19 +214,20 @@ func runBatch(jobs []Job, lanes int, dec bool) {
 // kernel runs the kernel for lanes over k blocks. It switches rather than
 // calling through a func value, which would move st to the heap.
 func (st *batchState) kernel(lanes int, dec bool, k int) {
+	rows, ptrs := st.rows(), &st.ptrs
 	switch {
 	case lanes == 32 && dec:
-		batchDecAVX512(st, k)
+		batchDecAVX512(rows, ptrs, k)
 	case lanes == 32:
-		batchEncAVX512(st, k)
+		batchEncAVX512(rows, ptrs, k)
 	case lanes == 16 && dec:
-		batchDecAVX2(st, k)
+		batchDecAVX2(rows, ptrs, k)
 	case lanes == 16:
-		batchEncAVX2(st, k)
+		batchEncAVX2(rows, ptrs, k)
 	case dec:
-		batchDecSSE(st, k)
+		batchDecSSE(rows, ptrs, k)
 	default:
-		batchEncSSE(st, k)
+		batchEncSSE(rows, ptrs, k)
 	}
 }
 
@@ -201,13 +239,14 @@ func (st *batchState) load(j *Job, l, p int, dec bool) {
 	if dec {
 		sched, a, b = &j.Cipher.dec, b, a
 	}
+	rows := st.rows()
 	row := p * BlockSize
-	keys := st.keys[(l/p)*(rounds+1)*row+(l%p)*BlockSize:]
+	keys := rows[keysOff+(l/p)*(rounds+1)*row+(l%p)*BlockSize:]
 	for r := 0; r <= rounds; r++ {
 		*(*[BlockSize]byte)(keys[r*row:]) = *(*[BlockSize]byte)(sched[r*BlockSize:])
 	}
-	*(*[BlockSize]byte)(st.a[l*BlockSize:]) = [BlockSize]byte(a)
-	*(*[BlockSize]byte)(st.b[l*BlockSize:]) = [BlockSize]byte(b)
-	st.src[l] = unsafe.Pointer(&j.Src[0])
-	st.dst[l] = unsafe.Pointer(&j.Dst[0])
+	*(*[BlockSize]byte)(rows[aOff+l*BlockSize:]) = [BlockSize]byte(a)
+	*(*[BlockSize]byte)(rows[bOff+l*BlockSize:]) = [BlockSize]byte(b)
+	st.ptrs.src[l] = unsafe.Pointer(&j.Src[0])
+	st.ptrs.dst[l] = unsafe.Pointer(&j.Dst[0])
 }

@@ -4,65 +4,66 @@
 
 #include "textflag.h"
 
-// func batchEncSSE(st *byte, blocks int)
+// func batchEncSSE(rows *byte, ptrs *byte, blocks int)
 // Requires: AES, SSE2
-TEXT ·batchEncSSE(SB), NOSPLIT, $0-16
-	MOVQ st+0(FP), DI
-	MOVQ blocks+8(FP), CX
+TEXT ·batchEncSSE(SB), NOSPLIT, $0-24
+	MOVQ rows+0(FP), DI
+	MOVQ ptrs+8(FP), BX
+	MOVQ blocks+16(FP), CX
 	XORQ AX, AX
 
 	// 8 lanes x 1 block per iteration, one lane per register
 batchEncSSE_loop:
-	MOVQ       9216(DI), SI
+	MOVQ       (BX), SI
 	MOVOU      (SI)(AX*1), X8
 	MOVOU      X8, 8704(DI)
 	MOVOU      7680(DI), X0
 	PXOR       X8, X0
 	MOVOU      (DI), X8
 	PXOR       X8, X0
-	MOVQ       9224(DI), SI
+	MOVQ       8(BX), SI
 	MOVOU      (SI)(AX*1), X9
 	MOVOU      X9, 8720(DI)
 	MOVOU      7696(DI), X1
 	PXOR       X9, X1
 	MOVOU      240(DI), X9
 	PXOR       X9, X1
-	MOVQ       9232(DI), SI
+	MOVQ       16(BX), SI
 	MOVOU      (SI)(AX*1), X10
 	MOVOU      X10, 8736(DI)
 	MOVOU      7712(DI), X2
 	PXOR       X10, X2
 	MOVOU      480(DI), X10
 	PXOR       X10, X2
-	MOVQ       9240(DI), SI
+	MOVQ       24(BX), SI
 	MOVOU      (SI)(AX*1), X11
 	MOVOU      X11, 8752(DI)
 	MOVOU      7728(DI), X3
 	PXOR       X11, X3
 	MOVOU      720(DI), X11
 	PXOR       X11, X3
-	MOVQ       9248(DI), SI
+	MOVQ       32(BX), SI
 	MOVOU      (SI)(AX*1), X12
 	MOVOU      X12, 8768(DI)
 	MOVOU      7744(DI), X4
 	PXOR       X12, X4
 	MOVOU      960(DI), X12
 	PXOR       X12, X4
-	MOVQ       9256(DI), SI
+	MOVQ       40(BX), SI
 	MOVOU      (SI)(AX*1), X13
 	MOVOU      X13, 8784(DI)
 	MOVOU      7760(DI), X5
 	PXOR       X13, X5
 	MOVOU      1200(DI), X13
 	PXOR       X13, X5
-	MOVQ       9264(DI), SI
+	MOVQ       48(BX), SI
 	MOVOU      (SI)(AX*1), X14
 	MOVOU      X14, 8800(DI)
 	MOVOU      7776(DI), X6
 	PXOR       X14, X6
 	MOVOU      1440(DI), X14
 	PXOR       X14, X6
-	MOVQ       9272(DI), SI
+	MOVQ       56(BX), SI
 	MOVOU      (SI)(AX*1), X15
 	MOVOU      X15, 8816(DI)
 	MOVOU      7792(DI), X7
@@ -298,122 +299,123 @@ batchEncSSE_loop:
 	MOVOU      X0, 7680(DI)
 	MOVOU      8704(DI), X8
 	MOVOU      X8, 8192(DI)
-	MOVQ       9472(DI), SI
+	MOVQ       256(BX), SI
 	MOVOU      X0, (SI)(AX*1)
 	MOVOU      8208(DI), X9
 	PXOR       X9, X1
 	MOVOU      X1, 7696(DI)
 	MOVOU      8720(DI), X9
 	MOVOU      X9, 8208(DI)
-	MOVQ       9480(DI), SI
+	MOVQ       264(BX), SI
 	MOVOU      X1, (SI)(AX*1)
 	MOVOU      8224(DI), X10
 	PXOR       X10, X2
 	MOVOU      X2, 7712(DI)
 	MOVOU      8736(DI), X10
 	MOVOU      X10, 8224(DI)
-	MOVQ       9488(DI), SI
+	MOVQ       272(BX), SI
 	MOVOU      X2, (SI)(AX*1)
 	MOVOU      8240(DI), X11
 	PXOR       X11, X3
 	MOVOU      X3, 7728(DI)
 	MOVOU      8752(DI), X11
 	MOVOU      X11, 8240(DI)
-	MOVQ       9496(DI), SI
+	MOVQ       280(BX), SI
 	MOVOU      X3, (SI)(AX*1)
 	MOVOU      8256(DI), X12
 	PXOR       X12, X4
 	MOVOU      X4, 7744(DI)
 	MOVOU      8768(DI), X12
 	MOVOU      X12, 8256(DI)
-	MOVQ       9504(DI), SI
+	MOVQ       288(BX), SI
 	MOVOU      X4, (SI)(AX*1)
 	MOVOU      8272(DI), X13
 	PXOR       X13, X5
 	MOVOU      X5, 7760(DI)
 	MOVOU      8784(DI), X13
 	MOVOU      X13, 8272(DI)
-	MOVQ       9512(DI), SI
+	MOVQ       296(BX), SI
 	MOVOU      X5, (SI)(AX*1)
 	MOVOU      8288(DI), X14
 	PXOR       X14, X6
 	MOVOU      X6, 7776(DI)
 	MOVOU      8800(DI), X14
 	MOVOU      X14, 8288(DI)
-	MOVQ       9520(DI), SI
+	MOVQ       304(BX), SI
 	MOVOU      X6, (SI)(AX*1)
 	MOVOU      8304(DI), X15
 	PXOR       X15, X7
 	MOVOU      X7, 7792(DI)
 	MOVOU      8816(DI), X15
 	MOVOU      X15, 8304(DI)
-	MOVQ       9528(DI), SI
+	MOVQ       312(BX), SI
 	MOVOU      X7, (SI)(AX*1)
 	ADDQ       $0x10, AX
 	DECQ       CX
 	JNZ        batchEncSSE_loop
 	RET
 
-// func batchEncAVX2(st *byte, blocks int)
+// func batchEncAVX2(rows *byte, ptrs *byte, blocks int)
 // Requires: AVX, AVX2, VAES
-TEXT ·batchEncAVX2(SB), NOSPLIT, $0-16
-	MOVQ st+0(FP), DI
-	MOVQ blocks+8(FP), CX
+TEXT ·batchEncAVX2(SB), NOSPLIT, $0-24
+	MOVQ rows+0(FP), DI
+	MOVQ ptrs+8(FP), BX
+	MOVQ blocks+16(FP), CX
 	XORQ AX, AX
 
 	// 16 lanes x 1 block per iteration, two lanes per register
 batchEncAVX2_loop:
-	MOVQ         9216(DI), SI
-	MOVQ         9224(DI), DX
+	MOVQ         (BX), SI
+	MOVQ         8(BX), DX
 	VMOVDQU      (SI)(AX*1), X8
 	VINSERTI128  $0x01, (DX)(AX*1), Y8, Y8
 	VMOVDQU      Y8, 8704(DI)
 	VPXOR        7680(DI), Y8, Y0
 	VPXOR        (DI), Y0, Y0
-	MOVQ         9232(DI), SI
-	MOVQ         9240(DI), DX
+	MOVQ         16(BX), SI
+	MOVQ         24(BX), DX
 	VMOVDQU      (SI)(AX*1), X9
 	VINSERTI128  $0x01, (DX)(AX*1), Y9, Y9
 	VMOVDQU      Y9, 8736(DI)
 	VPXOR        7712(DI), Y9, Y1
 	VPXOR        480(DI), Y1, Y1
-	MOVQ         9248(DI), SI
-	MOVQ         9256(DI), DX
+	MOVQ         32(BX), SI
+	MOVQ         40(BX), DX
 	VMOVDQU      (SI)(AX*1), X10
 	VINSERTI128  $0x01, (DX)(AX*1), Y10, Y10
 	VMOVDQU      Y10, 8768(DI)
 	VPXOR        7744(DI), Y10, Y2
 	VPXOR        960(DI), Y2, Y2
-	MOVQ         9264(DI), SI
-	MOVQ         9272(DI), DX
+	MOVQ         48(BX), SI
+	MOVQ         56(BX), DX
 	VMOVDQU      (SI)(AX*1), X11
 	VINSERTI128  $0x01, (DX)(AX*1), Y11, Y11
 	VMOVDQU      Y11, 8800(DI)
 	VPXOR        7776(DI), Y11, Y3
 	VPXOR        1440(DI), Y3, Y3
-	MOVQ         9280(DI), SI
-	MOVQ         9288(DI), DX
+	MOVQ         64(BX), SI
+	MOVQ         72(BX), DX
 	VMOVDQU      (SI)(AX*1), X12
 	VINSERTI128  $0x01, (DX)(AX*1), Y12, Y12
 	VMOVDQU      Y12, 8832(DI)
 	VPXOR        7808(DI), Y12, Y4
 	VPXOR        1920(DI), Y4, Y4
-	MOVQ         9296(DI), SI
-	MOVQ         9304(DI), DX
+	MOVQ         80(BX), SI
+	MOVQ         88(BX), DX
 	VMOVDQU      (SI)(AX*1), X13
 	VINSERTI128  $0x01, (DX)(AX*1), Y13, Y13
 	VMOVDQU      Y13, 8864(DI)
 	VPXOR        7840(DI), Y13, Y5
 	VPXOR        2400(DI), Y5, Y5
-	MOVQ         9312(DI), SI
-	MOVQ         9320(DI), DX
+	MOVQ         96(BX), SI
+	MOVQ         104(BX), DX
 	VMOVDQU      (SI)(AX*1), X14
 	VINSERTI128  $0x01, (DX)(AX*1), Y14, Y14
 	VMOVDQU      Y14, 8896(DI)
 	VPXOR        7872(DI), Y14, Y6
 	VPXOR        2880(DI), Y6, Y6
-	MOVQ         9328(DI), SI
-	MOVQ         9336(DI), DX
+	MOVQ         112(BX), SI
+	MOVQ         120(BX), DX
 	VMOVDQU      (SI)(AX*1), X15
 	VINSERTI128  $0x01, (DX)(AX*1), Y15, Y15
 	VMOVDQU      Y15, 8928(DI)
@@ -535,64 +537,64 @@ batchEncAVX2_loop:
 	VMOVDQU      Y0, 7680(DI)
 	VMOVDQU      8704(DI), Y8
 	VMOVDQU      Y8, 8192(DI)
-	MOVQ         9472(DI), SI
-	MOVQ         9480(DI), DX
+	MOVQ         256(BX), SI
+	MOVQ         264(BX), DX
 	VMOVDQU      X0, (SI)(AX*1)
 	VEXTRACTI128 $0x01, Y0, (DX)(AX*1)
 	VPXOR        8224(DI), Y1, Y1
 	VMOVDQU      Y1, 7712(DI)
 	VMOVDQU      8736(DI), Y9
 	VMOVDQU      Y9, 8224(DI)
-	MOVQ         9488(DI), SI
-	MOVQ         9496(DI), DX
+	MOVQ         272(BX), SI
+	MOVQ         280(BX), DX
 	VMOVDQU      X1, (SI)(AX*1)
 	VEXTRACTI128 $0x01, Y1, (DX)(AX*1)
 	VPXOR        8256(DI), Y2, Y2
 	VMOVDQU      Y2, 7744(DI)
 	VMOVDQU      8768(DI), Y10
 	VMOVDQU      Y10, 8256(DI)
-	MOVQ         9504(DI), SI
-	MOVQ         9512(DI), DX
+	MOVQ         288(BX), SI
+	MOVQ         296(BX), DX
 	VMOVDQU      X2, (SI)(AX*1)
 	VEXTRACTI128 $0x01, Y2, (DX)(AX*1)
 	VPXOR        8288(DI), Y3, Y3
 	VMOVDQU      Y3, 7776(DI)
 	VMOVDQU      8800(DI), Y11
 	VMOVDQU      Y11, 8288(DI)
-	MOVQ         9520(DI), SI
-	MOVQ         9528(DI), DX
+	MOVQ         304(BX), SI
+	MOVQ         312(BX), DX
 	VMOVDQU      X3, (SI)(AX*1)
 	VEXTRACTI128 $0x01, Y3, (DX)(AX*1)
 	VPXOR        8320(DI), Y4, Y4
 	VMOVDQU      Y4, 7808(DI)
 	VMOVDQU      8832(DI), Y12
 	VMOVDQU      Y12, 8320(DI)
-	MOVQ         9536(DI), SI
-	MOVQ         9544(DI), DX
+	MOVQ         320(BX), SI
+	MOVQ         328(BX), DX
 	VMOVDQU      X4, (SI)(AX*1)
 	VEXTRACTI128 $0x01, Y4, (DX)(AX*1)
 	VPXOR        8352(DI), Y5, Y5
 	VMOVDQU      Y5, 7840(DI)
 	VMOVDQU      8864(DI), Y13
 	VMOVDQU      Y13, 8352(DI)
-	MOVQ         9552(DI), SI
-	MOVQ         9560(DI), DX
+	MOVQ         336(BX), SI
+	MOVQ         344(BX), DX
 	VMOVDQU      X5, (SI)(AX*1)
 	VEXTRACTI128 $0x01, Y5, (DX)(AX*1)
 	VPXOR        8384(DI), Y6, Y6
 	VMOVDQU      Y6, 7872(DI)
 	VMOVDQU      8896(DI), Y14
 	VMOVDQU      Y14, 8384(DI)
-	MOVQ         9568(DI), SI
-	MOVQ         9576(DI), DX
+	MOVQ         352(BX), SI
+	MOVQ         360(BX), DX
 	VMOVDQU      X6, (SI)(AX*1)
 	VEXTRACTI128 $0x01, Y6, (DX)(AX*1)
 	VPXOR        8416(DI), Y7, Y7
 	VMOVDQU      Y7, 7904(DI)
 	VMOVDQU      8928(DI), Y15
 	VMOVDQU      Y15, 8416(DI)
-	MOVQ         9584(DI), SI
-	MOVQ         9592(DI), DX
+	MOVQ         368(BX), SI
+	MOVQ         376(BX), DX
 	VMOVDQU      X7, (SI)(AX*1)
 	VEXTRACTI128 $0x01, Y7, (DX)(AX*1)
 	ADDQ         $0x10, AX
@@ -601,11 +603,12 @@ batchEncAVX2_loop:
 	VZEROUPPER
 	RET
 
-// func batchEncAVX512(st *byte, blocks int)
+// func batchEncAVX512(rows *byte, ptrs *byte, blocks int)
 // Requires: AVX, AVX512F, AVX512VL, VAES
-TEXT ·batchEncAVX512(SB), NOSPLIT, $0-16
-	MOVQ      st+0(FP), DI
-	MOVQ      blocks+8(FP), CX
+TEXT ·batchEncAVX512(SB), NOSPLIT, $0-24
+	MOVQ      rows+0(FP), DI
+	MOVQ      ptrs+8(FP), BX
+	MOVQ      blocks+16(FP), CX
 	XORQ      AX, AX
 	VMOVDQU64 7680(DI), Z8
 	VMOVDQU64 8192(DI), Z16
@@ -626,83 +629,83 @@ TEXT ·batchEncAVX512(SB), NOSPLIT, $0-16
 
 	// 32 lanes x 1 block per iteration, four lanes per register
 batchEncAVX512_loop:
-	MOVQ          9216(DI), SI
+	MOVQ          (BX), SI
 	VMOVDQU64     (SI)(AX*1), X24
-	MOVQ          9224(DI), DX
+	MOVQ          8(BX), DX
 	VINSERTI32X4  $0x01, (DX)(AX*1), Z24, Z24
-	MOVQ          9232(DI), SI
+	MOVQ          16(BX), SI
 	VINSERTI32X4  $0x02, (SI)(AX*1), Z24, Z24
-	MOVQ          9240(DI), DX
+	MOVQ          24(BX), DX
 	VINSERTI32X4  $0x03, (DX)(AX*1), Z24, Z24
 	VMOVDQA64     Z24, Z0
 	VPTERNLOGD    $0x96, (DI), Z8, Z0
-	MOVQ          9248(DI), SI
+	MOVQ          32(BX), SI
 	VMOVDQU64     (SI)(AX*1), X25
-	MOVQ          9256(DI), DX
+	MOVQ          40(BX), DX
 	VINSERTI32X4  $0x01, (DX)(AX*1), Z25, Z25
-	MOVQ          9264(DI), SI
+	MOVQ          48(BX), SI
 	VINSERTI32X4  $0x02, (SI)(AX*1), Z25, Z25
-	MOVQ          9272(DI), DX
+	MOVQ          56(BX), DX
 	VINSERTI32X4  $0x03, (DX)(AX*1), Z25, Z25
 	VMOVDQA64     Z25, Z1
 	VPTERNLOGD    $0x96, 960(DI), Z9, Z1
-	MOVQ          9280(DI), SI
+	MOVQ          64(BX), SI
 	VMOVDQU64     (SI)(AX*1), X26
-	MOVQ          9288(DI), DX
+	MOVQ          72(BX), DX
 	VINSERTI32X4  $0x01, (DX)(AX*1), Z26, Z26
-	MOVQ          9296(DI), SI
+	MOVQ          80(BX), SI
 	VINSERTI32X4  $0x02, (SI)(AX*1), Z26, Z26
-	MOVQ          9304(DI), DX
+	MOVQ          88(BX), DX
 	VINSERTI32X4  $0x03, (DX)(AX*1), Z26, Z26
 	VMOVDQA64     Z26, Z2
 	VPTERNLOGD    $0x96, 1920(DI), Z10, Z2
-	MOVQ          9312(DI), SI
+	MOVQ          96(BX), SI
 	VMOVDQU64     (SI)(AX*1), X27
-	MOVQ          9320(DI), DX
+	MOVQ          104(BX), DX
 	VINSERTI32X4  $0x01, (DX)(AX*1), Z27, Z27
-	MOVQ          9328(DI), SI
+	MOVQ          112(BX), SI
 	VINSERTI32X4  $0x02, (SI)(AX*1), Z27, Z27
-	MOVQ          9336(DI), DX
+	MOVQ          120(BX), DX
 	VINSERTI32X4  $0x03, (DX)(AX*1), Z27, Z27
 	VMOVDQA64     Z27, Z3
 	VPTERNLOGD    $0x96, 2880(DI), Z11, Z3
-	MOVQ          9344(DI), SI
+	MOVQ          128(BX), SI
 	VMOVDQU64     (SI)(AX*1), X28
-	MOVQ          9352(DI), DX
+	MOVQ          136(BX), DX
 	VINSERTI32X4  $0x01, (DX)(AX*1), Z28, Z28
-	MOVQ          9360(DI), SI
+	MOVQ          144(BX), SI
 	VINSERTI32X4  $0x02, (SI)(AX*1), Z28, Z28
-	MOVQ          9368(DI), DX
+	MOVQ          152(BX), DX
 	VINSERTI32X4  $0x03, (DX)(AX*1), Z28, Z28
 	VMOVDQA64     Z28, Z4
 	VPTERNLOGD    $0x96, 3840(DI), Z12, Z4
-	MOVQ          9376(DI), SI
+	MOVQ          160(BX), SI
 	VMOVDQU64     (SI)(AX*1), X29
-	MOVQ          9384(DI), DX
+	MOVQ          168(BX), DX
 	VINSERTI32X4  $0x01, (DX)(AX*1), Z29, Z29
-	MOVQ          9392(DI), SI
+	MOVQ          176(BX), SI
 	VINSERTI32X4  $0x02, (SI)(AX*1), Z29, Z29
-	MOVQ          9400(DI), DX
+	MOVQ          184(BX), DX
 	VINSERTI32X4  $0x03, (DX)(AX*1), Z29, Z29
 	VMOVDQA64     Z29, Z5
 	VPTERNLOGD    $0x96, 4800(DI), Z13, Z5
-	MOVQ          9408(DI), SI
+	MOVQ          192(BX), SI
 	VMOVDQU64     (SI)(AX*1), X30
-	MOVQ          9416(DI), DX
+	MOVQ          200(BX), DX
 	VINSERTI32X4  $0x01, (DX)(AX*1), Z30, Z30
-	MOVQ          9424(DI), SI
+	MOVQ          208(BX), SI
 	VINSERTI32X4  $0x02, (SI)(AX*1), Z30, Z30
-	MOVQ          9432(DI), DX
+	MOVQ          216(BX), DX
 	VINSERTI32X4  $0x03, (DX)(AX*1), Z30, Z30
 	VMOVDQA64     Z30, Z6
 	VPTERNLOGD    $0x96, 5760(DI), Z14, Z6
-	MOVQ          9440(DI), SI
+	MOVQ          224(BX), SI
 	VMOVDQU64     (SI)(AX*1), X31
-	MOVQ          9448(DI), DX
+	MOVQ          232(BX), DX
 	VINSERTI32X4  $0x01, (DX)(AX*1), Z31, Z31
-	MOVQ          9456(DI), SI
+	MOVQ          240(BX), SI
 	VINSERTI32X4  $0x02, (SI)(AX*1), Z31, Z31
-	MOVQ          9464(DI), DX
+	MOVQ          248(BX), DX
 	VINSERTI32X4  $0x03, (DX)(AX*1), Z31, Z31
 	VMOVDQA64     Z31, Z7
 	VPTERNLOGD    $0x96, 6720(DI), Z15, Z7
@@ -820,83 +823,83 @@ batchEncAVX512_loop:
 	VAESENCLAST   7616(DI), Z7, Z7
 	VPXORQ        Z16, Z0, Z8
 	VMOVDQA64     Z24, Z16
-	MOVQ          9472(DI), SI
+	MOVQ          256(BX), SI
 	VMOVDQU64     X8, (SI)(AX*1)
-	MOVQ          9480(DI), DX
+	MOVQ          264(BX), DX
 	VEXTRACTI32X4 $0x01, Z8, (DX)(AX*1)
-	MOVQ          9488(DI), SI
+	MOVQ          272(BX), SI
 	VEXTRACTI32X4 $0x02, Z8, (SI)(AX*1)
-	MOVQ          9496(DI), DX
+	MOVQ          280(BX), DX
 	VEXTRACTI32X4 $0x03, Z8, (DX)(AX*1)
 	VPXORQ        Z17, Z1, Z9
 	VMOVDQA64     Z25, Z17
-	MOVQ          9504(DI), SI
+	MOVQ          288(BX), SI
 	VMOVDQU64     X9, (SI)(AX*1)
-	MOVQ          9512(DI), DX
+	MOVQ          296(BX), DX
 	VEXTRACTI32X4 $0x01, Z9, (DX)(AX*1)
-	MOVQ          9520(DI), SI
+	MOVQ          304(BX), SI
 	VEXTRACTI32X4 $0x02, Z9, (SI)(AX*1)
-	MOVQ          9528(DI), DX
+	MOVQ          312(BX), DX
 	VEXTRACTI32X4 $0x03, Z9, (DX)(AX*1)
 	VPXORQ        Z18, Z2, Z10
 	VMOVDQA64     Z26, Z18
-	MOVQ          9536(DI), SI
+	MOVQ          320(BX), SI
 	VMOVDQU64     X10, (SI)(AX*1)
-	MOVQ          9544(DI), DX
+	MOVQ          328(BX), DX
 	VEXTRACTI32X4 $0x01, Z10, (DX)(AX*1)
-	MOVQ          9552(DI), SI
+	MOVQ          336(BX), SI
 	VEXTRACTI32X4 $0x02, Z10, (SI)(AX*1)
-	MOVQ          9560(DI), DX
+	MOVQ          344(BX), DX
 	VEXTRACTI32X4 $0x03, Z10, (DX)(AX*1)
 	VPXORQ        Z19, Z3, Z11
 	VMOVDQA64     Z27, Z19
-	MOVQ          9568(DI), SI
+	MOVQ          352(BX), SI
 	VMOVDQU64     X11, (SI)(AX*1)
-	MOVQ          9576(DI), DX
+	MOVQ          360(BX), DX
 	VEXTRACTI32X4 $0x01, Z11, (DX)(AX*1)
-	MOVQ          9584(DI), SI
+	MOVQ          368(BX), SI
 	VEXTRACTI32X4 $0x02, Z11, (SI)(AX*1)
-	MOVQ          9592(DI), DX
+	MOVQ          376(BX), DX
 	VEXTRACTI32X4 $0x03, Z11, (DX)(AX*1)
 	VPXORQ        Z20, Z4, Z12
 	VMOVDQA64     Z28, Z20
-	MOVQ          9600(DI), SI
+	MOVQ          384(BX), SI
 	VMOVDQU64     X12, (SI)(AX*1)
-	MOVQ          9608(DI), DX
+	MOVQ          392(BX), DX
 	VEXTRACTI32X4 $0x01, Z12, (DX)(AX*1)
-	MOVQ          9616(DI), SI
+	MOVQ          400(BX), SI
 	VEXTRACTI32X4 $0x02, Z12, (SI)(AX*1)
-	MOVQ          9624(DI), DX
+	MOVQ          408(BX), DX
 	VEXTRACTI32X4 $0x03, Z12, (DX)(AX*1)
 	VPXORQ        Z21, Z5, Z13
 	VMOVDQA64     Z29, Z21
-	MOVQ          9632(DI), SI
+	MOVQ          416(BX), SI
 	VMOVDQU64     X13, (SI)(AX*1)
-	MOVQ          9640(DI), DX
+	MOVQ          424(BX), DX
 	VEXTRACTI32X4 $0x01, Z13, (DX)(AX*1)
-	MOVQ          9648(DI), SI
+	MOVQ          432(BX), SI
 	VEXTRACTI32X4 $0x02, Z13, (SI)(AX*1)
-	MOVQ          9656(DI), DX
+	MOVQ          440(BX), DX
 	VEXTRACTI32X4 $0x03, Z13, (DX)(AX*1)
 	VPXORQ        Z22, Z6, Z14
 	VMOVDQA64     Z30, Z22
-	MOVQ          9664(DI), SI
+	MOVQ          448(BX), SI
 	VMOVDQU64     X14, (SI)(AX*1)
-	MOVQ          9672(DI), DX
+	MOVQ          456(BX), DX
 	VEXTRACTI32X4 $0x01, Z14, (DX)(AX*1)
-	MOVQ          9680(DI), SI
+	MOVQ          464(BX), SI
 	VEXTRACTI32X4 $0x02, Z14, (SI)(AX*1)
-	MOVQ          9688(DI), DX
+	MOVQ          472(BX), DX
 	VEXTRACTI32X4 $0x03, Z14, (DX)(AX*1)
 	VPXORQ        Z23, Z7, Z15
 	VMOVDQA64     Z31, Z23
-	MOVQ          9696(DI), SI
+	MOVQ          480(BX), SI
 	VMOVDQU64     X15, (SI)(AX*1)
-	MOVQ          9704(DI), DX
+	MOVQ          488(BX), DX
 	VEXTRACTI32X4 $0x01, Z15, (DX)(AX*1)
-	MOVQ          9712(DI), SI
+	MOVQ          496(BX), SI
 	VEXTRACTI32X4 $0x02, Z15, (SI)(AX*1)
-	MOVQ          9720(DI), DX
+	MOVQ          504(BX), DX
 	VEXTRACTI32X4 $0x03, Z15, (DX)(AX*1)
 	ADDQ          $0x10, AX
 	DECQ          CX
@@ -920,65 +923,66 @@ batchEncAVX512_loop:
 	VZEROUPPER
 	RET
 
-// func batchDecSSE(st *byte, blocks int)
+// func batchDecSSE(rows *byte, ptrs *byte, blocks int)
 // Requires: AES, SSE2
-TEXT ·batchDecSSE(SB), NOSPLIT, $0-16
-	MOVQ st+0(FP), DI
-	MOVQ blocks+8(FP), CX
+TEXT ·batchDecSSE(SB), NOSPLIT, $0-24
+	MOVQ rows+0(FP), DI
+	MOVQ ptrs+8(FP), BX
+	MOVQ blocks+16(FP), CX
 	XORQ AX, AX
 
 	// 8 lanes x 1 block per iteration, one lane per register
 batchDecSSE_loop:
-	MOVQ       9216(DI), SI
+	MOVQ       (BX), SI
 	MOVOU      (SI)(AX*1), X8
 	MOVOU      X8, 8704(DI)
 	MOVOU      7680(DI), X0
 	PXOR       X8, X0
 	MOVOU      (DI), X8
 	PXOR       X8, X0
-	MOVQ       9224(DI), SI
+	MOVQ       8(BX), SI
 	MOVOU      (SI)(AX*1), X9
 	MOVOU      X9, 8720(DI)
 	MOVOU      7696(DI), X1
 	PXOR       X9, X1
 	MOVOU      240(DI), X9
 	PXOR       X9, X1
-	MOVQ       9232(DI), SI
+	MOVQ       16(BX), SI
 	MOVOU      (SI)(AX*1), X10
 	MOVOU      X10, 8736(DI)
 	MOVOU      7712(DI), X2
 	PXOR       X10, X2
 	MOVOU      480(DI), X10
 	PXOR       X10, X2
-	MOVQ       9240(DI), SI
+	MOVQ       24(BX), SI
 	MOVOU      (SI)(AX*1), X11
 	MOVOU      X11, 8752(DI)
 	MOVOU      7728(DI), X3
 	PXOR       X11, X3
 	MOVOU      720(DI), X11
 	PXOR       X11, X3
-	MOVQ       9248(DI), SI
+	MOVQ       32(BX), SI
 	MOVOU      (SI)(AX*1), X12
 	MOVOU      X12, 8768(DI)
 	MOVOU      7744(DI), X4
 	PXOR       X12, X4
 	MOVOU      960(DI), X12
 	PXOR       X12, X4
-	MOVQ       9256(DI), SI
+	MOVQ       40(BX), SI
 	MOVOU      (SI)(AX*1), X13
 	MOVOU      X13, 8784(DI)
 	MOVOU      7760(DI), X5
 	PXOR       X13, X5
 	MOVOU      1200(DI), X13
 	PXOR       X13, X5
-	MOVQ       9264(DI), SI
+	MOVQ       48(BX), SI
 	MOVOU      (SI)(AX*1), X14
 	MOVOU      X14, 8800(DI)
 	MOVOU      7776(DI), X6
 	PXOR       X14, X6
 	MOVOU      1440(DI), X14
 	PXOR       X14, X6
-	MOVQ       9272(DI), SI
+	MOVQ       56(BX), SI
 	MOVOU      (SI)(AX*1), X15
 	MOVOU      X15, 8816(DI)
 	MOVOU      7792(DI), X7
@@ -1214,122 +1218,123 @@ batchDecSSE_loop:
 	MOVOU      X0, 7680(DI)
 	MOVOU      8704(DI), X8
 	MOVOU      X8, 8192(DI)
-	MOVQ       9472(DI), SI
+	MOVQ       256(BX), SI
 	MOVOU      X0, (SI)(AX*1)
 	MOVOU      8208(DI), X9
 	PXOR       X9, X1
 	MOVOU      X1, 7696(DI)
 	MOVOU      8720(DI), X9
 	MOVOU      X9, 8208(DI)
-	MOVQ       9480(DI), SI
+	MOVQ       264(BX), SI
 	MOVOU      X1, (SI)(AX*1)
 	MOVOU      8224(DI), X10
 	PXOR       X10, X2
 	MOVOU      X2, 7712(DI)
 	MOVOU      8736(DI), X10
 	MOVOU      X10, 8224(DI)
-	MOVQ       9488(DI), SI
+	MOVQ       272(BX), SI
 	MOVOU      X2, (SI)(AX*1)
 	MOVOU      8240(DI), X11
 	PXOR       X11, X3
 	MOVOU      X3, 7728(DI)
 	MOVOU      8752(DI), X11
 	MOVOU      X11, 8240(DI)
-	MOVQ       9496(DI), SI
+	MOVQ       280(BX), SI
 	MOVOU      X3, (SI)(AX*1)
 	MOVOU      8256(DI), X12
 	PXOR       X12, X4
 	MOVOU      X4, 7744(DI)
 	MOVOU      8768(DI), X12
 	MOVOU      X12, 8256(DI)
-	MOVQ       9504(DI), SI
+	MOVQ       288(BX), SI
 	MOVOU      X4, (SI)(AX*1)
 	MOVOU      8272(DI), X13
 	PXOR       X13, X5
 	MOVOU      X5, 7760(DI)
 	MOVOU      8784(DI), X13
 	MOVOU      X13, 8272(DI)
-	MOVQ       9512(DI), SI
+	MOVQ       296(BX), SI
 	MOVOU      X5, (SI)(AX*1)
 	MOVOU      8288(DI), X14
 	PXOR       X14, X6
 	MOVOU      X6, 7776(DI)
 	MOVOU      8800(DI), X14
 	MOVOU      X14, 8288(DI)
-	MOVQ       9520(DI), SI
+	MOVQ       304(BX), SI
 	MOVOU      X6, (SI)(AX*1)
 	MOVOU      8304(DI), X15
 	PXOR       X15, X7
 	MOVOU      X7, 7792(DI)
 	MOVOU      8816(DI), X15
 	MOVOU      X15, 8304(DI)
-	MOVQ       9528(DI), SI
+	MOVQ       312(BX), SI
 	MOVOU      X7, (SI)(AX*1)
 	ADDQ       $0x10, AX
 	DECQ       CX
 	JNZ        batchDecSSE_loop
 	RET
 
-// func batchDecAVX2(st *byte, blocks int)
+// func batchDecAVX2(rows *byte, ptrs *byte, blocks int)
 // Requires: AVX, AVX2, VAES
-TEXT ·batchDecAVX2(SB), NOSPLIT, $0-16
-	MOVQ st+0(FP), DI
-	MOVQ blocks+8(FP), CX
+TEXT ·batchDecAVX2(SB), NOSPLIT, $0-24
+	MOVQ rows+0(FP), DI
+	MOVQ ptrs+8(FP), BX
+	MOVQ blocks+16(FP), CX
 	XORQ AX, AX
 
 	// 16 lanes x 1 block per iteration, two lanes per register
 batchDecAVX2_loop:
-	MOVQ         9216(DI), SI
-	MOVQ         9224(DI), DX
+	MOVQ         (BX), SI
+	MOVQ         8(BX), DX
 	VMOVDQU      (SI)(AX*1), X8
 	VINSERTI128  $0x01, (DX)(AX*1), Y8, Y8
 	VMOVDQU      Y8, 8704(DI)
 	VPXOR        7680(DI), Y8, Y0
 	VPXOR        (DI), Y0, Y0
-	MOVQ         9232(DI), SI
-	MOVQ         9240(DI), DX
+	MOVQ         16(BX), SI
+	MOVQ         24(BX), DX
 	VMOVDQU      (SI)(AX*1), X9
 	VINSERTI128  $0x01, (DX)(AX*1), Y9, Y9
 	VMOVDQU      Y9, 8736(DI)
 	VPXOR        7712(DI), Y9, Y1
 	VPXOR        480(DI), Y1, Y1
-	MOVQ         9248(DI), SI
-	MOVQ         9256(DI), DX
+	MOVQ         32(BX), SI
+	MOVQ         40(BX), DX
 	VMOVDQU      (SI)(AX*1), X10
 	VINSERTI128  $0x01, (DX)(AX*1), Y10, Y10
 	VMOVDQU      Y10, 8768(DI)
 	VPXOR        7744(DI), Y10, Y2
 	VPXOR        960(DI), Y2, Y2
-	MOVQ         9264(DI), SI
-	MOVQ         9272(DI), DX
+	MOVQ         48(BX), SI
+	MOVQ         56(BX), DX
 	VMOVDQU      (SI)(AX*1), X11
 	VINSERTI128  $0x01, (DX)(AX*1), Y11, Y11
 	VMOVDQU      Y11, 8800(DI)
 	VPXOR        7776(DI), Y11, Y3
 	VPXOR        1440(DI), Y3, Y3
-	MOVQ         9280(DI), SI
-	MOVQ         9288(DI), DX
+	MOVQ         64(BX), SI
+	MOVQ         72(BX), DX
 	VMOVDQU      (SI)(AX*1), X12
 	VINSERTI128  $0x01, (DX)(AX*1), Y12, Y12
 	VMOVDQU      Y12, 8832(DI)
 	VPXOR        7808(DI), Y12, Y4
 	VPXOR        1920(DI), Y4, Y4
-	MOVQ         9296(DI), SI
-	MOVQ         9304(DI), DX
+	MOVQ         80(BX), SI
+	MOVQ         88(BX), DX
 	VMOVDQU      (SI)(AX*1), X13
 	VINSERTI128  $0x01, (DX)(AX*1), Y13, Y13
 	VMOVDQU      Y13, 8864(DI)
 	VPXOR        7840(DI), Y13, Y5
 	VPXOR        2400(DI), Y5, Y5
-	MOVQ         9312(DI), SI
-	MOVQ         9320(DI), DX
+	MOVQ         96(BX), SI
+	MOVQ         104(BX), DX
 	VMOVDQU      (SI)(AX*1), X14
 	VINSERTI128  $0x01, (DX)(AX*1), Y14, Y14
 	VMOVDQU      Y14, 8896(DI)
 	VPXOR        7872(DI), Y14, Y6
 	VPXOR        2880(DI), Y6, Y6
-	MOVQ         9328(DI), SI
-	MOVQ         9336(DI), DX
+	MOVQ         112(BX), SI
+	MOVQ         120(BX), DX
 	VMOVDQU      (SI)(AX*1), X15
 	VINSERTI128  $0x01, (DX)(AX*1), Y15, Y15
 	VMOVDQU      Y15, 8928(DI)
@@ -1451,64 +1456,64 @@ batchDecAVX2_loop:
 	VMOVDQU      Y0, 7680(DI)
 	VMOVDQU      8704(DI), Y8
 	VMOVDQU      Y8, 8192(DI)
-	MOVQ         9472(DI), SI
-	MOVQ         9480(DI), DX
+	MOVQ         256(BX), SI
+	MOVQ         264(BX), DX
 	VMOVDQU      X0, (SI)(AX*1)
 	VEXTRACTI128 $0x01, Y0, (DX)(AX*1)
 	VPXOR        8224(DI), Y1, Y1
 	VMOVDQU      Y1, 7712(DI)
 	VMOVDQU      8736(DI), Y9
 	VMOVDQU      Y9, 8224(DI)
-	MOVQ         9488(DI), SI
-	MOVQ         9496(DI), DX
+	MOVQ         272(BX), SI
+	MOVQ         280(BX), DX
 	VMOVDQU      X1, (SI)(AX*1)
 	VEXTRACTI128 $0x01, Y1, (DX)(AX*1)
 	VPXOR        8256(DI), Y2, Y2
 	VMOVDQU      Y2, 7744(DI)
 	VMOVDQU      8768(DI), Y10
 	VMOVDQU      Y10, 8256(DI)
-	MOVQ         9504(DI), SI
-	MOVQ         9512(DI), DX
+	MOVQ         288(BX), SI
+	MOVQ         296(BX), DX
 	VMOVDQU      X2, (SI)(AX*1)
 	VEXTRACTI128 $0x01, Y2, (DX)(AX*1)
 	VPXOR        8288(DI), Y3, Y3
 	VMOVDQU      Y3, 7776(DI)
 	VMOVDQU      8800(DI), Y11
 	VMOVDQU      Y11, 8288(DI)
-	MOVQ         9520(DI), SI
-	MOVQ         9528(DI), DX
+	MOVQ         304(BX), SI
+	MOVQ         312(BX), DX
 	VMOVDQU      X3, (SI)(AX*1)
 	VEXTRACTI128 $0x01, Y3, (DX)(AX*1)
 	VPXOR        8320(DI), Y4, Y4
 	VMOVDQU      Y4, 7808(DI)
 	VMOVDQU      8832(DI), Y12
 	VMOVDQU      Y12, 8320(DI)
-	MOVQ         9536(DI), SI
-	MOVQ         9544(DI), DX
+	MOVQ         320(BX), SI
+	MOVQ         328(BX), DX
 	VMOVDQU      X4, (SI)(AX*1)
 	VEXTRACTI128 $0x01, Y4, (DX)(AX*1)
 	VPXOR        8352(DI), Y5, Y5
 	VMOVDQU      Y5, 7840(DI)
 	VMOVDQU      8864(DI), Y13
 	VMOVDQU      Y13, 8352(DI)
-	MOVQ         9552(DI), SI
-	MOVQ         9560(DI), DX
+	MOVQ         336(BX), SI
+	MOVQ         344(BX), DX
 	VMOVDQU      X5, (SI)(AX*1)
 	VEXTRACTI128 $0x01, Y5, (DX)(AX*1)
 	VPXOR        8384(DI), Y6, Y6
 	VMOVDQU      Y6, 7872(DI)
 	VMOVDQU      8896(DI), Y14
 	VMOVDQU      Y14, 8384(DI)
-	MOVQ         9568(DI), SI
-	MOVQ         9576(DI), DX
+	MOVQ         352(BX), SI
+	MOVQ         360(BX), DX
 	VMOVDQU      X6, (SI)(AX*1)
 	VEXTRACTI128 $0x01, Y6, (DX)(AX*1)
 	VPXOR        8416(DI), Y7, Y7
 	VMOVDQU      Y7, 7904(DI)
 	VMOVDQU      8928(DI), Y15
 	VMOVDQU      Y15, 8416(DI)
-	MOVQ         9584(DI), SI
-	MOVQ         9592(DI), DX
+	MOVQ         368(BX), SI
+	MOVQ         376(BX), DX
 	VMOVDQU      X7, (SI)(AX*1)
 	VEXTRACTI128 $0x01, Y7, (DX)(AX*1)
 	ADDQ         $0x10, AX
@@ -1517,11 +1522,12 @@ batchDecAVX2_loop:
 	VZEROUPPER
 	RET
 
-// func batchDecAVX512(st *byte, blocks int)
+// func batchDecAVX512(rows *byte, ptrs *byte, blocks int)
 // Requires: AVX, AVX512F, AVX512VL, VAES
-TEXT ·batchDecAVX512(SB), NOSPLIT, $0-16
-	MOVQ      st+0(FP), DI
-	MOVQ      blocks+8(FP), CX
+TEXT ·batchDecAVX512(SB), NOSPLIT, $0-24
+	MOVQ      rows+0(FP), DI
+	MOVQ      ptrs+8(FP), BX
+	MOVQ      blocks+16(FP), CX
 	XORQ      AX, AX
 	VMOVDQU64 7680(DI), Z8
 	VMOVDQU64 8192(DI), Z16
@@ -1542,83 +1548,83 @@ TEXT ·batchDecAVX512(SB), NOSPLIT, $0-16
 
 	// 32 lanes x 1 block per iteration, four lanes per register
 batchDecAVX512_loop:
-	MOVQ          9216(DI), SI
+	MOVQ          (BX), SI
 	VMOVDQU64     (SI)(AX*1), X24
-	MOVQ          9224(DI), DX
+	MOVQ          8(BX), DX
 	VINSERTI32X4  $0x01, (DX)(AX*1), Z24, Z24
-	MOVQ          9232(DI), SI
+	MOVQ          16(BX), SI
 	VINSERTI32X4  $0x02, (SI)(AX*1), Z24, Z24
-	MOVQ          9240(DI), DX
+	MOVQ          24(BX), DX
 	VINSERTI32X4  $0x03, (DX)(AX*1), Z24, Z24
 	VMOVDQA64     Z24, Z0
 	VPTERNLOGD    $0x96, (DI), Z8, Z0
-	MOVQ          9248(DI), SI
+	MOVQ          32(BX), SI
 	VMOVDQU64     (SI)(AX*1), X25
-	MOVQ          9256(DI), DX
+	MOVQ          40(BX), DX
 	VINSERTI32X4  $0x01, (DX)(AX*1), Z25, Z25
-	MOVQ          9264(DI), SI
+	MOVQ          48(BX), SI
 	VINSERTI32X4  $0x02, (SI)(AX*1), Z25, Z25
-	MOVQ          9272(DI), DX
+	MOVQ          56(BX), DX
 	VINSERTI32X4  $0x03, (DX)(AX*1), Z25, Z25
 	VMOVDQA64     Z25, Z1
 	VPTERNLOGD    $0x96, 960(DI), Z9, Z1
-	MOVQ          9280(DI), SI
+	MOVQ          64(BX), SI
 	VMOVDQU64     (SI)(AX*1), X26
-	MOVQ          9288(DI), DX
+	MOVQ          72(BX), DX
 	VINSERTI32X4  $0x01, (DX)(AX*1), Z26, Z26
-	MOVQ          9296(DI), SI
+	MOVQ          80(BX), SI
 	VINSERTI32X4  $0x02, (SI)(AX*1), Z26, Z26
-	MOVQ          9304(DI), DX
+	MOVQ          88(BX), DX
 	VINSERTI32X4  $0x03, (DX)(AX*1), Z26, Z26
 	VMOVDQA64     Z26, Z2
 	VPTERNLOGD    $0x96, 1920(DI), Z10, Z2
-	MOVQ          9312(DI), SI
+	MOVQ          96(BX), SI
 	VMOVDQU64     (SI)(AX*1), X27
-	MOVQ          9320(DI), DX
+	MOVQ          104(BX), DX
 	VINSERTI32X4  $0x01, (DX)(AX*1), Z27, Z27
-	MOVQ          9328(DI), SI
+	MOVQ          112(BX), SI
 	VINSERTI32X4  $0x02, (SI)(AX*1), Z27, Z27
-	MOVQ          9336(DI), DX
+	MOVQ          120(BX), DX
 	VINSERTI32X4  $0x03, (DX)(AX*1), Z27, Z27
 	VMOVDQA64     Z27, Z3
 	VPTERNLOGD    $0x96, 2880(DI), Z11, Z3
-	MOVQ          9344(DI), SI
+	MOVQ          128(BX), SI
 	VMOVDQU64     (SI)(AX*1), X28
-	MOVQ          9352(DI), DX
+	MOVQ          136(BX), DX
 	VINSERTI32X4  $0x01, (DX)(AX*1), Z28, Z28
-	MOVQ          9360(DI), SI
+	MOVQ          144(BX), SI
 	VINSERTI32X4  $0x02, (SI)(AX*1), Z28, Z28
-	MOVQ          9368(DI), DX
+	MOVQ          152(BX), DX
 	VINSERTI32X4  $0x03, (DX)(AX*1), Z28, Z28
 	VMOVDQA64     Z28, Z4
 	VPTERNLOGD    $0x96, 3840(DI), Z12, Z4
-	MOVQ          9376(DI), SI
+	MOVQ          160(BX), SI
 	VMOVDQU64     (SI)(AX*1), X29
-	MOVQ          9384(DI), DX
+	MOVQ          168(BX), DX
 	VINSERTI32X4  $0x01, (DX)(AX*1), Z29, Z29
-	MOVQ          9392(DI), SI
+	MOVQ          176(BX), SI
 	VINSERTI32X4  $0x02, (SI)(AX*1), Z29, Z29
-	MOVQ          9400(DI), DX
+	MOVQ          184(BX), DX
 	VINSERTI32X4  $0x03, (DX)(AX*1), Z29, Z29
 	VMOVDQA64     Z29, Z5
 	VPTERNLOGD    $0x96, 4800(DI), Z13, Z5
-	MOVQ          9408(DI), SI
+	MOVQ          192(BX), SI
 	VMOVDQU64     (SI)(AX*1), X30
-	MOVQ          9416(DI), DX
+	MOVQ          200(BX), DX
 	VINSERTI32X4  $0x01, (DX)(AX*1), Z30, Z30
-	MOVQ          9424(DI), SI
+	MOVQ          208(BX), SI
 	VINSERTI32X4  $0x02, (SI)(AX*1), Z30, Z30
-	MOVQ          9432(DI), DX
+	MOVQ          216(BX), DX
 	VINSERTI32X4  $0x03, (DX)(AX*1), Z30, Z30
 	VMOVDQA64     Z30, Z6
 	VPTERNLOGD    $0x96, 5760(DI), Z14, Z6
-	MOVQ          9440(DI), SI
+	MOVQ          224(BX), SI
 	VMOVDQU64     (SI)(AX*1), X31
-	MOVQ          9448(DI), DX
+	MOVQ          232(BX), DX
 	VINSERTI32X4  $0x01, (DX)(AX*1), Z31, Z31
-	MOVQ          9456(DI), SI
+	MOVQ          240(BX), SI
 	VINSERTI32X4  $0x02, (SI)(AX*1), Z31, Z31
-	MOVQ          9464(DI), DX
+	MOVQ          248(BX), DX
 	VINSERTI32X4  $0x03, (DX)(AX*1), Z31, Z31
 	VMOVDQA64     Z31, Z7
 	VPTERNLOGD    $0x96, 6720(DI), Z15, Z7
@@ -1736,83 +1742,83 @@ batchDecAVX512_loop:
 	VAESDECLAST   7616(DI), Z7, Z7
 	VPXORQ        Z16, Z0, Z8
 	VMOVDQA64     Z24, Z16
-	MOVQ          9472(DI), SI
+	MOVQ          256(BX), SI
 	VMOVDQU64     X8, (SI)(AX*1)
-	MOVQ          9480(DI), DX
+	MOVQ          264(BX), DX
 	VEXTRACTI32X4 $0x01, Z8, (DX)(AX*1)
-	MOVQ          9488(DI), SI
+	MOVQ          272(BX), SI
 	VEXTRACTI32X4 $0x02, Z8, (SI)(AX*1)
-	MOVQ          9496(DI), DX
+	MOVQ          280(BX), DX
 	VEXTRACTI32X4 $0x03, Z8, (DX)(AX*1)
 	VPXORQ        Z17, Z1, Z9
 	VMOVDQA64     Z25, Z17
-	MOVQ          9504(DI), SI
+	MOVQ          288(BX), SI
 	VMOVDQU64     X9, (SI)(AX*1)
-	MOVQ          9512(DI), DX
+	MOVQ          296(BX), DX
 	VEXTRACTI32X4 $0x01, Z9, (DX)(AX*1)
-	MOVQ          9520(DI), SI
+	MOVQ          304(BX), SI
 	VEXTRACTI32X4 $0x02, Z9, (SI)(AX*1)
-	MOVQ          9528(DI), DX
+	MOVQ          312(BX), DX
 	VEXTRACTI32X4 $0x03, Z9, (DX)(AX*1)
 	VPXORQ        Z18, Z2, Z10
 	VMOVDQA64     Z26, Z18
-	MOVQ          9536(DI), SI
+	MOVQ          320(BX), SI
 	VMOVDQU64     X10, (SI)(AX*1)
-	MOVQ          9544(DI), DX
+	MOVQ          328(BX), DX
 	VEXTRACTI32X4 $0x01, Z10, (DX)(AX*1)
-	MOVQ          9552(DI), SI
+	MOVQ          336(BX), SI
 	VEXTRACTI32X4 $0x02, Z10, (SI)(AX*1)
-	MOVQ          9560(DI), DX
+	MOVQ          344(BX), DX
 	VEXTRACTI32X4 $0x03, Z10, (DX)(AX*1)
 	VPXORQ        Z19, Z3, Z11
 	VMOVDQA64     Z27, Z19
-	MOVQ          9568(DI), SI
+	MOVQ          352(BX), SI
 	VMOVDQU64     X11, (SI)(AX*1)
-	MOVQ          9576(DI), DX
+	MOVQ          360(BX), DX
 	VEXTRACTI32X4 $0x01, Z11, (DX)(AX*1)
-	MOVQ          9584(DI), SI
+	MOVQ          368(BX), SI
 	VEXTRACTI32X4 $0x02, Z11, (SI)(AX*1)
-	MOVQ          9592(DI), DX
+	MOVQ          376(BX), DX
 	VEXTRACTI32X4 $0x03, Z11, (DX)(AX*1)
 	VPXORQ        Z20, Z4, Z12
 	VMOVDQA64     Z28, Z20
-	MOVQ          9600(DI), SI
+	MOVQ          384(BX), SI
 	VMOVDQU64     X12, (SI)(AX*1)
-	MOVQ          9608(DI), DX
+	MOVQ          392(BX), DX
 	VEXTRACTI32X4 $0x01, Z12, (DX)(AX*1)
-	MOVQ          9616(DI), SI
+	MOVQ          400(BX), SI
 	VEXTRACTI32X4 $0x02, Z12, (SI)(AX*1)
-	MOVQ          9624(DI), DX
+	MOVQ          408(BX), DX
 	VEXTRACTI32X4 $0x03, Z12, (DX)(AX*1)
 	VPXORQ        Z21, Z5, Z13
 	VMOVDQA64     Z29, Z21
-	MOVQ          9632(DI), SI
+	MOVQ          416(BX), SI
 	VMOVDQU64     X13, (SI)(AX*1)
-	MOVQ          9640(DI), DX
+	MOVQ          424(BX), DX
 	VEXTRACTI32X4 $0x01, Z13, (DX)(AX*1)
-	MOVQ          9648(DI), SI
+	MOVQ          432(BX), SI
 	VEXTRACTI32X4 $0x02, Z13, (SI)(AX*1)
-	MOVQ          9656(DI), DX
+	MOVQ          440(BX), DX
 	VEXTRACTI32X4 $0x03, Z13, (DX)(AX*1)
 	VPXORQ        Z22, Z6, Z14
 	VMOVDQA64     Z30, Z22
-	MOVQ          9664(DI), SI
+	MOVQ          448(BX), SI
 	VMOVDQU64     X14, (SI)(AX*1)
-	MOVQ          9672(DI), DX
+	MOVQ          456(BX), DX
 	VEXTRACTI32X4 $0x01, Z14, (DX)(AX*1)
-	MOVQ          9680(DI), SI
+	MOVQ          464(BX), SI
 	VEXTRACTI32X4 $0x02, Z14, (SI)(AX*1)
-	MOVQ          9688(DI), DX
+	MOVQ          472(BX), DX
 	VEXTRACTI32X4 $0x03, Z14, (DX)(AX*1)
 	VPXORQ        Z23, Z7, Z15
 	VMOVDQA64     Z31, Z23
-	MOVQ          9696(DI), SI
+	MOVQ          480(BX), SI
 	VMOVDQU64     X15, (SI)(AX*1)
-	MOVQ          9704(DI), DX
+	MOVQ          488(BX), DX
 	VEXTRACTI32X4 $0x01, Z15, (DX)(AX*1)
-	MOVQ          9712(DI), SI
+	MOVQ          496(BX), SI
 	VEXTRACTI32X4 $0x02, Z15, (SI)(AX*1)
-	MOVQ          9720(DI), DX
+	MOVQ          504(BX), DX
 	VEXTRACTI32X4 $0x03, Z15, (DX)(AX*1)
 	ADDQ          $0x10, AX
 	DECQ          CX

@@ -27,7 +27,9 @@ import (
 	. "github.com/mmcloughlin/avo/reg"
 )
 
-// Layout of ige.batchState; keep in step with ige/batch_amd64.go.
+// Layout of the rows (64-byte aligned, so that no key row load splits a
+// cache line) and of the lane pointers; keep in step with
+// ige/batch_amd64.go, whose test checks them.
 const (
 	maxLanes  = 32
 	nRounds   = 14
@@ -36,7 +38,7 @@ const (
 	aOff      = keysOff + maxLanes*(nRounds+1)*blockSize
 	bOff      = aOff + maxLanes*blockSize
 	inOff     = bOff + maxLanes*blockSize
-	srcOff    = inOff + maxLanes*blockSize
+	srcOff    = 0
 	dstOff    = srcOff + maxLanes*8
 )
 
@@ -57,7 +59,8 @@ func main() {
 
 // kernel parameters, shared by all widths.
 var (
-	st   = RDI // *batchState
+	st   = RDI // rows: key rows, a, b, in
+	ptrs = RBX // lane pointers: src, dst
 	n    = RCX // blocks left
 	off  = RAX // byte offset of the current block in every lane
 	ptrA = RSI
@@ -75,13 +78,14 @@ func keyRow(p, j, r int) Mem { return Mem{Base: st, Disp: keysOff + (j*(nRounds+
 func aRow(p, j int) Mem      { return Mem{Base: st, Disp: aOff + j*p*blockSize} }
 func bRow(p, j int) Mem      { return Mem{Base: st, Disp: bOff + j*p*blockSize} }
 func inRow(p, j int) Mem     { return Mem{Base: st, Disp: inOff + j*p*blockSize} }
-func srcPtr(l int) Mem       { return Mem{Base: st, Disp: srcOff + 8*l} }
-func dstPtr(l int) Mem       { return Mem{Base: st, Disp: dstOff + 8*l} }
+func srcPtr(l int) Mem       { return Mem{Base: ptrs, Disp: srcOff + 8*l} }
+func dstPtr(l int) Mem       { return Mem{Base: ptrs, Disp: dstOff + 8*l} }
 func at(p Register) Mem      { return Mem{Base: p, Index: off, Scale: 1} }
 
 func prologue(name string) {
-	TEXT(name, NOSPLIT, "func(st *byte, blocks int)")
-	Load(Param("st"), st)
+	TEXT(name, NOSPLIT, "func(rows *byte, ptrs *byte, blocks int)")
+	Load(Param("rows"), st)
+	Load(Param("ptrs"), ptrs)
 	Load(Param("blocks"), n)
 	XORQ(off, off)
 }

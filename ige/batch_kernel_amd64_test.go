@@ -1,0 +1,27 @@
+//go:build !purego
+
+package ige
+
+import (
+	"fmt"
+	"testing"
+	"unsafe"
+)
+
+// BenchmarkBatchKernel times the kernels alone, every lane on the dummy
+// buffer: the ceiling the scheduler can reach.
+func BenchmarkBatchKernel(b *testing.B) {
+	for _, lanes := range []int{8, 16, 32} {
+		b.Run(fmt.Sprintf("lanes=%d", lanes), func(b *testing.B) {
+			var st batchState
+			for l := range maxLanes {
+				st.ptrs.src[l] = unsafe.Pointer(&st.dummy[0])
+				st.ptrs.dst[l] = unsafe.Pointer(&st.dummy[0])
+			}
+			b.SetBytes(int64(lanes * batchChunk * BlockSize))
+			for b.Loop() {
+				st.kernel(lanes, false, batchChunk)
+			}
+		})
+	}
+}
