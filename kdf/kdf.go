@@ -39,16 +39,20 @@
 //
 // # Allocation and speed
 //
-// No function allocates, whatever the input length. Fixed-size inputs (the
-// 48- and 52-byte hash inputs of [Derive], the 64 bytes of [FileFingerprint])
-// are assembled in arrays on the stack and hashed in one call; [MsgKeyV2]
-// streams the key slice and the caller's message through a SHA-256 state that
-// the compiler keeps on the stack (it inlines [crypto/sha256.New] and
-// devirtualizes the calls; checked with go build -gcflags=-m on Go 1.24 and
-// later and by an AllocsPerRun test). Builds with GOEXPERIMENT=boringcrypto
-// take the BoringSSL hashes, which allocate. The hashing itself is the
-// standard library's, with its SHA-NI, ARMv8 SHA and AVX2 paths; the rest is a
-// few copies, so each function costs what its hash calls cost.
+// No function allocates, whatever the input length, and none builds a
+// concatenation buffer for a message. The hash states live on the stack:
+// [crypto/sha1.Sum], [crypto/sha256.Sum256] and [crypto/md5.Sum] keep theirs
+// there, and where the parts of a hash input are streamed ([MsgKeyV2], and
+// [Derive] for [V2]) the compiler inlines [crypto/sha256.New] and
+// devirtualizes Write and Sum, so that state does not escape either (checked
+// with go build -gcflags=-m on Go 1.24.0 and 1.26, and by AllocsPerRun
+// tests). [Derive] for [V1] and [FileFingerprint] assemble their short
+// inputs (48 and 64 bytes) in stack arrays. Builds with
+// GOEXPERIMENT=boringcrypto take the BoringSSL hashes, which allocate.
+//
+// The hashing is the standard library's, with its SHA-NI, ARMv8 and AVX2
+// paths; what this package adds is a few fixed-size moves, so each function
+// costs what its unavoidable hash calls cost (BenchmarkKDF compares the two).
 //
 // # Panics
 //

@@ -8,7 +8,8 @@
 //
 // The functions have the names and signatures of package kdf and, like it,
 // panic on an x other than 0 or 8 or an unknown [kdf.Version]. Unlike it they
-// allocate on every call.
+// allocate on every call. The known-answer tests of package kdf
+// (testdata/vectors.json) run on this package too.
 //
 // # Specification
 //
