@@ -2,14 +2,19 @@ package secret
 
 import (
 	"bytes"
+	"crypto/aes"
+	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"encoding/json"
 	"math/rand/v2"
 	"os"
 	"testing"
 
+	gotdige "github.com/gotd/ige"
 	"github.com/gotd/td/bin"
 	"github.com/gotd/td/tg/e2e"
+	"github.com/secretbench/secretbench/bench/reference"
 	"github.com/secretbench/secretbench/kdf"
 )
 
@@ -174,6 +179,56 @@ func TestEnvelopeMatchesGotd(t *testing.T) {
 			if err != nil || !bytes.Equal(decoded.RandomBytes, random) || decoded.Layer != int(h.Layer) {
 				t.Fatalf("gotd cannot decode ours: %v", err)
 			}
+		}
+	}
+}
+
+// TestVectorsThroughPipeline puts the fingerprint, visualization and v2
+// msg_key vectors of docs/PROTOCOL.md through the exported pipeline:
+//   - the first 8 bytes of every wire message are the key_fingerprint;
+//   - a wire message whose plaintext is the vector's 00..3f, carrying the
+//     vector msg_key for x, passes the msg_key check of the receiver whose
+//     peer sends with that x (and then fails on the length prefix
+//     0x03020100, the first check after msg_key), while the other role
+//     rejects it at msg_key.
+func TestVectorsThroughPipeline(t *testing.T) {
+	v := loadVectors(t)
+	key := sequentialKey(t)
+	if key.Fingerprint() != v.KeyFingerprint {
+		t.Fatalf("fingerprint %d", key.Fingerprint())
+	}
+	wire, err := NewCodec(key, Originator).Encrypt(nil, Header{Layer: 144}, mustHex(t, "6041167301000000000000006"+"3dd2fa8"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fp, _ := PeekFingerprint(wire); fp != v.KeyFingerprint {
+		t.Fatalf("wire fingerprint %d", fp)
+	}
+	if vis := key.Visualization(key); hex.EncodeToString(vis[:]) != v.Visualization {
+		t.Fatalf("visualization %x", vis)
+	}
+
+	kb := key.Bytes()
+	plain := kb[:64] // 00..3f
+	for _, m := range v.MsgKeyV2 {
+		msgKey := mustHex(t, m.MsgKey)
+		aesKey, aesIV := reference.Derive(2, kb, msgKey, m.X)
+		block, _ := aes.NewCipher(aesKey)
+		ct := make([]byte, len(plain))
+		gotdige.EncryptBlocks(block, aesIV, ct, plain)
+		wire := binary.LittleEndian.AppendUint64(nil, uint64(v.KeyFingerprint))
+		wire = append(append(wire, msgKey...), ct...)
+
+		// x = 0 is what the originator sends: the responder accepts it.
+		receiver, other := Responder, Originator
+		if m.X == 8 {
+			receiver, other = Originator, Responder
+		}
+		if _, _, err := NewCodec(key, receiver).Decrypt(nil, wire); !errors.Is(err, ErrLength) {
+			t.Errorf("x=%d: %v receiver: %v, want ErrLength (msg_key accepted)", m.X, receiver, err)
+		}
+		if _, _, err := NewCodec(key, other).Decrypt(nil, wire); !errors.Is(err, ErrMsgKey) {
+			t.Errorf("x=%d: %v receiver: %v, want ErrMsgKey", m.X, other, err)
 		}
 	}
 }
