@@ -19,8 +19,11 @@ type Checker struct {
 	// write, so that the warm path reads it without locks and without
 	// allocating (a map lookup keyed by string(p) does not copy p).
 	cache atomic.Pointer[map[string]*verdict]
-	mu    sync.Mutex // serializes writers of cache
+	mu    sync.Mutex // serializes writers of cache; guards inflight
 	store *store     // nil without WithStore
+	// inflight holds, per p being tested, a channel closed when its verdict
+	// is in cache, so that concurrent first calls run one test, not many.
+	inflight map[string]chan struct{}
 
 	fullTests atomic.Int64 // number of full safe-prime tests run (for tests)
 }
@@ -92,6 +95,38 @@ func (c *Checker) checkCold(g int, p []byte) error {
 	if !generatorOK(g, mod840) {
 		return ErrGenerator
 	}
+	for {
+		c.mu.Lock()
+		if (*c.cache.Load())[string(p)] != nil {
+			c.mu.Unlock()
+			return c.CheckParams(g, p) // decided meanwhile: the warm path
+		}
+		if wait, ok := c.inflight[string(p)]; ok {
+			c.mu.Unlock()
+			<-wait
+			continue
+		}
+		if c.inflight == nil {
+			c.inflight = make(map[string]chan struct{})
+		}
+		done := make(chan struct{})
+		key := string(p)
+		c.inflight[key] = done
+		c.mu.Unlock()
+
+		err := c.decide(g, p, mod840)
+
+		c.mu.Lock()
+		delete(c.inflight, key)
+		c.mu.Unlock()
+		close(done)
+		return err
+	}
+}
+
+// decide establishes the verdict on p (from the store or by a full test)
+// and caches it.
+func (c *Checker) decide(g int, p []byte, mod840 uint64) error {
 	v := &verdict{mod840: mod840}
 	if c.store != nil && c.store.has(g, p) {
 		v.stored.Store(1 << g)

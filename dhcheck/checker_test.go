@@ -191,6 +191,10 @@ func TestCheckerConcurrent(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	// Concurrent first calls share one test per p.
+	if got := c.fullTests.Load(); got != 2 {
+		t.Errorf("%d full tests, want 2 (generated-2048 and p-prime-q-composite once each)", got)
+	}
 }
 
 func TestCheckParamsWarmAllocs(t *testing.T) {
