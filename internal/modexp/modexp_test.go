@@ -112,3 +112,40 @@ func TestModulusExpDst(t *testing.T) {
 		t.Fatalf("got %x, %v", dst, err)
 	}
 }
+
+// FuzzExp compares Exp and VarTimeModulus.Exp with math/big.
+func FuzzExp(f *testing.F) {
+	f.Add([]byte{3}, []byte{200}, []byte{0x0f, 0x42, 0x43})
+	f.Add([]byte{}, []byte{}, []byte{3})
+	f.Add([]byte{0xff, 0xff, 0xff}, []byte{0, 1}, []byte{0, 0xff, 0xfb})
+	f.Fuzz(func(t *testing.T, base, exp, m []byte) {
+		if len(m) > 300 || len(exp) > 64 || len(base) > 600 {
+			return
+		}
+		mb := new(big.Int).SetBytes(m)
+		got, err := Exp(base, exp, m)
+		if mb.Bit(0) == 0 || mb.Cmp(big.NewInt(1)) <= 0 {
+			if err == nil {
+				t.Fatalf("Exp accepted modulus %x", m)
+			}
+			return
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := refExp(base, exp, m, len(m)); !bytes.Equal(got, want) {
+			t.Fatalf("Exp(%x, %x, %x) = %x, want %x", base, exp, m, got, want)
+		}
+		v, err := NewVarTimeModulus(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dst := make([]byte, v.Size())
+		if err := v.Exp(dst, base, exp); err != nil {
+			t.Fatal(err)
+		}
+		if want := refExp(base, exp, m, v.Size()); !bytes.Equal(dst, want) {
+			t.Fatalf("VarTimeModulus.Exp(%x, %x, %x) = %x, want %x", base, exp, m, dst, want)
+		}
+	})
+}
