@@ -278,3 +278,16 @@ func TestLaneAllocs(t *testing.T) {
 }
 
 func unsafePtr(b []byte) unsafe.Pointer { return unsafe.Pointer(&b[0]) }
+
+// TestLaneLayout pins the struct layouts that ige_arm64.s addresses by
+// offset.
+func TestLaneLayout(t *testing.T) {
+	var p lanePtrs
+	var s laneState
+	if unsafe.Sizeof(p) != 32 || unsafe.Offsetof(p.src) != 8 || unsafe.Offsetof(p.dst) != 16 || unsafe.Offsetof(p.step) != 24 {
+		t.Fatal("lanePtrs layout no longer matches LANES4_SETUP in ige_arm64.s")
+	}
+	if unsafe.Sizeof(s) != 32 || unsafe.Offsetof(s.x) != 16 {
+		t.Fatal("laneState layout no longer matches LANES4_SETUP in ige_arm64.s")
+	}
+}
