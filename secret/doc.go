@@ -64,9 +64,10 @@
 // Decrypt tries v2 first (the sender's x is the other role's), then v1, and
 // fails with one of these errors (match with errors.Is), in this order:
 //
-//   - [ErrMessageSize]: shorter than 40 bytes or not whole AES blocks;
 //   - [ErrUnknownKey]: key_fingerprint is not the codec's key (with two keys
 //     during a re-key, pick the Codec with [PeekFingerprint]);
+//   - [ErrMessageSize]: shorter than 40 bytes or not whole AES blocks (a
+//     message too short to hold a fingerprint fails here first);
 //   - [ErrMsgKey]: msg_key differs (constant-time compare) under v2 and v1;
 //   - [ErrLength]: length prefix not in 1..size-4 or not a multiple of 4;
 //   - [ErrPadding]: v2 padding outside 12..1024, v1 padding of 16 or more;

@@ -6,11 +6,12 @@ import "errors"
 // that matches exactly one of these with errors.Is (some are wrapped with
 // detail). They are listed in the order the checks run.
 var (
-	// ErrMessageSize: the wire message is shorter than 40 bytes, or its
-	// ciphertext is not a multiple of 16 bytes.
-	ErrMessageSize = errors.New("secret: wire message size: not key_fingerprint || msg_key || whole AES blocks")
 	// ErrUnknownKey: the key_fingerprint does not name the codec's key.
 	ErrUnknownKey = errors.New("secret: key_fingerprint does not match the key")
+	// ErrMessageSize: the wire message is shorter than 40 bytes, or its
+	// ciphertext is not a multiple of 16 bytes. (Shorter than the 8-byte
+	// fingerprint: this error, before ErrUnknownKey.)
+	ErrMessageSize = errors.New("secret: wire message size: not key_fingerprint || msg_key || whole AES blocks")
 	// ErrMsgKey: the msg_key recomputed from the decrypted message differs
 	// from the received one under both v2 and v1 (wrong key, wrong role or a
 	// modified message).
