@@ -280,7 +280,8 @@ decIGEDone:
 //
 // Lane a..d: schedule pointer R3..R6 (post-incremented over the 15 keys and
 // rewound after each block), src R7..R10, dst R11..R14, step R15, R16, R17,
-// R19 (16, or 0 for an idle lane that reads and writes one scratch block).
+// R19 (16, or 0 for an idle lane that reads and writes one scratch block);
+// R20 is scratch for addresses.
 // V0..V3 hold the chain value, V4..V7 the other value xored with the lane's
 // last round key, V8..V11 the input blocks and V12..V19 two round keys per
 // lane.
