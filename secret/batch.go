@@ -43,7 +43,8 @@ func (b *batchState) wipe() {
 // Result per wire is appended to results, in order, with Body pointing into
 // the returned buffer. Each Result is exactly what Decrypt would return for
 // that wire alone. With enough capacity in dst and results, and a batch no
-// larger than earlier ones, DecryptBatch does not allocate.
+// larger than earlier ones, DecryptBatch does not allocate. No wire may
+// overlap the spare capacity of dst (DecryptBatch panics if one does).
 func (c *Codec) DecryptBatch(dst []byte, wires [][]byte, results []Result) ([]byte, []Result) {
 	total := 0
 	for _, w := range wires {
@@ -52,6 +53,11 @@ func (c *Codec) DecryptBatch(dst []byte, wires [][]byte, results []Result) ([]by
 		}
 	}
 	out, off := grow(dst, total)
+	for _, w := range wires {
+		if overlaps(out[off:], w) {
+			panic("secret: DecryptBatch: a wire message overlaps the output buffer")
+		}
+	}
 
 	b := &c.batch
 	if cap(b.ciphers) < len(wires) {

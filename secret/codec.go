@@ -142,7 +142,8 @@ func grow(dst []byte, n int) ([]byte, int) {
 // DecryptedMessage (ErrBody, ErrUnknownConstructor), random_bytes of 1..14
 // bytes (ErrShortRandomBytes), v1 for layer >= 73 (ErrV1Layer). A failed
 // read of the random source is returned as is. On error dst is returned
-// unchanged in length.
+// unchanged in length. body must not overlap the spare capacity of dst
+// (Encrypt panics if it does).
 func (c *Codec) Encrypt(dst []byte, h Header, body []byte) ([]byte, error) {
 	switch h.Version {
 	case 0:
@@ -194,6 +195,9 @@ func (c *Codec) Encrypt(dst []byte, h Header, body []byte) ([]byte, error) {
 		maxTotal = dataLen + c.maxPad
 	}
 	out, off := grow(dst, Overhead+maxTotal)
+	if overlaps(out[off:], body) {
+		panic("secret: Encrypt: body overlaps the output buffer")
+	}
 	data := out[off+Overhead:]
 	if h.Version == kdf.V2 {
 		if _, err := io.ReadFull(c.rand, data[roff-2:roff+n]); err != nil {
@@ -240,11 +244,16 @@ func (c *Codec) Encrypt(dst []byte, h Header, body []byte) ([]byte, error) {
 // ErrV1Layer. msg_key is compared in constant time. A layer above the
 // caller's own is not an error: compare Header.Layer. On error dst is
 // returned unchanged in length (its spare capacity may have been written).
+// wire must not overlap the spare capacity of dst (Decrypt panics if it
+// does).
 func (c *Codec) Decrypt(dst, wire []byte) ([]byte, Header, error) {
 	if err := c.checkWire(wire); err != nil {
 		return dst, Header{}, err
 	}
 	out, off := grow(dst, len(wire)-Overhead)
+	if overlaps(out[off:], wire) {
+		panic("secret: Decrypt: wire overlaps the output buffer")
+	}
 	data := out[off:]
 	h, start, end, err := c.open(data, wire, false)
 	if err != nil {

@@ -67,9 +67,44 @@ func (d *DH) secret(e *[exponentSize]byte, serverRandom []byte) error {
 	return nil
 }
 
+// moduli caches the Montgomery constants of the primes seen (in practice
+// one, the well-known prime), so that an exchange does not rebuild them for
+// each of its exponentiations.
+var moduli struct {
+	sync.Mutex
+	m map[string]*modexp.Modulus
+}
+
+const maxModuli = 8
+
+// exp returns base^e mod p, exactly len(p) bytes, in time independent of
+// the value of e (modexp is constant-time in the exponent).
+func exp(base, e, p []byte) ([]byte, error) {
+	moduli.Lock()
+	m := moduli.m[string(p)]
+	moduli.Unlock()
+	if m == nil {
+		var err error
+		if m, err = modexp.NewModulus(p); err != nil {
+			return nil, err
+		}
+		moduli.Lock()
+		if moduli.m == nil || len(moduli.m) >= maxModuli {
+			moduli.m = make(map[string]*modexp.Modulus)
+		}
+		moduli.m[string(p)] = m
+		moduli.Unlock()
+	}
+	out := make([]byte, len(p))
+	if err := m.Exp(out[len(p)-m.Size():], base, e); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // public returns g^e mod p (256 bytes) and checks it as the peer will.
 func (d *DH) public(e *[exponentSize]byte) ([]byte, error) {
-	gx, err := modexp.Exp([]byte{byte(d.G)}, e[:], d.P)
+	gx, err := exp([]byte{byte(d.G)}, e[:], d.P)
 	if err != nil {
 		return nil, err
 	}
@@ -81,7 +116,7 @@ func (d *DH) public(e *[exponentSize]byte) ([]byte, error) {
 
 // shared returns the key (peer^e mod p, left-padded to 256 bytes).
 func shared(p, peer []byte, e *[exponentSize]byte) (*Key, error) {
-	k, err := modexp.Exp(peer, e[:], p)
+	k, err := exp(peer, e[:], p)
 	if err != nil {
 		return nil, err
 	}
@@ -228,7 +263,7 @@ func (e *Exchange) UnmarshalBinary(data []byte) error {
 	}
 	// g^a must reproduce g_a: this catches corruption of any field
 	// (one exponentiation, paid only on restore).
-	gA, err := modexp.Exp([]byte{byte(g)}, a[:], p)
+	gA, err := exp([]byte{byte(g)}, a[:], p)
 	if err != nil || !bytes.Equal(gA, data) || dhcheck.CheckPublic(p, gA) != nil {
 		clear(a[:])
 		return ErrCorruptState

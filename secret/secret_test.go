@@ -650,3 +650,35 @@ func TestRandomCrossCheck(t *testing.T) {
 		}
 	}
 }
+
+// TestOverlapPanics: buffers that alias the output are refused loudly
+// instead of producing garbage.
+func TestOverlapPanics(t *testing.T) {
+	key := mustKey(t, seqKeyBytes())
+	c := secret.NewCodec(key, secret.Originator)
+	body := textBody(t, 20)
+	buf := make([]byte, 0, 4096)
+	wire, _ := c.Encrypt(nil, headerFor(kdf.V2), body)
+	rx := secret.NewCodec(key, secret.Responder)
+	for name, f := range map[string]func(){
+		"encrypt": func() { inside := append(buf[100:100], body...); c.Encrypt(buf, headerFor(kdf.V2), inside) },
+		"decrypt": func() { inside := append(buf[200:200], wire...); rx.Decrypt(buf, inside) },
+		"batch":   func() { inside := append(buf[200:200], wire...); rx.DecryptBatch(buf, [][]byte{inside}, nil) },
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s: no panic", name)
+				}
+			}()
+			f()
+		}()
+	}
+	// Disjoint buffers, including a body right after dst's capacity, are fine.
+	backing := make([]byte, 4096)
+	dst := backing[:0:2048]
+	after := append(backing[2048:2048], body...)
+	if _, err := c.Encrypt(dst, headerFor(kdf.V2), after); err != nil {
+		t.Fatal(err)
+	}
+}
