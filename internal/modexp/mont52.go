@@ -27,21 +27,22 @@ type nat52 [limbs52]uint64
 
 // mont52 holds the constants of one odd modulus m < 2^2048.
 type mont52 struct {
-	m    nat52
+	mm   [2]nat52 // m, and m shifted down one limb (for the assembly)
 	k0   uint64 // -m^-1 mod 2^52
 	rr   nat52  // R^2 mod m, to enter the Montgomery domain
 	mb   *big.Int
 	size int // len(m) in bytes
-	amm  func(out, a, b, m *nat52, k0 uint64)
-	amm4 func(out, a, b *[4]nat52, m *nat52, k0 uint64)
+	amm  func(out, a, b *nat52, m *[2]nat52, k0 uint64)
+	amm4 func(out, a, b *[4]nat52, m *[2]nat52, k0 uint64)
 }
 
-func newMont52(m []byte, amm func(out, a, b, m *nat52, k0 uint64), amm4 func(out, a, b *[4]nat52, m *nat52, k0 uint64)) *mont52 {
+func newMont52(m []byte, amm func(out, a, b *nat52, m *[2]nat52, k0 uint64), amm4 func(out, a, b *[4]nat52, m *[2]nat52, k0 uint64)) *mont52 {
 	w := &mont52{mb: new(big.Int).SetBytes(m), size: len(m), amm: amm, amm4: amm4}
-	setNat52(&w.m, w.mb)
+	setNat52(&w.mm[0], w.mb)
+	copy(w.mm[1][:], w.mm[0][1:])
 	// Newton's iteration for m^-1 mod 2^64: each step doubles the correct
 	// low bits; m0 is its own inverse mod 8 (3 bits), so 5 steps reach 96.
-	m0 := w.m[0]
+	m0 := w.mm[0][0]
 	inv := m0
 	for range 5 {
 		inv *= 2 - m0*inv
@@ -89,7 +90,7 @@ func (w *mont52) reduce(z *nat52) {
 	var t nat52
 	var borrow uint64
 	for i := range z {
-		d := z[i] - w.m[i] - borrow
+		d := z[i] - w.mm[0][i] - borrow
 		borrow = d >> 63
 		t[i] = d & mask52
 	}
@@ -99,7 +100,8 @@ func (w *mont52) reduce(z *nat52) {
 }
 
 // amm52Generic is the portable AMM, the reference for the assembly.
-func amm52Generic(out, a, b, m *nat52, k0 uint64) {
+func amm52Generic(out, a, b *nat52, mm *[2]nat52, k0 uint64) {
+	m := &mm[0]
 	var acc [limbs52]uint64
 	for i := range limbs52 {
 		bi := b[i]
@@ -200,7 +202,7 @@ func (w *mont52) load(z *nat52, base []byte) {
 func (w *mont52) store(dst []byte, z *nat52) {
 	var one nat52
 	one[0] = 1
-	w.amm(z, z, &one, &w.m, w.k0)
+	w.amm(z, z, &one, &w.mm, w.k0)
 	w.reduce(z)
 	z.fillBytes(dst)
 }
@@ -210,21 +212,21 @@ func (w *mont52) exp(dst, base, exp []byte) {
 	var x nat52
 	w.load(&x, base)
 	var table [1 << (window - 1)]nat52 // table[i] = x^(2i+1) in Montgomery form
-	w.amm(&table[0], &x, &w.rr, &w.m, w.k0)
+	w.amm(&table[0], &x, &w.rr, &w.mm, w.k0)
 	var x2 nat52
-	w.amm(&x2, &table[0], &table[0], &w.m, w.k0)
+	w.amm(&x2, &table[0], &table[0], &w.mm, w.k0)
 	for i := 1; i < len(table); i++ {
-		w.amm(&table[i], &table[i-1], &x2, &w.m, w.k0)
+		w.amm(&table[i], &table[i-1], &x2, &w.mm, w.k0)
 	}
 	var acc nat52
 	if !walkExp(exp,
 		func(i uint) { acc = table[i] },
-		func() { w.amm(&acc, &acc, &acc, &w.m, w.k0) },
-		func(i uint) { w.amm(&acc, &acc, &table[i], &w.m, w.k0) }) {
+		func() { w.amm(&acc, &acc, &acc, &w.mm, w.k0) },
+		func(i uint) { w.amm(&acc, &acc, &table[i], &w.mm, w.k0) }) {
 		acc = nat52{} // x^0 = 1: R mod m in Montgomery form
 		var one nat52
 		one[0] = 1
-		w.amm(&acc, &one, &w.rr, &w.m, w.k0)
+		w.amm(&acc, &one, &w.rr, &w.mm, w.k0)
 	}
 	w.store(dst, &acc)
 }
@@ -239,22 +241,22 @@ func (w *mont52) exp4(dst, base *[4][]byte, exp []byte) {
 		w.load(&x[k], base[k])
 	}
 	var table [1 << (window - 1)][4]nat52
-	w.amm4(&table[0], &x, &rr, &w.m, w.k0)
+	w.amm4(&table[0], &x, &rr, &w.mm, w.k0)
 	var x2 [4]nat52
-	w.amm4(&x2, &table[0], &table[0], &w.m, w.k0)
+	w.amm4(&x2, &table[0], &table[0], &w.mm, w.k0)
 	for i := 1; i < len(table); i++ {
-		w.amm4(&table[i], &table[i-1], &x2, &w.m, w.k0)
+		w.amm4(&table[i], &table[i-1], &x2, &w.mm, w.k0)
 	}
 	var acc [4]nat52
 	if !walkExp(exp,
 		func(i uint) { acc = table[i] },
-		func() { w.amm4(&acc, &acc, &acc, &w.m, w.k0) },
-		func(i uint) { w.amm4(&acc, &acc, &table[i], &w.m, w.k0) }) {
+		func() { w.amm4(&acc, &acc, &acc, &w.mm, w.k0) },
+		func(i uint) { w.amm4(&acc, &acc, &table[i], &w.mm, w.k0) }) {
 		var one [4]nat52
 		for k := range one {
 			one[k][0] = 1
 		}
-		w.amm4(&acc, &one, &rr, &w.m, w.k0)
+		w.amm4(&acc, &one, &rr, &w.mm, w.k0)
 	}
 	for k := range acc {
 		w.store(dst[k], &acc[k])
@@ -262,8 +264,8 @@ func (w *mont52) exp4(dst, base *[4][]byte, exp []byte) {
 }
 
 // amm4Generic applies amm to four independent operand pairs.
-func amm4Generic(amm func(out, a, b, m *nat52, k0 uint64)) func(out, a, b *[4]nat52, m *nat52, k0 uint64) {
-	return func(out, a, b *[4]nat52, m *nat52, k0 uint64) {
+func amm4Generic(amm func(out, a, b *nat52, m *[2]nat52, k0 uint64)) func(out, a, b *[4]nat52, m *[2]nat52, k0 uint64) {
+	return func(out, a, b *[4]nat52, m *[2]nat52, k0 uint64) {
 		for k := range out {
 			amm(&out[k], &a[k], &b[k], m, k0)
 		}

@@ -13,12 +13,13 @@ var (
 	amm52x4 = amm52x4IFMA
 )
 
-// amm52x40 accumulates AMM(a, b) into acc as 40 unnormalized 64-bit lanes.
+// amm52x40 accumulates AMM(a, b) into acc as 40 unnormalized 64-bit lanes;
+// m points at the modulus and the modulus shifted down one limb.
 //
 //go:noescape
-func amm52x40(acc *[limbs52]uint64, a, b, m *nat52, k0 uint64)
+func amm52x40(acc *[limbs52]uint64, a, b *nat52, m *[2]nat52, k0 uint64)
 
-func amm52IFMA(out, a, b, m *nat52, k0 uint64) {
+func amm52IFMA(out, a, b *nat52, m *[2]nat52, k0 uint64) {
 	var acc [limbs52]uint64
 	amm52x40(&acc, a, b, m, k0)
 	normalize52(out, &acc)
@@ -27,9 +28,9 @@ func amm52IFMA(out, a, b, m *nat52, k0 uint64) {
 // amm52x40x4 is four independent AMMs modulo the same m, interleaved.
 //
 //go:noescape
-func amm52x40x4(acc *[4][limbs52]uint64, a, b *[4]nat52, m *nat52, k0 uint64)
+func amm52x40x4(acc *[4][limbs52]uint64, a, b *[4]nat52, m *[2]nat52, k0 uint64)
 
-func amm52x4IFMA(out, a, b *[4]nat52, m *nat52, k0 uint64) {
+func amm52x4IFMA(out, a, b *[4]nat52, m *[2]nat52, k0 uint64) {
 	var acc [4][limbs52]uint64
 	amm52x40x4(&acc, a, b, m, k0)
 	for k := range out {

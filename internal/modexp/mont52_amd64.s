@@ -2,107 +2,120 @@
 
 #include "textflag.h"
 
-// func amm52x40(acc *[40]uint64, a, b, m *nat52, k0 uint64)
+// Almost Montgomery multiplication (AMM) in radix 2^52 with AVX-512 IFMA.
 //
-// Almost Montgomery multiplication in radix 2^52 with AVX-512 IFMA. The
-// accumulator lives in Z0-Z4 (40 lanes), a in Z5-Z9, m in Z10-Z14. Each of
-// the 40 steps adds the low halves of a*b[i] and m*y, where
-// y = acc[0]*k0 mod 2^52 (computed in general registers), shifts the
-// accumulator down one lane (lane 0 is then a multiple of 2^52 and its
-// carry moves into the new lane 0), and adds the high halves, which belong
-// one lane up. The caller propagates carries (normalize52).
+// Step i of 40 adds a*b[i] and y*m to the accumulator, y = acc*k0 mod 2^52
+// chosen so that lane 0 becomes a multiple of 2^52, and divides by 2^52.
+// To keep the chain from one step to the next short, lane 0 is handled in
+// general registers: once lane 0 (plus the pending carry c) is read into x0,
+// y = x0*k0 mod 2^52 and the new carry c = (x0 + lo52(m[0]*y)) >> 52 are
+// computed there, and the vector accumulator is shifted down one lane
+// right away. Everything else is then added in shifted coordinates:
+// hi52(a[j]*b[i]) and hi52(m[j]*y) belong one lane up, so at lane j after
+// the shift; lo52(m[j]*y) belongs at lane j, so at lane j-1 after the shift,
+// which is lane j of the precomputed m' = m shifted down one limb (m[1] at
+// index 0). m points at [2]nat52{m, m'}. The last carry is added to lane 0
+// at the end. Lanes are left unnormalized (below 2^64 by a wide margin); the
+// caller propagates carries (normalize52).
+
+// func amm52x40(acc *[40]uint64, a, b *nat52, m *[2]nat52, k0 uint64)
+//
+// One AMM; a, m and m' are kept in registers.
 TEXT ·amm52x40(SB), NOSPLIT, $0-40
 	MOVQ acc+0(FP), DI
 	MOVQ a+8(FP), SI
 	MOVQ b+16(FP), BX
 	MOVQ m+24(FP), CX
 	MOVQ k0+32(FP), R8
-	MOVQ $0xfffffffffffff, R12
 	MOVQ (CX), R13
 	VPXORQ Z0, Z0, Z0
 	VPXORQ Z1, Z1, Z1
 	VPXORQ Z2, Z2, Z2
 	VPXORQ Z3, Z3, Z3
 	VPXORQ Z4, Z4, Z4
-	VPXORQ Z18, Z18, Z18
+	VPXORQ Z22, Z22, Z22
 	VMOVDQU64 0(SI), Z5
 	VMOVDQU64 64(SI), Z6
 	VMOVDQU64 128(SI), Z7
 	VMOVDQU64 192(SI), Z8
 	VMOVDQU64 256(SI), Z9
-	VMOVDQU64 0(CX), Z10
-	VMOVDQU64 64(CX), Z11
-	VMOVDQU64 128(CX), Z12
-	VMOVDQU64 192(CX), Z13
-	VMOVDQU64 256(CX), Z14
+	VMOVDQU64 0(CX), Z15
+	VMOVDQU64 64(CX), Z16
+	VMOVDQU64 128(CX), Z17
+	VMOVDQU64 192(CX), Z18
+	VMOVDQU64 256(CX), Z19
+	VMOVDQU64 320(CX), Z10
+	VMOVDQU64 384(CX), Z11
+	VMOVDQU64 448(CX), Z12
+	VMOVDQU64 512(CX), Z13
+	VMOVDQU64 576(CX), Z14
+	XORQ R10, R10 // carry
 	XORQ R9, R9
-
-loop:
-	MOVQ (BX)(R9*8), AX
-	VPBROADCASTQ AX, Z15
-	VPMADD52LUQ Z5, Z15, Z0
-	VPMADD52LUQ Z6, Z15, Z1
-	VPMADD52LUQ Z7, Z15, Z2
-	VPMADD52LUQ Z8, Z15, Z3
-	VPMADD52LUQ Z9, Z15, Z4
-	// y = acc[0]*k0 mod 2^52; carry = (acc[0] + lo52(m[0]*y)) >> 52
-	VMOVQ X0, R10
-	MOVQ R10, R11
-	IMULQ R8, R11
-	ANDQ R12, R11
-	VPBROADCASTQ R11, Z16
-	IMULQ R13, R11
-	ANDQ R12, R11
-	ADDQ R11, R10
+loop1:
+	VPBROADCASTQ (BX)(R9*8), Z20
+	VPMADD52LUQ Z5, Z20, Z0
+	VPMADD52LUQ Z6, Z20, Z1
+	VPMADD52LUQ Z7, Z20, Z2
+	VPMADD52LUQ Z8, Z20, Z3
+	VPMADD52LUQ Z9, Z20, Z4
+	VMOVQ X0, R12
+	ADDQ R12, R10
+	MOVQ R10, R12
+	IMULQ R8, R12
+	SHLQ $12, R12
+	SHRQ $12, R12
+	VPBROADCASTQ R12, Z21
+	IMULQ R13, R12
+	SHLQ $12, R12
+	SHRQ $12, R12
+	ADDQ R12, R10
 	SHRQ $52, R10
-	VPMADD52LUQ Z10, Z16, Z0
-	VPMADD52LUQ Z11, Z16, Z1
-	VPMADD52LUQ Z12, Z16, Z2
-	VPMADD52LUQ Z13, Z16, Z3
-	VPMADD52LUQ Z14, Z16, Z4
-	// Shift the accumulator down one lane.
 	VALIGNQ $1, Z0, Z1, Z0
 	VALIGNQ $1, Z1, Z2, Z1
 	VALIGNQ $1, Z2, Z3, Z2
 	VALIGNQ $1, Z3, Z4, Z3
-	VALIGNQ $1, Z4, Z18, Z4
-	VMOVQ R10, X17
-	VPADDQ Z17, Z0, Z0
-	VPMADD52HUQ Z5, Z15, Z0
-	VPMADD52HUQ Z6, Z15, Z1
-	VPMADD52HUQ Z7, Z15, Z2
-	VPMADD52HUQ Z8, Z15, Z3
-	VPMADD52HUQ Z9, Z15, Z4
-	VPMADD52HUQ Z10, Z16, Z0
-	VPMADD52HUQ Z11, Z16, Z1
-	VPMADD52HUQ Z12, Z16, Z2
-	VPMADD52HUQ Z13, Z16, Z3
-	VPMADD52HUQ Z14, Z16, Z4
+	VALIGNQ $1, Z4, Z22, Z4
+	VPMADD52HUQ Z5, Z20, Z0
+	VPMADD52HUQ Z6, Z20, Z1
+	VPMADD52HUQ Z7, Z20, Z2
+	VPMADD52HUQ Z8, Z20, Z3
+	VPMADD52HUQ Z9, Z20, Z4
+	VPMADD52LUQ Z10, Z21, Z0
+	VPMADD52LUQ Z11, Z21, Z1
+	VPMADD52LUQ Z12, Z21, Z2
+	VPMADD52LUQ Z13, Z21, Z3
+	VPMADD52LUQ Z14, Z21, Z4
+	VPMADD52HUQ Z15, Z21, Z0
+	VPMADD52HUQ Z16, Z21, Z1
+	VPMADD52HUQ Z17, Z21, Z2
+	VPMADD52HUQ Z18, Z21, Z3
+	VPMADD52HUQ Z19, Z21, Z4
 	INCQ R9
 	CMPQ R9, $40
-	JB loop
-
+	JB loop1
 	VMOVDQU64 Z0, 0(DI)
 	VMOVDQU64 Z1, 64(DI)
 	VMOVDQU64 Z2, 128(DI)
 	VMOVDQU64 Z3, 192(DI)
 	VMOVDQU64 Z4, 256(DI)
+	ADDQ R10, (DI)
 	VZEROUPPER
 	RET
 
-// func amm52x40x4(acc *[4][40]uint64, a, b *[4]nat52, m *nat52, k0 uint64)
+// func amm52x40x4(acc *[4][40]uint64, a, b *[4]nat52, m *[2]nat52, k0 uint64)
 //
 // Four independent AMMs modulo the same m, interleaved so that the
-// latency chain of one (lane 0 -> y -> broadcast -> multiply) overlaps the
-// work of the others. Instance k keeps its accumulator in Z(5k)..Z(5k+4),
-// b[k][i] broadcast in Z(20+k) and y in Z(24+k); a and m are read from
-// memory. The carry of instance k is kept in R10, R11, DX, R12.
+// latency chain of each overlaps the work of the others. Instance k keeps
+// its accumulator in Z(5k)..Z(5k+4), b[k][i] broadcast in Z(20+k), y in
+// Z(24+k) and its carry in R10, R11, DX, AX; a, m and m'
+// are read from memory.
 TEXT ·amm52x40x4(SB), NOSPLIT, $0-40
 	MOVQ acc+0(FP), DI
 	MOVQ a+8(FP), SI
 	MOVQ b+16(FP), BX
 	MOVQ m+24(FP), CX
 	MOVQ k0+32(FP), R8
+	MOVQ (CX), R13
 	VPXORQ Z0, Z0, Z0
 	VPXORQ Z1, Z1, Z1
 	VPXORQ Z2, Z2, Z2
@@ -124,17 +137,16 @@ TEXT ·amm52x40x4(SB), NOSPLIT, $0-40
 	VPXORQ Z18, Z18, Z18
 	VPXORQ Z19, Z19, Z19
 	VPXORQ Z28, Z28, Z28
+	XORQ R10, R10
+	XORQ R11, R11
+	XORQ DX, DX
+	XORQ AX, AX
 	XORQ R9, R9
-
 loop4:
-	MOVQ 0(BX)(R9*8), AX
-	VPBROADCASTQ AX, Z20
-	MOVQ 320(BX)(R9*8), AX
-	VPBROADCASTQ AX, Z21
-	MOVQ 640(BX)(R9*8), AX
-	VPBROADCASTQ AX, Z22
-	MOVQ 960(BX)(R9*8), AX
-	VPBROADCASTQ AX, Z23
+	VPBROADCASTQ 0(BX)(R9*8), Z20
+	VPBROADCASTQ 320(BX)(R9*8), Z21
+	VPBROADCASTQ 640(BX)(R9*8), Z22
+	VPBROADCASTQ 960(BX)(R9*8), Z23
 	VPMADD52LUQ 0(SI), Z20, Z0
 	VPMADD52LUQ 320(SI), Z21, Z5
 	VPMADD52LUQ 640(SI), Z22, Z10
@@ -155,70 +167,54 @@ loop4:
 	VPMADD52LUQ 576(SI), Z21, Z9
 	VPMADD52LUQ 896(SI), Z22, Z14
 	VPMADD52LUQ 1216(SI), Z23, Z19
-	VMOVQ X0, R10
-	MOVQ R10, R13
-	IMULQ R8, R13
-	SHLQ $12, R13
-	SHRQ $12, R13
-	VPBROADCASTQ R13, Z24
-	IMULQ (CX), R13
-	SHLQ $12, R13
-	SHRQ $12, R13
-	ADDQ R13, R10
+	VMOVQ X0, R12
+	ADDQ R12, R10
+	MOVQ R10, R12
+	IMULQ R8, R12
+	SHLQ $12, R12
+	SHRQ $12, R12
+	VPBROADCASTQ R12, Z24
+	IMULQ R13, R12
+	SHLQ $12, R12
+	SHRQ $12, R12
+	ADDQ R12, R10
 	SHRQ $52, R10
-	VMOVQ X5, R11
-	MOVQ R11, R13
-	IMULQ R8, R13
-	SHLQ $12, R13
-	SHRQ $12, R13
-	VPBROADCASTQ R13, Z25
-	IMULQ (CX), R13
-	SHLQ $12, R13
-	SHRQ $12, R13
-	ADDQ R13, R11
+	VMOVQ X5, R12
+	ADDQ R12, R11
+	MOVQ R11, R12
+	IMULQ R8, R12
+	SHLQ $12, R12
+	SHRQ $12, R12
+	VPBROADCASTQ R12, Z25
+	IMULQ R13, R12
+	SHLQ $12, R12
+	SHRQ $12, R12
+	ADDQ R12, R11
 	SHRQ $52, R11
-	VMOVQ X10, DX
-	MOVQ DX, R13
-	IMULQ R8, R13
-	SHLQ $12, R13
-	SHRQ $12, R13
-	VPBROADCASTQ R13, Z26
-	IMULQ (CX), R13
-	SHLQ $12, R13
-	SHRQ $12, R13
-	ADDQ R13, DX
+	VMOVQ X10, R12
+	ADDQ R12, DX
+	MOVQ DX, R12
+	IMULQ R8, R12
+	SHLQ $12, R12
+	SHRQ $12, R12
+	VPBROADCASTQ R12, Z26
+	IMULQ R13, R12
+	SHLQ $12, R12
+	SHRQ $12, R12
+	ADDQ R12, DX
 	SHRQ $52, DX
 	VMOVQ X15, R12
-	MOVQ R12, R13
-	IMULQ R8, R13
-	SHLQ $12, R13
-	SHRQ $12, R13
-	VPBROADCASTQ R13, Z27
-	IMULQ (CX), R13
-	SHLQ $12, R13
-	SHRQ $12, R13
-	ADDQ R13, R12
-	SHRQ $52, R12
-	VPMADD52LUQ 0(CX), Z24, Z0
-	VPMADD52LUQ 0(CX), Z25, Z5
-	VPMADD52LUQ 0(CX), Z26, Z10
-	VPMADD52LUQ 0(CX), Z27, Z15
-	VPMADD52LUQ 64(CX), Z24, Z1
-	VPMADD52LUQ 64(CX), Z25, Z6
-	VPMADD52LUQ 64(CX), Z26, Z11
-	VPMADD52LUQ 64(CX), Z27, Z16
-	VPMADD52LUQ 128(CX), Z24, Z2
-	VPMADD52LUQ 128(CX), Z25, Z7
-	VPMADD52LUQ 128(CX), Z26, Z12
-	VPMADD52LUQ 128(CX), Z27, Z17
-	VPMADD52LUQ 192(CX), Z24, Z3
-	VPMADD52LUQ 192(CX), Z25, Z8
-	VPMADD52LUQ 192(CX), Z26, Z13
-	VPMADD52LUQ 192(CX), Z27, Z18
-	VPMADD52LUQ 256(CX), Z24, Z4
-	VPMADD52LUQ 256(CX), Z25, Z9
-	VPMADD52LUQ 256(CX), Z26, Z14
-	VPMADD52LUQ 256(CX), Z27, Z19
+	ADDQ R12, AX
+	MOVQ AX, R12
+	IMULQ R8, R12
+	SHLQ $12, R12
+	SHRQ $12, R12
+	VPBROADCASTQ R12, Z27
+	IMULQ R13, R12
+	SHLQ $12, R12
+	SHRQ $12, R12
+	ADDQ R12, AX
+	SHRQ $52, AX
 	VALIGNQ $1, Z0, Z1, Z0
 	VALIGNQ $1, Z1, Z2, Z1
 	VALIGNQ $1, Z2, Z3, Z2
@@ -239,14 +235,6 @@ loop4:
 	VALIGNQ $1, Z17, Z18, Z17
 	VALIGNQ $1, Z18, Z19, Z18
 	VALIGNQ $1, Z19, Z28, Z19
-	VMOVQ R10, X29
-	VPADDQ Z29, Z0, Z0
-	VMOVQ R11, X29
-	VPADDQ Z29, Z5, Z5
-	VMOVQ DX, X29
-	VPADDQ Z29, Z10, Z10
-	VMOVQ R12, X29
-	VPADDQ Z29, Z15, Z15
 	VPMADD52HUQ 0(SI), Z20, Z0
 	VPMADD52HUQ 320(SI), Z21, Z5
 	VPMADD52HUQ 640(SI), Z22, Z10
@@ -267,6 +255,26 @@ loop4:
 	VPMADD52HUQ 576(SI), Z21, Z9
 	VPMADD52HUQ 896(SI), Z22, Z14
 	VPMADD52HUQ 1216(SI), Z23, Z19
+	VPMADD52LUQ 320(CX), Z24, Z0
+	VPMADD52LUQ 320(CX), Z25, Z5
+	VPMADD52LUQ 320(CX), Z26, Z10
+	VPMADD52LUQ 320(CX), Z27, Z15
+	VPMADD52LUQ 384(CX), Z24, Z1
+	VPMADD52LUQ 384(CX), Z25, Z6
+	VPMADD52LUQ 384(CX), Z26, Z11
+	VPMADD52LUQ 384(CX), Z27, Z16
+	VPMADD52LUQ 448(CX), Z24, Z2
+	VPMADD52LUQ 448(CX), Z25, Z7
+	VPMADD52LUQ 448(CX), Z26, Z12
+	VPMADD52LUQ 448(CX), Z27, Z17
+	VPMADD52LUQ 512(CX), Z24, Z3
+	VPMADD52LUQ 512(CX), Z25, Z8
+	VPMADD52LUQ 512(CX), Z26, Z13
+	VPMADD52LUQ 512(CX), Z27, Z18
+	VPMADD52LUQ 576(CX), Z24, Z4
+	VPMADD52LUQ 576(CX), Z25, Z9
+	VPMADD52LUQ 576(CX), Z26, Z14
+	VPMADD52LUQ 576(CX), Z27, Z19
 	VPMADD52HUQ 0(CX), Z24, Z0
 	VPMADD52HUQ 0(CX), Z25, Z5
 	VPMADD52HUQ 0(CX), Z26, Z10
@@ -290,26 +298,29 @@ loop4:
 	INCQ R9
 	CMPQ R9, $40
 	JB loop4
-
 	VMOVDQU64 Z0, 0(DI)
 	VMOVDQU64 Z1, 64(DI)
 	VMOVDQU64 Z2, 128(DI)
 	VMOVDQU64 Z3, 192(DI)
 	VMOVDQU64 Z4, 256(DI)
+	ADDQ R10, 0(DI)
 	VMOVDQU64 Z5, 320(DI)
 	VMOVDQU64 Z6, 384(DI)
 	VMOVDQU64 Z7, 448(DI)
 	VMOVDQU64 Z8, 512(DI)
 	VMOVDQU64 Z9, 576(DI)
+	ADDQ R11, 320(DI)
 	VMOVDQU64 Z10, 640(DI)
 	VMOVDQU64 Z11, 704(DI)
 	VMOVDQU64 Z12, 768(DI)
 	VMOVDQU64 Z13, 832(DI)
 	VMOVDQU64 Z14, 896(DI)
+	ADDQ DX, 640(DI)
 	VMOVDQU64 Z15, 960(DI)
 	VMOVDQU64 Z16, 1024(DI)
 	VMOVDQU64 Z17, 1088(DI)
 	VMOVDQU64 Z18, 1152(DI)
 	VMOVDQU64 Z19, 1216(DI)
+	ADDQ AX, 960(DI)
 	VZEROUPPER
 	RET

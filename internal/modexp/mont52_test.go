@@ -10,8 +10,8 @@ import (
 // amm52Impls lists the AMM kernels available here: the portable one always,
 // the assembly where the CPU has it.
 type ammImpl struct {
-	amm  func(out, a, b, m *nat52, k0 uint64)
-	amm4 func(out, a, b *[4]nat52, m *nat52, k0 uint64)
+	amm  func(out, a, b *nat52, m *[2]nat52, k0 uint64)
+	amm4 func(out, a, b *[4]nat52, m *[2]nat52, k0 uint64)
 }
 
 func amm52Impls() map[string]ammImpl {
@@ -66,7 +66,7 @@ func TestAMM52(t *testing.T) {
 					b.Sub(twoM, big.NewInt(1))
 				}
 				var out nat52
-				amm(&out, natOf(a), natOf(b), &w.m, w.k0)
+				amm(&out, natOf(a), natOf(b), &w.mm, w.k0)
 				got := bigOf52(&out)
 				if got.Cmp(twoM) >= 0 {
 					t.Fatalf("%s: AMM result not below 2m", name)
