@@ -28,8 +28,8 @@ type nat52 [limbs52]uint64
 // mont52 holds the constants of one odd modulus m < 2^2048.
 type mont52 struct {
 	mm   [2]nat52 // m, and m shifted down one limb (for the assembly)
-	k0   uint64 // -m^-1 mod 2^52
-	rr   nat52  // R^2 mod m, to enter the Montgomery domain
+	k0   uint64   // -m^-1 mod 2^52
+	rr   nat52    // R^2 mod m, to enter the Montgomery domain
 	mb   *big.Int
 	size int // len(m) in bytes
 	amm  func(out, a, b *nat52, m *[2]nat52, k0 uint64)
