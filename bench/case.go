@@ -89,11 +89,23 @@ type Suite struct {
 	cases func(dst []Case) []Case
 }
 
-// suites is filled by the init functions of the suite files, in the order
-// the tables are printed.
+// suiteOrder is the order of the report: from the block mode up to the
+// components built on it.
+var suiteOrder = []string{"ige", "ige-batch", "bound", "kdf", "pipeline", "pipeline-batch", "exchange", "dhcheck", "filecrypt"}
+
+// suites is filled by the init functions of the suite files and kept in
+// suiteOrder.
 var suites []Suite
 
-func register(s Suite) { suites = append(suites, s) }
+func register(s Suite) {
+	if !slices.Contains(suiteOrder, s.Name) {
+		panic("bench: suite " + s.Name + " missing from suiteOrder")
+	}
+	suites = append(suites, s)
+	slices.SortStableFunc(suites, func(a, b Suite) int {
+		return slices.Index(suiteOrder, a.Name) - slices.Index(suiteOrder, b.Name)
+	})
+}
 
 // Suites lists the suites compiled in, in report order.
 func Suites() []Suite { return slices.Clone(suites) }

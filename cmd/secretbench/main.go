@@ -1,0 +1,52 @@
+// Command secretbench measures this machine's speed at the cryptography of
+// Telegram secret chats, against the reference implementations and against
+// the machine's own hardware limit.
+//
+// # Usage
+//
+//	go run ./cmd/secretbench [flags]
+//	go run ./cmd/secretbench compare old.txt new.txt
+//
+// With no flags it runs the quick subset of every suite (about a minute on
+// two cores) and prints the CPU, the ige implementation selected, and one
+// table per suite with each case's time per operation, throughput, the ratio
+// to its reference (×, higher is faster) and, for AES-IGE, the fraction of the
+// hardware bound reached: a single stream against the serial AES chain
+// (lanes=1), a batch against the widest lane count. It needs no network and
+// no files.
+//
+// Flags:
+//
+//	-suite list     comma-separated suites (ige, ige-batch, bound, kdf, pipeline,
+//	                pipeline-batch, exchange, dhcheck, filecrypt), "quick"
+//	                (the default: the quick cases of every suite) or "all"
+//	-count n        run each case n times (default 1)
+//	-benchtime d    time per run, as go test's -benchtime (default 500ms; "100x" works)
+//	-run regexp     only cases whose full name matches
+//	-o file         write the results in the Go benchmark format (benchstat reads it)
+//	-json file      write the results as JSON
+//	-svg file       draw AES-IGE throughput by message size per implementation
+//	-list           list the cases and exit
+//
+// The compare subcommand prints a benchstat-style comparison of two (or
+// more) result files: per benchmark the median with its 95% confidence
+// interval in each file and the change with its p-value, computed with
+// golang.org/x/perf/benchproc and benchmath exactly as benchstat does.
+//
+// # Reproducing the committed results
+//
+//	go run ./cmd/secretbench -suite all -count 10 -o results/$CPU.txt -svg results/$CPU.svg
+//	go run golang.org/x/perf/cmd/benchstat@v0.0.0-20250813145418-2f7363a06fe1 -col /impl results/$CPU.txt
+package main
+
+import (
+	"fmt"
+	"os"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "secretbench:", err)
+		os.Exit(1)
+	}
+}

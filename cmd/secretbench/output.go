@@ -1,0 +1,140 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/secretbench/secretbench/ige"
+	"golang.org/x/perf/benchfmt"
+)
+
+// benchPkg is the package the cases live in; go test -bench ./bench prints
+// the same pkg line, so CLI and go test results compare in benchstat.
+const benchPkg = "github.com/secretbench/secretbench/bench"
+
+// writeBenchfmt writes every run in the Go benchmark format, with the
+// goos, goarch, pkg and cpu lines go test prints and the -GOMAXPROCS
+// suffix it appends, so benchstat reads it like go test output. Runs are
+// written in the order they ran.
+func writeBenchfmt(w io.Writer, ms []*measured) error {
+	bw := benchfmt.NewWriter(w)
+	config := []benchfmt.Config{
+		{Key: "goos", Value: []byte(runtime.GOOS), File: true},
+		{Key: "goarch", Value: []byte(runtime.GOARCH), File: true},
+		{Key: "pkg", Value: []byte(benchPkg), File: true},
+		{Key: "cpu", Value: []byte(cpuBrand()), File: true},
+	}
+	suffix := ""
+	if p := runtime.GOMAXPROCS(0); p != 1 {
+		suffix = fmt.Sprintf("-%d", p)
+	}
+	rounds := 0
+	for _, m := range ms {
+		rounds = max(rounds, len(m.Runs))
+	}
+	for i := range rounds {
+		for _, m := range ms {
+			if i >= len(m.Runs) {
+				continue
+			}
+			res := &benchfmt.Result{
+				Config: config,
+				Name:   benchfmt.Name(strings.TrimPrefix(m.Case.FullName(), "Benchmark") + suffix),
+				Iters:  m.Runs[i].N,
+				Values: values(m.Runs[i]),
+			}
+			if err := bw.Write(res); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// values are the measurements of one run in go test's units.
+func values(r testing.BenchmarkResult) []benchfmt.Value {
+	vs := []benchfmt.Value{{Value: float64(r.T.Nanoseconds()) / float64(r.N), Unit: "ns/op"}}
+	if mb := mbPerSec(r); mb > 0 {
+		vs = append(vs, benchfmt.Value{Value: mb, Unit: "MB/s"})
+	}
+	return append(vs,
+		benchfmt.Value{Value: float64(r.AllocedBytesPerOp()), Unit: "B/op"},
+		benchfmt.Value{Value: float64(r.AllocsPerOp()), Unit: "allocs/op"})
+}
+
+type jsonRun struct {
+	N           int     `json:"n"`
+	NsPerOp     float64 `json:"ns_per_op"`
+	MBPerSec    float64 `json:"mb_per_s,omitempty"`
+	BytesPerOp  int64   `json:"b_per_op"`
+	AllocsPerOp int64   `json:"allocs_per_op"`
+}
+
+type jsonCase struct {
+	Name       string    `json:"name"`
+	Suite      string    `json:"suite"`
+	BytesPerOp int64     `json:"bytes_per_op,omitempty"`
+	Ref        string    `json:"ref,omitempty"`
+	Bound      string    `json:"bound,omitempty"`
+	Failed     bool      `json:"failed,omitempty"`
+	NsPerOp    float64   `json:"median_ns_per_op,omitempty"`
+	MBPerSec   float64   `json:"median_mb_per_s,omitempty"`
+	VsRef      float64   `json:"vs_ref,omitempty"`   // reference time / this time
+	OfBound    float64   `json:"of_bound,omitempty"` // this throughput / bound throughput
+	Runs       []jsonRun `json:"runs"`
+}
+
+type jsonReport struct {
+	CPU       string     `json:"cpu"`
+	Features  []string   `json:"features"`
+	Impl      string     `json:"ige_impl"`
+	Impls     []string   `json:"ige_impls"`
+	Go        string     `json:"go"`
+	GOOS      string     `json:"goos"`
+	GOARCH    string     `json:"goarch"`
+	Procs     int        `json:"gomaxprocs"`
+	Count     int        `json:"count"`
+	Benchtime string     `json:"benchtime"`
+	Cases     []jsonCase `json:"cases"`
+}
+
+func writeJSON(w io.Writer, ms []*measured, o options) error {
+	rep := jsonReport{
+		CPU: cpuBrand(), Features: cpuFeatures(), Impl: ige.Impl(), Impls: ige.Implementations(),
+		Go: runtime.Version(), GOOS: runtime.GOOS, GOARCH: runtime.GOARCH, Procs: runtime.GOMAXPROCS(0),
+		Count: o.count, Benchtime: o.benchtime, Cases: []jsonCase{},
+	}
+	byName := map[string]*measured{}
+	for _, m := range ms {
+		byName[m.Case.FullName()] = m
+	}
+	for _, m := range ms {
+		c := jsonCase{
+			Name: m.Case.FullName(), Suite: m.Case.Suite, BytesPerOp: m.Case.Bytes,
+			Ref: m.Case.RefName(), Bound: m.Case.Bound, Failed: !m.ok(), Runs: []jsonRun{},
+		}
+		if m.ok() {
+			c.NsPerOp, c.MBPerSec = m.nsPerOp(), m.mbPerSec()
+			if r := byName[c.Ref]; r != nil && r.ok() {
+				c.VsRef = r.nsPerOp() / c.NsPerOp
+			}
+			if b := byName[c.Bound]; b != nil && b.ok() && c.MBPerSec > 0 {
+				c.OfBound = c.MBPerSec / b.mbPerSec()
+			}
+		}
+		for _, r := range m.Runs {
+			c.Runs = append(c.Runs, jsonRun{
+				N: r.N, NsPerOp: float64(r.T.Nanoseconds()) / float64(r.N), MBPerSec: mbPerSec(r),
+				BytesPerOp: r.AllocedBytesPerOp(), AllocsPerOp: r.AllocsPerOp(),
+			})
+		}
+		rep.Cases = append(rep.Cases, c)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(rep)
+}

@@ -1,0 +1,330 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/secretbench/secretbench/bench"
+	"github.com/secretbench/secretbench/ige"
+	"golang.org/x/term"
+)
+
+// defaultBenchtime keeps the default run (the quick cases, once each) near
+// a minute on two cores: testing.Benchmark spends up to about twice the
+// benchtime per case while it finds the iteration count.
+const defaultBenchtime = "500ms"
+
+type options struct {
+	suite     string
+	count     int
+	benchtime string
+	run       string
+	out       string
+	json      string
+	svg       string
+	list      bool
+}
+
+// measured is one case with its runs, in run order.
+type measured struct {
+	Case *bench.Case
+	Runs []testing.BenchmarkResult
+}
+
+func (m *measured) ok() bool { return len(m.Runs) > 0 }
+
+// nsPerOp is the median time per operation over the runs, in nanoseconds,
+// without NsPerOp's rounding to whole nanoseconds.
+func (m *measured) nsPerOp() float64 {
+	return median(m.Runs, func(r testing.BenchmarkResult) float64 {
+		return float64(r.T.Nanoseconds()) / float64(r.N)
+	})
+}
+
+// mbPerSec is the median throughput in MB/s (10^6 bytes, as go test), or 0.
+func (m *measured) mbPerSec() float64 {
+	if m.Case.Bytes == 0 {
+		return 0
+	}
+	return median(m.Runs, mbPerSec)
+}
+
+func mbPerSec(r testing.BenchmarkResult) float64 {
+	if r.Bytes == 0 || r.T <= 0 {
+		return 0
+	}
+	return float64(r.Bytes) * float64(r.N) / r.T.Seconds() / 1e6
+}
+
+func median(rs []testing.BenchmarkResult, f func(testing.BenchmarkResult) float64) float64 {
+	if len(rs) == 0 {
+		return 0
+	}
+	vs := make([]float64, len(rs))
+	for i, r := range rs {
+		vs[i] = f(r)
+	}
+	slices.Sort(vs)
+	if len(vs)%2 == 1 {
+		return vs[len(vs)/2]
+	}
+	return (vs[len(vs)/2-1] + vs[len(vs)/2]) / 2
+}
+
+func run(args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "compare" {
+		return compare(args[1:], stdout, stderr)
+	}
+	var o options
+	fs := flag.NewFlagSet("secretbench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: secretbench [flags]\n       secretbench compare old.txt new.txt\n\nsuites: %s, quick (default), all\n\nflags:\n",
+			strings.Join(bench.SuiteNames(), ", "))
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&o.suite, "suite", "quick", "comma-separated `suites` to run; \"quick\" for the default subset, \"all\" for every case")
+	fs.IntVar(&o.count, "count", 1, "run each case `n` times")
+	fs.StringVar(&o.benchtime, "benchtime", defaultBenchtime, "run each case for `d` (a duration, or Nx for N iterations)")
+	fs.StringVar(&o.run, "run", "", "only cases whose full name matches `regexp`")
+	fs.StringVar(&o.out, "o", "", "write results in the Go benchmark format to `file`")
+	fs.StringVar(&o.json, "json", "", "write results as JSON to `file`")
+	fs.StringVar(&o.svg, "svg", "", "draw AES-IGE throughput by message size to `file` (SVG)")
+	fs.BoolVar(&o.list, "list", false, "list the selected cases and exit")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q (flags go before arguments; the only subcommand is compare)", fs.Arg(0))
+	}
+	if o.count < 1 {
+		return fmt.Errorf("-count %d: must be at least 1", o.count)
+	}
+
+	cases, err := selectCases(o.suite, o.run)
+	if err != nil {
+		return err
+	}
+	if o.list {
+		for _, c := range cases {
+			fmt.Fprintln(stdout, c.FullName())
+		}
+		return nil
+	}
+
+	restore, err := setBenchtime(o.benchtime)
+	if err != nil {
+		return err
+	}
+	defer restore()
+
+	fmt.Fprintf(stdout, "cpu: %s\n", cpuSummary())
+	fmt.Fprintf(stdout, "features: %s\n", strings.Join(cpuFeatures(), " "))
+	fmt.Fprintf(stdout, "ige: %s (available: %s)\n", ige.Impl(), strings.Join(ige.Implementations(), ", "))
+	fmt.Fprintf(stdout, "go: %s %s/%s; %d cases x %d, benchtime %s\n\n", runtime.Version(), runtime.GOOS, runtime.GOARCH, len(cases), o.count, o.benchtime)
+
+	ms := measure(cases, o.count, newProgress(stdout, stderr, len(cases)*o.count))
+	report(stdout, ms)
+
+	var errs []error
+	for _, m := range ms {
+		if !m.ok() {
+			errs = append(errs, fmt.Errorf("%s failed (run it with go test -run '^$' -bench to see why)", m.Case.FullName()))
+		}
+	}
+	if o.out != "" {
+		errs = append(errs, writeFile(o.out, func(w io.Writer) error { return writeBenchfmt(w, ms) }))
+	}
+	if o.json != "" {
+		errs = append(errs, writeFile(o.json, func(w io.Writer) error { return writeJSON(w, ms, o) }))
+	}
+	if o.svg != "" {
+		errs = append(errs, writeFile(o.svg, func(w io.Writer) error { return writeSVG(w, ms) }))
+	}
+	return errors.Join(errs...)
+}
+
+// selectCases returns the cases of the suite list that match the run
+// pattern, plus every reference and bound case they are stated against, so
+// that each ratio the report shows is measured in the same run.
+func selectCases(suite, run string) ([]*bench.Case, error) {
+	var names []string
+	quick := false
+	for _, s := range strings.Split(suite, ",") {
+		switch s = strings.TrimSpace(s); s {
+		case "":
+		case "quick":
+			quick = true
+		case "all":
+			names = append(names, bench.SuiteNames()...)
+		default:
+			names = append(names, s)
+		}
+	}
+	if quick && len(names) > 0 {
+		return nil, errors.New("-suite quick cannot be combined with other suites")
+	}
+	all, err := bench.Cases()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := bench.Cases(names...); err != nil {
+		return nil, err
+	}
+	var re *regexp.Regexp
+	if run != "" {
+		if re, err = regexp.Compile(run); err != nil {
+			return nil, fmt.Errorf("-run: %v", err)
+		}
+	}
+	want := map[string]bool{}
+	for _, c := range all {
+		if quick && !c.Quick || !quick && !slices.Contains(names, c.Suite) {
+			continue
+		}
+		if re != nil && !re.MatchString(c.FullName()) {
+			continue
+		}
+		want[c.FullName()] = true
+		if r := c.RefName(); r != "" {
+			want[r] = true
+		}
+		if c.Bound != "" {
+			want[c.Bound] = true
+		}
+	}
+	var out []*bench.Case
+	for i := range all {
+		if want[all[i].FullName()] {
+			out = append(out, &all[i])
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no case matches -suite %q -run %q", suite, run)
+	}
+	return out, nil
+}
+
+// setBenchtime sets the benchtime testing.Benchmark reads, the flag of the
+// testing package, and returns a function that puts the old value back.
+func setBenchtime(v string) (restore func(), err error) {
+	testing.Init()
+	f := flag.Lookup("test.benchtime")
+	if f == nil {
+		return nil, errors.New("testing package has no test.benchtime flag")
+	}
+	old := f.Value.String()
+	if err := f.Value.Set(v); err != nil {
+		return nil, fmt.Errorf("-benchtime: %v", err)
+	}
+	return func() { _ = f.Value.Set(old) }, nil
+}
+
+// measure runs every case count times, round by round, so that drift in
+// the machine's load spreads over all cases instead of biasing some.
+func measure(cases []*bench.Case, count int, p progress) []*measured {
+	ms := make([]*measured, len(cases))
+	for i, c := range cases {
+		ms[i] = &measured{Case: c}
+	}
+	failed := map[*bench.Case]bool{}
+	for range count {
+		for _, m := range ms {
+			if failed[m.Case] {
+				p.step(m.Case.FullName(), nil)
+				continue
+			}
+			p.start(m.Case.FullName())
+			r := testing.Benchmark(m.Case.Run)
+			if r.N == 0 {
+				// testing.Benchmark reports a failed or skipped
+				// benchmark as a zero result.
+				failed[m.Case] = true
+				m.Runs = nil
+				p.step(m.Case.FullName(), nil)
+				continue
+			}
+			m.Runs = append(m.Runs, r)
+			p.step(m.Case.FullName(), &r)
+		}
+	}
+	p.finish()
+	return ms
+}
+
+// progress reports the run as it goes: a bar on a terminal, plain lines
+// otherwise (logs, pipes, tests).
+type progress interface {
+	start(name string)
+	step(name string, r *testing.BenchmarkResult) // r is nil for a failed case
+	finish()
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+func newProgress(stdout, stderr io.Writer, total int) progress {
+	if isTerminal(stdout) && isTerminal(stderr) {
+		return &barProgress{bar: progressbar.NewOptions(total,
+			progressbar.OptionSetWriter(stderr),
+			progressbar.OptionSetWidth(30),
+			progressbar.OptionShowCount(),
+			progressbar.OptionSetElapsedTime(true),
+			progressbar.OptionSetPredictTime(true),
+			progressbar.OptionClearOnFinish(),
+			progressbar.OptionThrottle(100*time.Millisecond),
+		)}
+	}
+	return &lineProgress{w: stderr, total: total}
+}
+
+type barProgress struct{ bar *progressbar.ProgressBar }
+
+func (p *barProgress) start(name string) {
+	p.bar.Describe(strings.TrimPrefix(name, "Benchmark"))
+}
+func (p *barProgress) step(string, *testing.BenchmarkResult) { _ = p.bar.Add(1) }
+func (p *barProgress) finish()                               { _ = p.bar.Finish() }
+
+type lineProgress struct {
+	w        io.Writer
+	i, total int
+}
+
+func (p *lineProgress) start(string) {}
+func (p *lineProgress) step(name string, r *testing.BenchmarkResult) {
+	p.i++
+	if r == nil {
+		fmt.Fprintf(p.w, "[%d/%d] %s FAILED\n", p.i, p.total, name)
+		return
+	}
+	fmt.Fprintf(p.w, "[%d/%d] %s\t%s\n", p.i, p.total, name, r.String())
+}
+func (p *lineProgress) finish() {}
+
+func writeFile(name string, write func(io.Writer) error) error {
+	f, err := os.Create(name)
+	if err != nil {
+		return err
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return fmt.Errorf("%s: %v", name, err)
+	}
+	return f.Close()
+}
