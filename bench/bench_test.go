@@ -101,3 +101,4 @@ func setBenchtime(t *testing.T, v string) (restore func()) {
 	}
 	return func() { flag.Set("test.benchtime", old) }
 }
+func BenchmarkFileCrypt(b *testing.B) { benchSuite(b, "FileCrypt") }

@@ -29,6 +29,9 @@
 //     https://core.telegram.org/api/end-to-end written literally;
 //   - pipeline and key exchange: package bench/reference, the spec-literal
 //     secret-chat pipeline;
+//   - filecrypt: gotd/ige over crypto/aes on the whole file in memory (its
+//     BlockMode does not carry the IGE chain from one call to the next, so it
+//     cannot stream);
 //   - dhcheck: the check of github.com/gotd/td v0.93.0
 //     (internal/crypto/check_dh.go, check_gp.go, prime.go), restated in
 //     gotdcheck.go because it is internal to gotd/td.
