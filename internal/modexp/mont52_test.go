@@ -153,3 +153,55 @@ func TestVarTimeModulus(t *testing.T) {
 		}
 	}
 }
+
+// TestExpConstantTimePaths checks Modulus.Exp on each of its paths (the
+// IFMA code where available, the portable radix-2^52 code, bigmod) against
+// math/big, including exponents with leading zero bytes and bases >= m.
+func TestExpConstantTimePaths(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	for name, impl := range amm52Impls() {
+		for _, nb := range []int{1, 2, 33, 255, 256} {
+			n := 6
+			if name == "generic" {
+				n = 1
+			}
+			for it := range n {
+				m := randOddBig(r, nb)
+				mod, err := NewModulus(m.Bytes())
+				if err != nil {
+					t.Fatal(err)
+				}
+				mod.w = newMont52(m.Bytes(), impl.amm, impl.amm4)
+				viaBigmod := &Modulus{m: mod.m, size: mod.size}
+				base := randBytes(r, []int{nb, nb + 3, 1, 0}[it%4])
+				exp := randBytes(r, []int{256, 1, 0, 3, 40, 2}[it%6])
+				if it == 1 && len(exp) > 0 {
+					exp[0] = 0
+				}
+				want := refExp(base, exp, m.Bytes(), nb)
+				for pname, p := range map[string]*Modulus{name: mod, "bigmod": viaBigmod} {
+					got := make([]byte, nb)
+					if err := p.Exp(got, base, exp); err != nil {
+						t.Fatal(err)
+					}
+					if !bytes.Equal(got, want) {
+						t.Fatalf("%s: Modulus.Exp mismatch, %d-byte m, base %d bytes, exp %d bytes", pname, nb, len(base), len(exp))
+					}
+				}
+			}
+		}
+	}
+	// m-1 as the base: the result m-1 or 1 exercises the final reduction.
+	m := new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 2048), big.NewInt(159))
+	mb := m.Bytes()
+	mm1 := new(big.Int).Sub(m, big.NewInt(1)).Bytes()
+	for _, e := range [][]byte{{1}, {2}, {3}, {0, 0}} {
+		got, err := Exp(mm1, e, mb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := refExp(mm1, e, mb, len(mb)); !bytes.Equal(got, want) {
+			t.Fatalf("(m-1)^%x mismatch", e)
+		}
+	}
+}
