@@ -4,209 +4,369 @@
 
 #include "textflag.h"
 
-DATA rotWord3<>+0(SB)/4, $0x0c0f0e0d
-DATA rotWord3<>+4(SB)/4, $0x0c0f0e0d
-DATA rotWord3<>+8(SB)/4, $0x0c0f0e0d
-DATA rotWord3<>+12(SB)/4, $0x0c0f0e0d
-GLOBL rotWord3<>(SB), RODATA|NOPTR, $16
+DATA expandConsts<>+0(SB)/4, $0x03020100
+DATA expandConsts<>+4(SB)/4, $0x07060504
+DATA expandConsts<>+8(SB)/4, $0x0b0a0908
+DATA expandConsts<>+12(SB)/4, $0x0f0e0d0c
+DATA expandConsts<>+16(SB)/4, $0x07060504
+DATA expandConsts<>+20(SB)/4, $0x07060504
+DATA expandConsts<>+24(SB)/4, $0x07060504
+DATA expandConsts<>+28(SB)/4, $0x07060504
+DATA expandConsts<>+32(SB)/4, $0x02010003
+DATA expandConsts<>+36(SB)/4, $0x06050407
+DATA expandConsts<>+40(SB)/4, $0x0a09080b
+DATA expandConsts<>+44(SB)/4, $0x0e0d0c0f
+DATA expandConsts<>+48(SB)/4, $0x04070605
+DATA expandConsts<>+52(SB)/4, $0x04070605
+DATA expandConsts<>+56(SB)/4, $0x04070605
+DATA expandConsts<>+60(SB)/4, $0x04070605
+DATA expandConsts<>+64(SB)/4, $0x01000302
+DATA expandConsts<>+68(SB)/4, $0x05040706
+DATA expandConsts<>+72(SB)/4, $0x09080b0a
+DATA expandConsts<>+76(SB)/4, $0x0d0c0f0e
+DATA expandConsts<>+80(SB)/4, $0x05040706
+DATA expandConsts<>+84(SB)/4, $0x05040706
+DATA expandConsts<>+88(SB)/4, $0x05040706
+DATA expandConsts<>+92(SB)/4, $0x05040706
+DATA expandConsts<>+96(SB)/4, $0x00030201
+DATA expandConsts<>+100(SB)/4, $0x04070605
+DATA expandConsts<>+104(SB)/4, $0x080b0a09
+DATA expandConsts<>+108(SB)/4, $0x0c0f0e0d
+DATA expandConsts<>+112(SB)/4, $0x06050407
+DATA expandConsts<>+116(SB)/4, $0x06050407
+DATA expandConsts<>+120(SB)/4, $0x06050407
+DATA expandConsts<>+124(SB)/4, $0x06050407
+DATA expandConsts<>+128(SB)/4, $0x0c0f0e0d
+DATA expandConsts<>+132(SB)/4, $0x0c0f0e0d
+DATA expandConsts<>+136(SB)/4, $0x0c0f0e0d
+DATA expandConsts<>+140(SB)/4, $0x0c0f0e0d
+DATA expandConsts<>+144(SB)/4, $0x00000001
+DATA expandConsts<>+148(SB)/4, $0x00000001
+DATA expandConsts<>+152(SB)/4, $0x00000001
+DATA expandConsts<>+156(SB)/4, $0x00000001
+DATA expandConsts<>+160(SB)/4, $0x00000200
+DATA expandConsts<>+164(SB)/4, $0x00000200
+DATA expandConsts<>+168(SB)/4, $0x00000200
+DATA expandConsts<>+172(SB)/4, $0x00000200
+DATA expandConsts<>+176(SB)/4, $0x00040000
+DATA expandConsts<>+180(SB)/4, $0x00040000
+DATA expandConsts<>+184(SB)/4, $0x00040000
+DATA expandConsts<>+188(SB)/4, $0x00040000
+DATA expandConsts<>+192(SB)/4, $0x08000000
+DATA expandConsts<>+196(SB)/4, $0x08000000
+DATA expandConsts<>+200(SB)/4, $0x08000000
+DATA expandConsts<>+204(SB)/4, $0x08000000
+DATA expandConsts<>+208(SB)/4, $0x00000010
+DATA expandConsts<>+212(SB)/4, $0x00000010
+DATA expandConsts<>+216(SB)/4, $0x00000010
+DATA expandConsts<>+220(SB)/4, $0x00000010
+DATA expandConsts<>+224(SB)/4, $0x00002000
+DATA expandConsts<>+228(SB)/4, $0x00002000
+DATA expandConsts<>+232(SB)/4, $0x00002000
+DATA expandConsts<>+236(SB)/4, $0x00002000
+DATA expandConsts<>+240(SB)/4, $0x00400000
+DATA expandConsts<>+244(SB)/4, $0x00400000
+DATA expandConsts<>+248(SB)/4, $0x00400000
+DATA expandConsts<>+252(SB)/4, $0x00400000
+GLOBL expandConsts<>(SB), RODATA|NOPTR, $256
 
 // func expandKeyAsm(enc *[240]byte, dec *[240]byte, key *[32]byte)
 // Requires: AES, SSE2, SSSE3
 TEXT ·expandKeyAsm(SB), NOSPLIT, $0-24
-	MOVQ    enc+0(FP), AX
-	MOVQ    dec+8(FP), CX
-	MOVQ    key+16(FP), DX
-	MOVOU   rotWord3<>+0(SB), X0
-	PCMPEQL X1, X1
-	PSRLL   $0x1f, X1
-	PXOR    X2, X2
-	MOVOU   (DX), X3
-	MOVOU   16(DX), X4
-	MOVOU   X3, (AX)
-	MOVOU   X3, 224(CX)
-	MOVOU   X4, 16(AX)
-	AESIMC  X4, X5
-	MOVOU   X5, 208(CX)
+	MOVQ   enc+0(FP), AX
+	MOVQ   dec+8(FP), CX
+	MOVQ   key+16(FP), DX
+	MOVOU  (DX), X0
+	MOVOU  16(DX), X1
+	PXOR   X2, X2
+	MOVOU  X0, (AX)
+	MOVOU  X0, 224(CX)
+	MOVOU  X1, 16(AX)
+	AESIMC X1, X3
+	MOVOU  X3, 208(CX)
+	MOVO   X1, X3
+	MOVOU  expandConsts<>+128(SB), X4
+	PSHUFB X4, X3
 
-	// Round keys 2 and 3.
+	// Round key 2 (σ = 0).
+	MOVOU      expandConsts<>+144(SB), X4
+	AESENCLAST X4, X3
+	MOVO       X0, X4
+	PSLLDQ     $0x04, X4
+	PXOR       X0, X4
 	MOVO       X4, X5
-	PSHUFB     X0, X5
-	AESENCLAST X1, X5
-	MOVO       X3, X6
-	PSLLDQ     $0x04, X6
-	PXOR       X3, X6
-	MOVO       X6, X3
-	PSLLDQ     $0x08, X3
-	PXOR       X6, X3
-	PXOR       X5, X3
-	MOVOU      X3, 32(AX)
-	AESIMC     X3, X5
-	MOVOU      X5, 192(CX)
-	PADDL      X1, X1
-	PSHUFD     $0xff, X3, X5
-	AESENCLAST X2, X5
-	MOVO       X4, X6
-	PSLLDQ     $0x04, X6
+	PSLLDQ     $0x08, X5
+	PXOR       X4, X5
+	PXOR       X3, X5
+	MOVOU      X5, 32(AX)
+	AESIMC     X5, X4
+	MOVOU      X4, 192(CX)
+	PSHUFD     $0x4e, X0, X4
+	PXOR       X0, X4
+	PSHUFD     $0xb1, X4, X6
 	PXOR       X4, X6
-	MOVO       X6, X4
-	PSLLDQ     $0x08, X4
-	PXOR       X6, X4
-	PXOR       X5, X4
-	MOVOU      X4, 48(AX)
-	AESIMC     X4, X5
-	MOVOU      X5, 176(CX)
+	PXOR       X6, X3
 
-	// Round keys 4 and 5.
-	MOVO       X4, X5
-	PSHUFB     X0, X5
-	AESENCLAST X1, X5
-	MOVO       X3, X6
-	PSLLDQ     $0x04, X6
-	PXOR       X3, X6
-	MOVO       X6, X3
-	PSLLDQ     $0x08, X3
-	PXOR       X6, X3
-	PXOR       X5, X3
-	MOVOU      X3, 64(AX)
-	AESIMC     X3, X5
-	MOVOU      X5, 160(CX)
-	PADDL      X1, X1
-	PSHUFD     $0xff, X3, X5
-	AESENCLAST X2, X5
+	// Round key 3.
+	AESENCLAST X2, X3
+	MOVO       X1, X4
+	PSLLDQ     $0x04, X4
+	PXOR       X1, X4
 	MOVO       X4, X6
-	PSLLDQ     $0x04, X6
+	PSLLDQ     $0x08, X6
 	PXOR       X4, X6
-	MOVO       X6, X4
-	PSLLDQ     $0x08, X4
-	PXOR       X6, X4
-	PXOR       X5, X4
-	MOVOU      X4, 80(AX)
-	AESIMC     X4, X5
-	MOVOU      X5, 144(CX)
+	PXOR       X3, X6
+	MOVOU      X6, 48(AX)
+	AESIMC     X6, X4
+	MOVOU      X4, 176(CX)
+	PSHUFD     $0x4e, X1, X4
+	PXOR       X1, X4
+	PSHUFD     $0xb1, X4, X7
+	PXOR       X4, X7
+	PXOR       X7, X3
 
-	// Round keys 6 and 7.
-	MOVO       X4, X5
-	PSHUFB     X0, X5
-	AESENCLAST X1, X5
-	MOVO       X3, X6
-	PSLLDQ     $0x04, X6
-	PXOR       X3, X6
-	MOVO       X6, X3
-	PSLLDQ     $0x08, X3
-	PXOR       X6, X3
-	PXOR       X5, X3
-	MOVOU      X3, 96(AX)
-	AESIMC     X3, X5
-	MOVOU      X5, 128(CX)
-	PADDL      X1, X1
-	PSHUFD     $0xff, X3, X5
-	AESENCLAST X2, X5
-	MOVO       X4, X6
-	PSLLDQ     $0x04, X6
-	PXOR       X4, X6
-	MOVO       X6, X4
-	PSLLDQ     $0x08, X4
-	PXOR       X6, X4
-	PXOR       X5, X4
-	MOVOU      X4, 112(AX)
-	AESIMC     X4, X5
-	MOVOU      X5, 112(CX)
+	// Round key 4 (σ = 3).
+	MOVOU      expandConsts<>+160(SB), X4
+	AESENCLAST X4, X3
+	MOVO       X3, X4
+	MOVOU      expandConsts<>+96(SB), X7
+	PSHUFB     X7, X4
+	MOVO       X5, X7
+	PSLLDQ     $0x04, X7
+	PXOR       X5, X7
+	MOVO       X7, X8
+	PSLLDQ     $0x08, X8
+	PXOR       X7, X8
+	PXOR       X4, X8
+	MOVOU      X8, 64(AX)
+	AESIMC     X8, X4
+	MOVOU      X4, 160(CX)
+	MOVO       X0, X4
+	PSRLDQ     $0x08, X4
+	PXOR       X0, X4
+	MOVO       X4, X0
+	MOVOU      expandConsts<>+112(SB), X4
+	PSHUFB     X4, X0
+	PXOR       X0, X3
 
-	// Round keys 8 and 9.
-	MOVO       X4, X5
-	PSHUFB     X0, X5
-	AESENCLAST X1, X5
-	MOVO       X3, X6
-	PSLLDQ     $0x04, X6
-	PXOR       X3, X6
-	MOVO       X6, X3
-	PSLLDQ     $0x08, X3
-	PXOR       X6, X3
-	PXOR       X5, X3
-	MOVOU      X3, 128(AX)
-	AESIMC     X3, X5
-	MOVOU      X5, 96(CX)
-	PADDL      X1, X1
-	PSHUFD     $0xff, X3, X5
-	AESENCLAST X2, X5
-	MOVO       X4, X6
-	PSLLDQ     $0x04, X6
-	PXOR       X4, X6
+	// Round key 5.
+	AESENCLAST X2, X3
+	MOVO       X3, X0
+	MOVOU      expandConsts<>+96(SB), X4
+	PSHUFB     X4, X0
 	MOVO       X6, X4
-	PSLLDQ     $0x08, X4
+	PSLLDQ     $0x04, X4
 	PXOR       X6, X4
-	PXOR       X5, X4
-	MOVOU      X4, 144(AX)
-	AESIMC     X4, X5
-	MOVOU      X5, 80(CX)
+	MOVO       X4, X7
+	PSLLDQ     $0x08, X7
+	PXOR       X4, X7
+	PXOR       X0, X7
+	MOVOU      X7, 80(AX)
+	AESIMC     X7, X0
+	MOVOU      X0, 144(CX)
+	MOVO       X1, X0
+	PSRLDQ     $0x08, X0
+	PXOR       X1, X0
+	MOVO       X0, X0
+	MOVOU      expandConsts<>+112(SB), X1
+	PSHUFB     X1, X0
+	PXOR       X0, X3
 
-	// Round keys 10 and 11.
-	MOVO       X4, X5
-	PSHUFB     X0, X5
-	AESENCLAST X1, X5
-	MOVO       X3, X6
-	PSLLDQ     $0x04, X6
-	PXOR       X3, X6
-	MOVO       X6, X3
-	PSLLDQ     $0x08, X3
-	PXOR       X6, X3
-	PXOR       X5, X3
-	MOVOU      X3, 160(AX)
-	AESIMC     X3, X5
-	MOVOU      X5, 64(CX)
-	PADDL      X1, X1
-	PSHUFD     $0xff, X3, X5
-	AESENCLAST X2, X5
-	MOVO       X4, X6
-	PSLLDQ     $0x04, X6
-	PXOR       X4, X6
-	MOVO       X6, X4
+	// Round key 6 (σ = 2).
+	MOVOU      expandConsts<>+176(SB), X0
+	AESENCLAST X0, X3
+	MOVO       X3, X0
+	MOVOU      expandConsts<>+64(SB), X1
+	PSHUFB     X1, X0
+	MOVO       X8, X1
+	PSLLDQ     $0x04, X1
+	PXOR       X8, X1
+	MOVO       X1, X4
 	PSLLDQ     $0x08, X4
-	PXOR       X6, X4
-	PXOR       X5, X4
+	PXOR       X1, X4
+	PXOR       X0, X4
+	MOVOU      X4, 96(AX)
+	AESIMC     X4, X0
+	MOVOU      X0, 128(CX)
+	MOVO       X5, X0
+	PSRLDQ     $0x08, X0
+	PXOR       X5, X0
+	MOVO       X0, X0
+	MOVOU      expandConsts<>+80(SB), X1
+	PSHUFB     X1, X0
+	PXOR       X0, X3
+
+	// Round key 7.
+	AESENCLAST X2, X3
+	MOVO       X3, X0
+	MOVOU      expandConsts<>+64(SB), X1
+	PSHUFB     X1, X0
+	MOVO       X7, X1
+	PSLLDQ     $0x04, X1
+	PXOR       X7, X1
+	MOVO       X1, X5
+	PSLLDQ     $0x08, X5
+	PXOR       X1, X5
+	PXOR       X0, X5
+	MOVOU      X5, 112(AX)
+	AESIMC     X5, X0
+	MOVOU      X0, 112(CX)
+	MOVO       X6, X0
+	PSRLDQ     $0x08, X0
+	PXOR       X6, X0
+	MOVO       X0, X0
+	MOVOU      expandConsts<>+80(SB), X1
+	PSHUFB     X1, X0
+	PXOR       X0, X3
+
+	// Round key 8 (σ = 1).
+	MOVOU      expandConsts<>+192(SB), X0
+	AESENCLAST X0, X3
+	MOVO       X3, X0
+	MOVOU      expandConsts<>+32(SB), X1
+	PSHUFB     X1, X0
+	MOVO       X4, X1
+	PSLLDQ     $0x04, X1
+	PXOR       X4, X1
+	MOVO       X1, X6
+	PSLLDQ     $0x08, X6
+	PXOR       X1, X6
+	PXOR       X0, X6
+	MOVOU      X6, 128(AX)
+	AESIMC     X6, X0
+	MOVOU      X0, 96(CX)
+	MOVO       X8, X0
+	PSRLDQ     $0x08, X0
+	PXOR       X8, X0
+	MOVO       X0, X0
+	MOVOU      expandConsts<>+48(SB), X1
+	PSHUFB     X1, X0
+	PXOR       X0, X3
+
+	// Round key 9.
+	AESENCLAST X2, X3
+	MOVO       X3, X0
+	MOVOU      expandConsts<>+32(SB), X1
+	PSHUFB     X1, X0
+	MOVO       X5, X1
+	PSLLDQ     $0x04, X1
+	PXOR       X5, X1
+	MOVO       X1, X8
+	PSLLDQ     $0x08, X8
+	PXOR       X1, X8
+	PXOR       X0, X8
+	MOVOU      X8, 144(AX)
+	AESIMC     X8, X0
+	MOVOU      X0, 80(CX)
+	MOVO       X7, X0
+	PSRLDQ     $0x08, X0
+	PXOR       X7, X0
+	MOVO       X0, X0
+	MOVOU      expandConsts<>+48(SB), X1
+	PSHUFB     X1, X0
+	PXOR       X0, X3
+
+	// Round key 10 (σ = 0).
+	MOVOU      expandConsts<>+208(SB), X0
+	AESENCLAST X0, X3
+	MOVO       X6, X0
+	PSLLDQ     $0x04, X0
+	PXOR       X6, X0
+	MOVO       X0, X1
+	PSLLDQ     $0x08, X1
+	PXOR       X0, X1
+	PXOR       X3, X1
+	MOVOU      X1, 160(AX)
+	AESIMC     X1, X0
+	MOVOU      X0, 64(CX)
+	MOVO       X4, X0
+	PSRLDQ     $0x08, X0
+	PXOR       X4, X0
+	MOVO       X0, X0
+	MOVOU      expandConsts<>+16(SB), X4
+	PSHUFB     X4, X0
+	PXOR       X0, X3
+
+	// Round key 11.
+	AESENCLAST X2, X3
+	MOVO       X8, X0
+	PSLLDQ     $0x04, X0
+	PXOR       X8, X0
+	MOVO       X0, X4
+	PSLLDQ     $0x08, X4
+	PXOR       X0, X4
+	PXOR       X3, X4
 	MOVOU      X4, 176(AX)
-	AESIMC     X4, X5
-	MOVOU      X5, 48(CX)
+	AESIMC     X4, X0
+	MOVOU      X0, 48(CX)
+	MOVO       X5, X0
+	PSRLDQ     $0x08, X0
+	PXOR       X5, X0
+	MOVO       X0, X0
+	MOVOU      expandConsts<>+16(SB), X5
+	PSHUFB     X5, X0
+	PXOR       X0, X3
 
-	// Round keys 12 and 13.
-	MOVO       X4, X5
-	PSHUFB     X0, X5
-	AESENCLAST X1, X5
-	MOVO       X3, X6
-	PSLLDQ     $0x04, X6
-	PXOR       X3, X6
-	MOVO       X6, X3
-	PSLLDQ     $0x08, X3
-	PXOR       X6, X3
-	PXOR       X5, X3
-	MOVOU      X3, 192(AX)
-	AESIMC     X3, X5
-	MOVOU      X5, 32(CX)
-	PADDL      X1, X1
-	PSHUFD     $0xff, X3, X5
-	AESENCLAST X2, X5
+	// Round key 12 (σ = 3).
+	MOVOU      expandConsts<>+224(SB), X0
+	AESENCLAST X0, X3
+	MOVO       X3, X0
+	MOVOU      expandConsts<>+96(SB), X5
+	PSHUFB     X5, X0
+	MOVO       X1, X5
+	PSLLDQ     $0x04, X5
+	PXOR       X1, X5
+	MOVO       X5, X1
+	PSLLDQ     $0x08, X1
+	PXOR       X5, X1
+	PXOR       X0, X1
+	MOVOU      X1, 192(AX)
+	AESIMC     X1, X0
+	MOVOU      X0, 32(CX)
+	MOVO       X6, X0
+	PSRLDQ     $0x08, X0
+	PXOR       X6, X0
+	MOVO       X0, X0
+	MOVOU      expandConsts<>+112(SB), X5
+	PSHUFB     X5, X0
+	PXOR       X0, X3
+
+	// Round key 13.
+	AESENCLAST X2, X3
+	MOVO       X3, X0
+	MOVOU      expandConsts<>+96(SB), X2
+	PSHUFB     X2, X0
 	MOVO       X4, X2
 	PSLLDQ     $0x04, X2
 	PXOR       X4, X2
 	MOVO       X2, X4
 	PSLLDQ     $0x08, X4
 	PXOR       X2, X4
-	PXOR       X5, X4
+	PXOR       X0, X4
 	MOVOU      X4, 208(AX)
-	AESIMC     X4, X2
-	MOVOU      X2, 16(CX)
+	AESIMC     X4, X0
+	MOVOU      X0, 16(CX)
+	MOVO       X8, X0
+	PSRLDQ     $0x08, X0
+	PXOR       X8, X0
+	MOVO       X0, X0
+	MOVOU      expandConsts<>+112(SB), X2
+	PSHUFB     X2, X0
+	PXOR       X0, X3
 
-	// Round key 14.
-	MOVO       X4, X2
-	PSHUFB     X0, X2
-	AESENCLAST X1, X2
+	// Round key 14 (σ = 2).
+	MOVOU      expandConsts<>+240(SB), X0
+	AESENCLAST X0, X3
 	MOVO       X3, X0
-	PSLLDQ     $0x04, X0
-	PXOR       X3, X0
-	MOVO       X0, X1
+	MOVOU      expandConsts<>+64(SB), X2
+	PSHUFB     X2, X0
+	MOVO       X1, X2
+	PSLLDQ     $0x04, X2
+	PXOR       X1, X2
+	MOVO       X2, X1
 	PSLLDQ     $0x08, X1
-	PXOR       X0, X1
 	PXOR       X2, X1
+	PXOR       X0, X1
 	MOVOU      X1, 224(AX)
 	MOVOU      X1, (CX)
 	RET
@@ -301,13 +461,20 @@ TEXT ·encryptIGEAsm(SB), NOSPLIT, $48-40
 	MOVQ blocks+32(FP), CX
 
 	// Round keys 0 and 14 go to an aligned stack slot: k0 at 0(DX), k14 at 16(DX).
+	// The first block's T and L are computed in registers: with a fresh key the
+	// round keys arrive by store forwarding, and the stack would add another.
 	LEAQ  (SP), DX
 	ADDQ  $0x0f, DX
 	ANDQ  $-16, DX
 	MOVOU (AX), X14
 	MOVO  X14, (DX)
+	MOVOU (SI), X13
+	PXOR  X13, X14
 	MOVOU 224(AX), X15
 	MOVO  X15, 16(DX)
+	MOVOU 16(BX), X13
+	PXOR  X13, X15
+	MOVOU (BX), X13
 
 	// Round keys 1..13 stay in X0..X12.
 	MOVOU 16(AX), X0
@@ -323,13 +490,13 @@ TEXT ·encryptIGEAsm(SB), NOSPLIT, $48-40
 	MOVOU 176(AX), X10
 	MOVOU 192(AX), X11
 	MOVOU 208(AX), X12
-	MOVOU (BX), X13
-	MOVOU 16(BX), X15
-	PXOR  16(DX), X15
+	JMP   encryptFirst
 
 encryptLoop:
-	MOVOU      (SI), X14
-	PXOR       (DX), X14
+	MOVOU (SI), X14
+	PXOR  (DX), X14
+
+encryptFirst:
 	PXOR       X14, X13
 	AESENC     X0, X13
 	AESENC     X1, X13
@@ -371,13 +538,20 @@ TEXT ·decryptIGEAsm(SB), NOSPLIT, $48-40
 	MOVQ blocks+32(FP), CX
 
 	// Round keys 0 and 14 go to an aligned stack slot: k0 at 0(DX), k14 at 16(DX).
+	// The first block's T and L are computed in registers: with a fresh key the
+	// round keys arrive by store forwarding, and the stack would add another.
 	LEAQ  (SP), DX
 	ADDQ  $0x0f, DX
 	ANDQ  $-16, DX
 	MOVOU (AX), X14
 	MOVO  X14, (DX)
+	MOVOU (SI), X13
+	PXOR  X13, X14
 	MOVOU 224(AX), X15
 	MOVO  X15, 16(DX)
+	MOVOU (BX), X13
+	PXOR  X13, X15
+	MOVOU 16(BX), X13
 
 	// Round keys 1..13 stay in X0..X12.
 	MOVOU 16(AX), X0
@@ -393,13 +567,13 @@ TEXT ·decryptIGEAsm(SB), NOSPLIT, $48-40
 	MOVOU 176(AX), X10
 	MOVOU 192(AX), X11
 	MOVOU 208(AX), X12
-	MOVOU 16(BX), X13
-	MOVOU (BX), X15
-	PXOR  16(DX), X15
+	JMP   decryptFirst
 
 decryptLoop:
-	MOVOU      (SI), X14
-	PXOR       (DX), X14
+	MOVOU (SI), X14
+	PXOR  (DX), X14
+
+decryptFirst:
 	PXOR       X14, X13
 	AESDEC     X0, X13
 	AESDEC     X1, X13

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/binary"
 	"fmt"
 
 	. "github.com/mmcloughlin/avo/build"
@@ -31,23 +32,45 @@ func roundKey(base Register, r int) Mem { return Mem{Base: base, Disp: 16 * r} }
 
 // expandKey emits expandKeyAsm: both AES-256 schedules from a 32-byte key.
 //
-// Round keys alternate between two chains (FIPS-197 section 5.2, Nk = 8):
-// even ones (a) xor in SubWord(RotWord(w)) ^ rcon of the last word of the
-// previous odd key, odd ones (b) SubWord(w) of the last word of the previous
-// even key. SubWord comes from AESENCLAST on a register holding that word in
-// all four columns, where ShiftRows moves nothing, with the round constant (or
-// zero) as the round key; the word is rotated and broadcast by one PSHUFB (or
-// PSHUFD). This is about half the latency of AESKEYGENASSIST on recent
-// cores. The running xor of a key's four words does not depend on the
-// substitution, so the dependency chain per round key is a shuffle,
-// AESENCLAST and PXOR. Each round key is written to the encryption schedule
-// and, through AESIMC, to its place in the decryption schedule as soon as it
-// exists; that work is off the chain.
+// FIPS-197 section 5.2 with Nk = 8 alternates two chains of round keys:
+//
+//	k[2i]   = prefix(k[2i-2]) ^ bcast(SubWord(RotWord(last(k[2i-1]))) ^ rcon[i])
+//	k[2i+1] = prefix(k[2i-1]) ^ bcast(SubWord(last(k[2i])))
+//
+// where prefix replaces word j by the xor of words 0..j, last is word 3 and
+// bcast puts a word in all four columns. SubWord is AESENCLAST on a register
+// holding one word in all four columns (ShiftRows then moves nothing) with
+// the round constant, or zero, as round key. This is about half the latency
+// of AESKEYGENASSIST on recent cores.
+//
+// Only last(k) feeds the next substitution, and last(k[2i]) is
+// Σk[2i-2] ^ f, where Σk is the xor of k's words and f the substituted
+// word; Σk[2i-2] is also k[2i-4][1] ^ k[2i-4][3] (f enters Σ four times), so
+// it is known two steps early. The chain from one substitution to the next
+// is therefore one AESENCLAST and one PXOR, with the value kept broadcast.
+// RotWord commutes with SubWord, so instead of rotating on the chain the
+// chain value is kept rotated by R^σ, with σ dropping by one at every even
+// step (the rotation is absorbed by a rotated round constant); the full keys
+// take the rotation back out with a PSHUFB off the chain. Each round key is
+// written to the encryption schedule and, through AESIMC, to its place in
+// the decryption schedule as soon as it exists, also off the chain.
 func expandKey() {
-	// Bytes 13, 14, 15, 12 of the source (RotWord of word 3) in every column.
-	rotWord := GLOBL("rotWord3", RODATA|NOPTR)
-	for i := 0; i < 4; i++ {
-		DATA(4*i, U32(0x0c0f0e0d))
+	consts := newTable("expandConsts")
+	var unrotate, bcastWord1 [4]Mem
+	for s := 0; s < 4; s++ {
+		unrotate[s] = consts.mask(func(w, b int) int { return 4*w + mod4(b-s) })
+		bcastWord1[s] = consts.mask(func(w, b int) int { return 4 + mod4(b+s) })
+	}
+	bcastRotWord3 := consts.mask(func(w, b int) int { return 12 + mod4(b+1) })
+	var rconKey [8]Mem
+	rc := byte(1)
+	for i := 1; i <= 7; i++ {
+		var k [16]byte
+		for w := 0; w < 4; w++ {
+			k[4*w+mod4(-sigma(i))] = rc // R^σ of the word (rc, 0, 0, 0)
+		}
+		rconKey[i] = consts.add(k)
+		rc <<= 1
 	}
 
 	TEXT("expandKeyAsm", NOSPLIT, fmt.Sprintf("func(enc, dec *[%d]byte, key *[32]byte)", scheduleSize))
@@ -67,6 +90,14 @@ func expandKey() {
 		AESIMC(k, t)
 		MOVOU(t, roundKey(dec, rounds-r))
 	}
+	// shuffle returns a copy of x permuted by the mask at m.
+	shuffle := func(x VecVirtual, m Mem) VecVirtual {
+		t, mk := XMM(), XMM()
+		MOVO(x, t)
+		MOVOU(m, mk)
+		PSHUFB(mk, t)
+		return t
+	}
 	// prefixXor returns k with word j replaced by the xor of words 0..j.
 	prefixXor := func(k VecVirtual) VecVirtual {
 		t, p := XMM(), XMM()
@@ -78,45 +109,107 @@ func expandKey() {
 		PXOR(t, p)
 		return p
 	}
-
-	mask, rcon, zero := XMM(), XMM(), XMM()
-	MOVOU(rotWord, mask)
-	PCMPEQL(rcon, rcon)
-	PSRLL(U8(31), rcon) // the round constant 1 as the first byte of every column
-	PXOR(zero, zero)
-
-	a, b := XMM(), XMM()
-	MOVOU(Mem{Base: key}, a)
-	MOVOU(Mem{Base: key, Disp: 16}, b)
-	store(a, 0)
-	store(b, 1)
-	for r := 2; r <= rounds; r += 2 {
-		if r < rounds {
-			Commentf("Round keys %d and %d.", r, r+1)
-		} else {
-			Commentf("Round key %d.", r)
-		}
+	// sigmaOf returns Σk in every column (for the first two keys, which have
+	// no predecessor; σ is 0 for them).
+	sigmaOf := func(k VecVirtual) VecVirtual {
+		t, u := XMM(), XMM()
+		PSHUFD(U8(0x4e), k, t) // swap the halves
+		PXOR(k, t)
+		PSHUFD(U8(0xb1), t, u) // swap neighbouring words
+		PXOR(t, u)
+		return u
+	}
+	// sigmaNext returns R^σ(Σ of the key after k in its chain) in every
+	// column, from k alone: k[1] ^ k[3].
+	sigmaNext := func(k VecVirtual, s int) VecVirtual {
 		t := XMM()
-		MOVO(b, t)
-		PSHUFB(mask, t)
-		AESENCLAST(rcon, t) // SubWord(RotWord(b[3])) ^ rcon in every column
-		na := prefixXor(a)
-		PXOR(t, na)
-		a = na
-		store(a, r)
-		if r == rounds {
+		MOVO(k, t)
+		PSRLDQ(U8(8), t)
+		PXOR(k, t)
+		return shuffle(t, bcastWord1[s])
+	}
+
+	k0, k1, zero := XMM(), XMM(), XMM()
+	MOVOU(Mem{Base: key}, k0)
+	MOVOU(Mem{Base: key, Disp: 16}, k1)
+	PXOR(zero, zero)
+	store(k0, 0)
+	store(k1, 1)
+	even, odd := []VecVirtual{k0}, []VecVirtual{k1}
+	chain := shuffle(k1, bcastRotWord3) // R(last(k1)), σ = 1 before step 1
+	for i := 1; i <= 7; i++ {
+		s := sigma(i)
+		Commentf("Round key %d (σ = %d).", 2*i, s)
+		rk := XMM()
+		MOVOU(rconKey[i], rk)
+		AESENCLAST(rk, chain) // R^σ(SubWord(RotWord(last(k[2i-1]))) ^ rcon)
+		f := chain
+		if s != 0 {
+			f = shuffle(chain, unrotate[s])
+		}
+		k := prefixXor(even[i-1])
+		PXOR(f, k)
+		even = append(even, k)
+		store(k, 2*i)
+		if i == 7 {
 			break
 		}
-		PADDL(rcon, rcon)
-		u := XMM()
-		PSHUFD(U8(0xff), a, u)
-		AESENCLAST(zero, u) // SubWord(a[3]) in every column
-		nb := prefixXor(b)
-		PXOR(u, nb)
-		b = nb
-		store(b, r+1)
+		if i == 1 {
+			PXOR(sigmaOf(k0), chain)
+		} else {
+			PXOR(sigmaNext(even[i-2], s), chain)
+		}
+
+		Commentf("Round key %d.", 2*i+1)
+		AESENCLAST(zero, chain) // R^σ(SubWord(last(k[2i])))
+		g := chain
+		if s != 0 {
+			g = shuffle(chain, unrotate[s])
+		}
+		k = prefixXor(odd[i-1])
+		PXOR(g, k)
+		odd = append(odd, k)
+		store(k, 2*i+1)
+		if i == 1 {
+			PXOR(sigmaOf(k1), chain)
+		} else {
+			PXOR(sigmaNext(odd[i-2], s), chain)
+		}
 	}
 	RET()
+}
+
+// sigma is the rotation σ of the chain value during step pair i of expandKey.
+func sigma(i int) int { return mod4(1 - i) }
+
+func mod4(x int) int { return (x%4 + 4) % 4 }
+
+// table is a read-only data block of 16-byte constants.
+type table struct {
+	base Mem
+	size int
+}
+
+func newTable(name string) *table { return &table{base: GLOBL(name, RODATA|NOPTR)} }
+
+// add appends a constant and returns its address.
+func (t *table) add(b [16]byte) Mem {
+	for i := 0; i < 16; i += 4 {
+		DATA(t.size+i, U32(binary.LittleEndian.Uint32(b[i:])))
+	}
+	t.size += 16
+	return t.base.Offset(t.size - 16)
+}
+
+// mask adds a PSHUFB mask whose byte b of word w selects byte src(w, b).
+func (t *table) mask(src func(w, b int) int) Mem {
+	var m [16]byte
+	for w := 0; w < 4; w++ {
+		for b := 0; b < 4; b++ {
+			m[4*w+b] = byte(src(w, b))
+		}
+	}
+	return t.add(m)
 }
 
 // cryptBlock emits encryptBlockAsm or decryptBlockAsm: one block, the round
@@ -182,7 +275,15 @@ func cryptIGE(d direction) {
 	keys := []Register{X0, X1, X2, X3, X4, X5, X6, X7, X8, X9, X10, X11, X12}
 	s, t, l := X13, X14, X15
 
-	Comment("Round keys 0 and 14 go to an aligned stack slot: k0 at 0(DX), k14 at 16(DX).")
+	// S starts as the previous output of the chain, L from the previous input.
+	sOff, lOff := 0, 16 // encrypt: S = y_{-1}, L from x_{-1}
+	if d.name == "decrypt" {
+		sOff, lOff = 16, 0 // decrypt: S = x_{-1}, L from y_{-1}
+	}
+
+	Comment("Round keys 0 and 14 go to an aligned stack slot: k0 at 0(DX), k14 at 16(DX).",
+		"The first block's T and L are computed in registers: with a fresh key the",
+		"round keys arrive by store forwarding, and the stack would add another.")
 	local := AllocLocal(48)
 	aligned := RDX
 	LEAQ(local, aligned)
@@ -191,25 +292,24 @@ func cryptIGE(d direction) {
 	first, final := Mem{Base: aligned}, Mem{Base: aligned, Disp: 16}
 	MOVOU(roundKey(xk, 0), t)
 	MOVO(t, first)
+	MOVOU(Mem{Base: src}, s)
+	PXOR(s, t)
 	MOVOU(roundKey(xk, rounds), l)
 	MOVO(l, final)
+	MOVOU(Mem{Base: iv, Disp: lOff}, s)
+	PXOR(s, l)
+	MOVOU(Mem{Base: iv, Disp: sOff}, s)
 
 	Comment("Round keys 1..13 stay in X0..X12.")
 	for r := 1; r < rounds; r++ {
 		MOVOU(roundKey(xk, r), keys[r-1])
 	}
-	// S starts as the previous output of the chain, L from the previous input.
-	sOff, lOff := 0, 16 // encrypt: S = y_{-1}, L from x_{-1}
-	if d.name == "decrypt" {
-		sOff, lOff = 16, 0 // decrypt: S = x_{-1}, L from y_{-1}
-	}
-	MOVOU(Mem{Base: iv, Disp: sOff}, s)
-	MOVOU(Mem{Base: iv, Disp: lOff}, l)
-	PXOR(final, l)
+	JMP(LabelRef(d.name + "First"))
 
 	Label(d.name + "Loop")
 	MOVOU(Mem{Base: src}, t)
 	PXOR(first, t)
+	Label(d.name + "First")
 	PXOR(t, s)
 	for _, k := range keys {
 		d.round(k, s)
