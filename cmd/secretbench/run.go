@@ -234,15 +234,17 @@ func setBenchtime(v string) (restore func(), err error) {
 }
 
 // measure runs every case count times, round by round, so that drift in
-// the machine's load spreads over all cases instead of biasing some.
+// the machine's load spreads over all cases instead of biasing some. The
+// results come back in the order of cases.
 func measure(cases []*bench.Case, count int, p progress) []*measured {
 	ms := make([]*measured, len(cases))
 	for i, c := range cases {
 		ms[i] = &measured{Case: c}
 	}
 	failed := map[*bench.Case]bool{}
+	order := runOrder(ms)
 	for range count {
-		for _, m := range ms {
+		for _, m := range order {
 			if failed[m.Case] {
 				p.step(m.Case.FullName(), nil)
 				continue
@@ -263,6 +265,30 @@ func measure(cases []*bench.Case, count int, p progress) []*measured {
 	}
 	p.finish()
 	return ms
+}
+
+// runOrder puts each case's reference and bound right before the case's
+// first use, so that the two sides of a ratio run close together in time
+// on a machine whose load drifts.
+func runOrder(ms []*measured) []*measured {
+	byName := map[string]*measured{}
+	for _, m := range ms {
+		byName[m.Case.FullName()] = m
+	}
+	done := map[*measured]bool{}
+	var order []*measured
+	add := func(m *measured) {
+		if m != nil && !done[m] {
+			done[m] = true
+			order = append(order, m)
+		}
+	}
+	for _, m := range ms {
+		add(byName[m.Case.RefName()])
+		add(byName[m.Case.Bound])
+		add(m)
+	}
+	return order
 }
 
 // progress reports the run as it goes: a bar on a terminal, plain lines
