@@ -12,7 +12,6 @@ import (
 const (
 	rounds       = 14 // AES-256
 	scheduleSize = 16 * (rounds + 1)
-	lastKey      = 16 * rounds // offset of the last round key
 )
 
 // direction is encryption or decryption: which round instructions run. The

@@ -20,9 +20,13 @@
 // the chain is one PXOR, 13 AESENC and one AESENCLAST per block. Decryption
 // is the same with AESDEC and x, y swapped.
 //
+// Key expansion computes SubWord with AESENCLAST on a broadcast word rather
+// than with AESKEYGENASSIST, whose latency is about twice as long; see
+// expandKey.
+//
 // References: FIPS-197 (https://csrc.nist.gov/pubs/fips/197/final); Intel,
 // "Advanced Encryption Standard (AES) New Instructions Set" white paper
-// (key expansion with AESKEYGENASSIST, equivalent inverse cipher with AESIMC).
+// (the AES instructions, the equivalent inverse cipher with AESIMC).
 package main
 
 import (
