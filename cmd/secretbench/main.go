@@ -26,6 +26,8 @@
 //	-o file         write the results in the Go benchmark format (benchstat reads it)
 //	-json file      write the results as JSON
 //	-svg file       draw AES-IGE throughput by message size per implementation
+//	-md file        write the headline table (selected implementation against
+//	                reference, speed-up, share of the bound) as Markdown
 //	-list           list the cases and exit
 //
 // The compare subcommand prints a benchstat-style comparison of two (or

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/secretbench/secretbench/ige"
 	"golang.org/x/perf/benchfmt"
 )
 
@@ -120,9 +121,10 @@ func TestRunOutput(t *testing.T) {
 // TestRunIGEChart runs a few IGE cases, which pull in their bound case, and
 // draws the chart.
 func TestRunIGEChart(t *testing.T) {
-	svg := filepath.Join(t.TempDir(), "chart.svg")
+	dir := t.TempDir()
+	svg, md := filepath.Join(dir, "chart.svg"), filepath.Join(dir, "table.md")
 	var stdout, stderr bytes.Buffer
-	err := run([]string{"-suite", "ige", "-run", `^BenchmarkIGE/op=encrypt/.*/size=(64B|1KiB)$`, "-benchtime", "2x", "-svg", svg}, &stdout, &stderr)
+	err := run([]string{"-suite", "ige", "-run", `^BenchmarkIGE/op=encrypt/.*/size=(64B|1KiB)$`, "-benchtime", "2x", "-svg", svg, "-md", md}, &stdout, &stderr)
 	if err != nil {
 		t.Fatalf("run: %v\nstderr:\n%s", err, &stderr)
 	}
@@ -131,6 +133,14 @@ func TestRunIGEChart(t *testing.T) {
 	}
 	if !strings.Contains(stdout.String(), "%") {
 		t.Errorf("no share of the bound in the table:\n%s", &stdout)
+	}
+	table, err := os.ReadFile(md)
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := regexp.MustCompile("(?m)^\\| ige \\| `IGE/op=encrypt/impl=" + regexp.QuoteMeta(ige.Impl()) + "/size=1KiB` \\| [0-9]+ MB/s \\| [0-9]+ MB/s \\| [0-9.e+]+x \\| [0-9]+% \\|$")
+	if !row.Match(table) {
+		t.Errorf("markdown table lacks the 1KiB row of %s with its ratios:\n%s", ige.Impl(), table)
 	}
 	b, err := os.ReadFile(svg)
 	if err != nil {

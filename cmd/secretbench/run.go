@@ -32,6 +32,7 @@ type options struct {
 	out       string
 	json      string
 	svg       string
+	md        string
 	list      bool
 }
 
@@ -100,6 +101,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&o.out, "o", "", "write results in the Go benchmark format to `file`")
 	fs.StringVar(&o.json, "json", "", "write results as JSON to `file`")
 	fs.StringVar(&o.svg, "svg", "", "draw AES-IGE throughput by message size to `file` (SVG)")
+	fs.StringVar(&o.md, "md", "", "write the headline table (selected implementation against reference) as Markdown to `file`")
 	fs.BoolVar(&o.list, "list", false, "list the selected cases and exit")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -134,7 +136,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "cpu: %s\n", cpuSummary())
 	fmt.Fprintf(stdout, "features: %s\n", strings.Join(cpuFeatures(), " "))
 	fmt.Fprintf(stdout, "ige: %s (available: %s)\n", ige.Impl(), strings.Join(ige.Implementations(), ", "))
-	fmt.Fprintf(stdout, "go: %s %s/%s; %d cases x %d, benchtime %s\n\n", runtime.Version(), runtime.GOOS, runtime.GOARCH, len(cases), o.count, o.benchtime)
+	fmt.Fprintf(stdout, "go: %s %s/%s; %d cases x %d, benchtime %s\n\n", goVersion(), runtime.GOOS, runtime.GOARCH, len(cases), o.count, o.benchtime)
 
 	ms := measure(cases, o.count, newProgress(stdout, stderr, len(cases)*o.count))
 	report(stdout, ms)
@@ -150,6 +152,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	if o.json != "" {
 		errs = append(errs, writeFile(o.json, func(w io.Writer) error { return writeJSON(w, ms, o) }))
+	}
+	if o.md != "" {
+		errs = append(errs, writeFile(o.md, func(w io.Writer) error { return writeMarkdown(w, ms, o) }))
 	}
 	if o.svg != "" {
 		errs = append(errs, writeFile(o.svg, func(w io.Writer) error { return writeSVG(w, ms) }))
@@ -354,3 +359,5 @@ func writeFile(name string, write func(io.Writer) error) error {
 	}
 	return f.Close()
 }
+
+func goVersion() string { return runtime.Version() }

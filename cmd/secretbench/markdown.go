@@ -1,0 +1,62 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/secretbench/secretbench/ige"
+)
+
+// writeMarkdown writes the headline table for a README: each case of the
+// selected implementation (ige.Impl() for the ige suites, "fast" for the
+// others) beside its reference, with the speed-up and the share of the
+// hardware bound, all medians; then the bounds themselves.
+func writeMarkdown(w io.Writer, ms []*measured, o options) error {
+	byName := map[string]*measured{}
+	for _, m := range ms {
+		byName[m.Case.FullName()] = m
+	}
+	fmt.Fprintf(w, "CPU: %s; ige implementation %s; %s %s; medians of %d runs, benchtime %s.\n\n",
+		cpuBrand(), ige.Impl(), "Go", strings.TrimPrefix(goVersion(), "go"), o.count, o.benchtime)
+	fmt.Fprintln(w, "| suite | case | reference | this project | speed-up | of hardware bound |")
+	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|")
+	for _, m := range ms {
+		c := m.Case
+		impl := c.Get("impl")
+		if c.IsRef() || c.Suite == "bound" || (impl != "fast" && impl != ige.Impl()) || !m.ok() {
+			continue
+		}
+		ref := byName[c.RefName()]
+		refCell, ratio := "-", "-"
+		if ref != nil && ref.ok() {
+			refCell = speed(ref)
+			ratio = formatRatio(ref.nsPerOp() / m.nsPerOp())
+		}
+		bound := "-"
+		if b := byName[c.Bound]; b != nil && b.ok() && m.mbPerSec() > 0 {
+			bound = fmt.Sprintf("%.0f%%", 100*m.mbPerSec()/b.mbPerSec())
+		}
+		name := strings.TrimPrefix(c.FullName(), "Benchmark")
+		fmt.Fprintf(w, "| %s | `%s` | %s | %s | %s | %s |\n", c.Suite, name, refCell, speed(m), ratio, bound)
+	}
+	var bounds []string
+	for _, m := range ms {
+		if m.Case.Suite == "bound" && m.Case.Get("impl") == ige.Impl() && m.ok() {
+			bounds = append(bounds, fmt.Sprintf("lanes=%s %.0f MB/s", m.Case.Get("lanes"), m.mbPerSec()))
+		}
+	}
+	if len(bounds) > 0 {
+		fmt.Fprintf(w, "\nHardware bounds (AES-256 only, %s): %s.\n", ige.Impl(), strings.Join(bounds, ", "))
+	}
+	return nil
+}
+
+// speed is a case's throughput in MB/s, or its time per operation when it
+// has no byte count.
+func speed(m *measured) string {
+	if v := m.mbPerSec(); v > 0 {
+		return fmt.Sprintf("%.0f MB/s", v)
+	}
+	return formatNs(m.nsPerOp()) + "/op"
+}
