@@ -13,7 +13,7 @@ const maxCached = 1024
 
 // Checker caches verdicts on (p, g). The zero-option Checker caches in memory
 // and knows the well-known prime without testing it. It is safe for
-// concurrent use.
+// concurrent use. The zero Checker is ready to use (like NewChecker()).
 type Checker struct {
 	// cache maps the trimmed bytes of p to its verdict. It is copied on
 	// write, so that the warm path reads it without locks and without
@@ -59,9 +59,24 @@ func NewChecker(opts ...Option) *Checker {
 }
 
 func seedCache() map[string]*verdict {
-	return map[string]*verdict{
-		string(wellKnownPrime): {mod840: modSmall(wellKnownPrime, 840)},
+	v := &verdict{mod840: modSmall(wellKnownPrime, 840)}
+	v.stored.Store(^uint32(0)) // known without a store: never written there
+	return map[string]*verdict{string(wellKnownPrime): v}
+}
+
+// lookup returns the cached verdict on p, or nil. It does not allocate.
+func (c *Checker) lookup(p []byte) *verdict {
+	m := c.cache.Load()
+	if m == nil { // the zero Checker: seed it
+		c.mu.Lock()
+		if c.cache.Load() == nil {
+			seed := seedCache()
+			c.cache.Store(&seed)
+		}
+		c.mu.Unlock()
+		m = c.cache.Load()
 	}
+	return (*m)[string(p)]
 }
 
 // CheckParams checks (g, p) as a secret chat requires: p exactly 2048 bits
@@ -77,7 +92,7 @@ func (c *Checker) CheckParams(g int, p []byte) error {
 	if g < 2 || g > 7 {
 		return ErrGenerator
 	}
-	if v := (*c.cache.Load())[string(p)]; v != nil {
+	if v := c.lookup(p); v != nil {
 		if !generatorOK(g, v.mod840) {
 			return ErrGenerator
 		}
@@ -97,7 +112,7 @@ func (c *Checker) checkCold(g int, p []byte) error {
 	}
 	for {
 		c.mu.Lock()
-		if (*c.cache.Load())[string(p)] != nil {
+		if c.cache.Load() != nil && (*c.cache.Load())[string(p)] != nil {
 			c.mu.Unlock()
 			return c.CheckParams(g, p) // decided meanwhile: the warm path
 		}
@@ -156,7 +171,10 @@ func (c *Checker) persist(g int, p []byte, v *verdict) {
 func (c *Checker) insert(p []byte, v *verdict) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	old := *c.cache.Load()
+	var old map[string]*verdict
+	if m := c.cache.Load(); m != nil {
+		old = *m
+	}
 	if prev := old[string(p)]; prev != nil {
 		prev.stored.Or(v.stored.Load())
 		return

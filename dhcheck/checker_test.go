@@ -24,6 +24,28 @@ func TestCheckerWellKnownWithoutTesting(t *testing.T) {
 	}
 }
 
+func TestZeroChecker(t *testing.T) {
+	var c Checker
+	if err := c.CheckParams(3, wellKnownPrime); err != nil || c.fullTests.Load() != 0 {
+		t.Fatalf("zero Checker, well-known prime: %v, %d full tests", err, c.fullTests.Load())
+	}
+	var d Checker
+	if err := d.CheckParams(4, loadNumbers(t)["generated-2048"]); err != nil || d.fullTests.Load() != 1 {
+		t.Fatalf("zero Checker, generated prime: %v, %d full tests", err, d.fullTests.Load())
+	}
+}
+
+func TestCheckerWellKnownNotStored(t *testing.T) {
+	dir := t.TempDir()
+	c := NewChecker(WithStore(dir))
+	if err := c.CheckParams(3, wellKnownPrime); err != nil {
+		t.Fatal(err)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+		t.Fatalf("the well-known prime was written to the store (%d entries)", len(ents))
+	}
+}
+
 func TestCheckerOrderAndCache(t *testing.T) {
 	n := loadNumbers(t)
 	gen := n["generated-2048"] // p mod 840 = 419: g = 3, 4, 5, 7 pass; 2, 6 fail
