@@ -44,8 +44,8 @@
 // is kept as the reference the assembly is tested against.
 //
 // SECRETBENCH_REQUIRE_IMPL=avx512ifma (or =generic) makes the tests fail
-// unless that variable-time path is the one in use; GODEBUG=cpu.avx512ifma=off
-// selects math/big.
+// unless that variable-time path is the one in use; GODEBUG=cpu.avx512f=off
+// turns the IFMA code off (math/big and bigmod are used instead).
 //
 // # Specification
 //

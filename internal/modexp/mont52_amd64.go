@@ -4,8 +4,8 @@ package modexp
 
 import "golang.org/x/sys/cpu"
 
-// useIFMA selects the AVX-512 IFMA kernel (read once; GODEBUG=cpu.avx512ifma=off
-// disables it).
+// useIFMA selects the AVX-512 IFMA kernels (read once; GODEBUG=cpu.avx512f=off
+// disables them).
 var useIFMA = cpu.X86.HasAVX512F && cpu.X86.HasAVX512IFMA
 
 var (
