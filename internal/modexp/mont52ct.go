@@ -73,4 +73,6 @@ func (w *mont52) expCT(dst, x, exp []byte) {
 	w.amm(&acc, &acc, &one, &w.mm, w.k0)
 	w.reduceCT(&acc)
 	acc.fillBytes(dst)
+	clear(acc[:]) // the result and the last window's entry derive from the secret
+	clear(sel[:])
 }
