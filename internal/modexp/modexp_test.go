@@ -147,5 +147,20 @@ func FuzzExp(f *testing.F) {
 		if want := refExp(base, exp, m, v.Size()); !bytes.Equal(dst, want) {
 			t.Fatalf("VarTimeModulus.Exp(%x, %x, %x) = %x, want %x", base, exp, m, dst, want)
 		}
+		// A batch of five related bases (one full group of four and one more).
+		bases := make([][]byte, 5)
+		dsts := make([][]byte, 5)
+		for i := range bases {
+			bases[i] = append([]byte{byte(i)}, base...)
+			dsts[i] = make([]byte, v.Size())
+		}
+		if err := v.ExpBatch(dsts, bases, exp); err != nil {
+			t.Fatal(err)
+		}
+		for i := range bases {
+			if want := refExp(bases[i], exp, m, v.Size()); !bytes.Equal(dsts[i], want) {
+				t.Fatalf("ExpBatch[%d] mismatch", i)
+			}
+		}
 	})
 }

@@ -205,3 +205,72 @@ func TestExpConstantTimePaths(t *testing.T) {
 		}
 	}
 }
+
+// TestExpCTFixedSchedule checks the structure behind the constant-time
+// claim: for a given exponent length, expCT performs the same sequence of
+// multiplications whatever the base and exponent values (a zero exponent,
+// all ones, random), so its running time cannot depend on them. The kernels
+// themselves have fixed loops and no data-dependent branches.
+func TestExpCTFixedSchedule(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	m := randOddBig(r, 256)
+	var trace []uintptr // which operands each AMM call used: squaring or not
+	base := amm52Impls()["generic"]
+	if impl, ok := amm52Impls()["ifma"]; ok {
+		base = impl
+	}
+	counting := func(out, a, b *nat52, mm *[2]nat52, k0 uint64) {
+		kind := uintptr(0)
+		if a == b {
+			kind = 1
+		}
+		trace = append(trace, kind)
+		base.amm(out, a, b, mm, k0)
+	}
+	w := newMont52(m.Bytes(), counting, nil)
+	ones := bytes.Repeat([]byte{0xff}, 32)
+	var first []uintptr
+	for i, exp := range [][]byte{make([]byte, 32), ones, randBytes(r, 32), {0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}} {
+		for _, x := range [][]byte{make([]byte, 256), randBelow(r, m).FillBytes(make([]byte, 256))} {
+			trace = trace[:0]
+			dst := make([]byte, 256)
+			w.expCT(dst, x, exp)
+			if want := refExp(x, exp, m.Bytes(), 256); !bytes.Equal(dst, want) {
+				t.Fatalf("expCT mismatch for exponent %d", i)
+			}
+			if first == nil {
+				first = append([]uintptr(nil), trace...)
+				continue
+			}
+			if len(trace) != len(first) {
+				t.Fatalf("exponent %d: %d multiplications, want %d", i, len(trace), len(first))
+			}
+			for k := range trace {
+				if trace[k] != first[k] {
+					t.Fatalf("exponent %d: multiplication %d differs in kind", i, k)
+				}
+			}
+		}
+	}
+	// 16 table entries, 2 per byte of 4 squarings and a multiplication, and
+	// the conversion out.
+	if want := 16 + 32*2*5 + 1; len(first) != want {
+		t.Fatalf("%d multiplications, want %d", len(first), want)
+	}
+}
+
+func TestExpBatchErrors(t *testing.T) {
+	v, err := NewVarTimeModulus([]byte{0x0f, 0x42, 0x43})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := v.ExpBatch(make([][]byte, 2), make([][]byte, 3), []byte{1}); err == nil {
+		t.Error("ExpBatch accepted fewer dst than bases")
+	}
+	if err := v.ExpBatch([][]byte{make([]byte, 4)}, [][]byte{{2}}, []byte{1}); err == nil {
+		t.Error("ExpBatch accepted a dst of the wrong size")
+	}
+	if err := v.ExpBatch(nil, nil, []byte{1}); err != nil {
+		t.Errorf("empty batch: %v", err)
+	}
+}
