@@ -60,21 +60,25 @@ func dhcheckCases(dst []Case) []Case {
 // gotdCold: gotd/td's check of a prime it has never seen (it has no cache).
 func gotdCold(b *testing.B) {
 	p := mustHex(rfc3526Hex)
+	cpu := startCPU()
 	for b.Loop() {
 		if err := gotdCheckDH(coldG, new(big.Int).SetBytes(p)); err != nil {
 			b.Fatal(err)
 		}
 	}
+	cpu.report(b)
 }
 
 // dhCold: a fresh Checker each time, so each check is the full test.
 func dhCold(b *testing.B) {
 	p := mustHex(rfc3526Hex)
+	cpu := startCPU()
 	for b.Loop() {
 		if err := dhcheck.NewChecker().CheckParams(coldG, p); err != nil {
 			b.Fatal(err)
 		}
 	}
+	cpu.report(b)
 }
 
 // dhWarm: the same (g, p) again on one Checker, the case of every exchange
@@ -85,11 +89,13 @@ func dhWarm(b *testing.B) {
 	if err := c.CheckParams(coldG, p); err != nil {
 		b.Fatal(err)
 	}
+	cpu := startCPU()
 	for b.Loop() {
 		if err := c.CheckParams(coldG, p); err != nil {
 			b.Fatal(err)
 		}
 	}
+	cpu.report(b)
 }
 
 // dhWarmStore: a new Checker (a new process) finding the verdict on disk.
@@ -103,11 +109,13 @@ func dhWarmStore(b *testing.B) {
 	if err := dhcheck.NewChecker(dhcheck.WithStore(dir)).CheckParams(coldG, p); err != nil {
 		b.Fatal(err)
 	}
+	cpu := startCPU()
 	for b.Loop() {
 		if err := dhcheck.NewChecker(dhcheck.WithStore(dir)).CheckParams(coldG, p); err != nil {
 			b.Fatal(err)
 		}
 	}
+	cpu.report(b)
 }
 
 // publicValue is a g_a inside [2^1984, p - 2^1984] of the well-known prime.
@@ -119,18 +127,22 @@ func publicValue() []byte {
 
 func publicRef(b *testing.B) {
 	p, gx := wellKnownPrime(), publicValue()
+	cpu := startCPU()
 	for b.Loop() {
 		if err := reference.CheckPublic(p, gx); err != nil {
 			b.Fatal(err)
 		}
 	}
+	cpu.report(b)
 }
 
 func publicFast(b *testing.B) {
 	p, gx := wellKnownPrime(), publicValue()
+	cpu := startCPU()
 	for b.Loop() {
 		if err := dhcheck.CheckPublic(p, gx); err != nil {
 			b.Fatal(err)
 		}
 	}
+	cpu.report(b)
 }

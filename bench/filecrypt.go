@@ -70,11 +70,14 @@ func fileStream(op, impl string, n int) func(*testing.B) {
 			if op == "decrypt" {
 				src, f = ct, gotd.DecryptBlocks
 			}
+			cpu := startCPU()
 			for b.Loop() {
 				buf := make([]byte, len(src))
 				f(mustAES(b, k.Key[:]), k.IV[:], buf, src)
 			}
+			cpu.report(b)
 		case op == "encrypt":
+			cpu := startCPU()
 			for b.Loop() {
 				w := filecrypt.NewWriter(io.Discard, &k, nil)
 				if _, err := w.Write(plain); err != nil {
@@ -84,7 +87,9 @@ func fileStream(op, impl string, n int) func(*testing.B) {
 					b.Fatal(err)
 				}
 			}
+			cpu.report(b)
 		default:
+			cpu := startCPU()
 			for b.Loop() {
 				r, err := filecrypt.NewReader(bytes.NewReader(ct), &k, int64(n))
 				if err != nil {
@@ -94,6 +99,7 @@ func fileStream(op, impl string, n int) func(*testing.B) {
 					b.Fatal(err)
 				}
 			}
+			cpu.report(b)
 		}
 	}
 }
@@ -123,14 +129,17 @@ func fileParts(impl string, files, part int) func(*testing.B) {
 			for i := range blks {
 				blks[i] = mustAES(b, keys[i].Key[:])
 			}
+			cpu := startCPU()
 			for b.Loop() {
 				for i, blk := range blks {
 					gotd.DecryptBlocks(blk, keys[i].IV[:], dsts[i], cts[i])
 				}
 			}
+			cpu.report(b)
 			return
 		}
 		jobs := make([]filecrypt.DownloadJob, files)
+		cpu := startCPU()
 		for b.Loop() {
 			for i := range jobs {
 				d, err := filecrypt.NewDownload(&keys[i], int64(part), part)
@@ -143,5 +152,6 @@ func fileParts(impl string, files, part int) func(*testing.B) {
 				b.Fatal(err)
 			}
 		}
+		cpu.report(b)
 	}
 }

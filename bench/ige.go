@@ -129,9 +129,11 @@ func igeStream(op, impl string, n int) func(*testing.B) {
 			if op == "decrypt" {
 				f = gotd.DecryptBlocks
 			}
+			cpu := startCPU()
 			for b.Loop() {
 				f(blk, iv, buf, buf)
 			}
+			cpu.report(b)
 			return
 		}
 		useImpl(b, impl)
@@ -143,9 +145,11 @@ func igeStream(op, impl string, n int) func(*testing.B) {
 		if op == "decrypt" {
 			f = ige.DecryptBlocks
 		}
+		cpu := startCPU()
 		for b.Loop() {
 			f(c, iv, buf, buf)
 		}
+		cpu.report(b)
 	}
 }
 
@@ -159,6 +163,7 @@ func igeNewKey(op, impl string, n int) func(*testing.B) {
 			if op == "decrypt" {
 				f = gotd.DecryptBlocks
 			}
+			cpu := startCPU()
 			for b.Loop() {
 				key[0]++
 				blk, err := aes.NewCipher(key)
@@ -167,6 +172,7 @@ func igeNewKey(op, impl string, n int) func(*testing.B) {
 				}
 				f(blk, iv, buf, buf)
 			}
+			cpu.report(b)
 			return
 		}
 		useImpl(b, impl)
@@ -175,6 +181,7 @@ func igeNewKey(op, impl string, n int) func(*testing.B) {
 		if op == "decrypt" {
 			f = ige.DecryptBlocks
 		}
+		cpu := startCPU()
 		for b.Loop() {
 			key[0]++
 			if err := c.SetKey(key); err != nil {
@@ -182,6 +189,7 @@ func igeNewKey(op, impl string, n int) func(*testing.B) {
 			}
 			f(&c, iv, buf, buf)
 		}
+		cpu.report(b)
 	}
 }
 
@@ -265,11 +273,13 @@ func igeBatch(op, impl string, sizes []int) func(*testing.B) {
 			if op == "decrypt" {
 				f = gotd.DecryptBlocks
 			}
+			cpu := startCPU()
 			for b.Loop() {
 				for i, blk := range blks {
 					f(blk, ivs[i], bufs[i], bufs[i])
 				}
 			}
+			cpu.report(b)
 			return
 		}
 		useImpl(b, impl)
@@ -285,9 +295,11 @@ func igeBatch(op, impl string, sizes []int) func(*testing.B) {
 		if op == "decrypt" {
 			f = ige.DecryptBatch
 		}
+		cpu := startCPU()
 		for b.Loop() {
 			f(jobs)
 		}
+		cpu.report(b)
 	}
 }
 
@@ -313,8 +325,10 @@ func aesBound(impl string, lanes int) func(*testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
+		cpu := startCPU()
 		for b.Loop() {
 			ige.AESBound(c, lanes, boundBlocks)
 		}
+		cpu.report(b)
 	}
 }

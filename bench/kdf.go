@@ -97,8 +97,10 @@ func cutSlash(s string) (before, after string, ok bool) {
 // loop benchmarks a closure that needs no setup.
 func loop(f func()) func(*testing.B) {
 	return func(b *testing.B) {
+		cpu := startCPU()
 		for b.Loop() {
 			f()
 		}
+		cpu.report(b)
 	}
 }

@@ -110,33 +110,41 @@ func pipeline(op string, v int, impl string, n int) func(*testing.B) {
 		switch {
 		case op == "encrypt" && impl == "ref":
 			m := reference.Message{Version: v, Layer: int(h.Layer), Body: body}
+			cpu := startCPU()
 			for b.Loop() {
 				if _, err := reference.Encrypt(key, true, m, reference.Options{}); err != nil {
 					b.Fatal(err)
 				}
 			}
+			cpu.report(b)
 		case op == "encrypt":
 			var buf []byte
+			cpu := startCPU()
 			for b.Loop() {
 				var err error
 				if buf, err = send.Encrypt(buf[:0], h, body); err != nil {
 					b.Fatal(err)
 				}
 			}
+			cpu.report(b)
 		case impl == "ref":
+			cpu := startCPU()
 			for b.Loop() {
 				if _, err := reference.Decrypt(key, false, w); err != nil {
 					b.Fatal(err)
 				}
 			}
+			cpu.report(b)
 		default:
 			var buf []byte
+			cpu := startCPU()
 			for b.Loop() {
 				var err error
 				if buf, _, err = recv.Decrypt(buf[:0], w); err != nil {
 					b.Fatal(err)
 				}
 			}
+			cpu.report(b)
 		}
 	}
 }
@@ -174,6 +182,7 @@ func pipelineBatch(impl string, sizes []int) func(*testing.B) {
 		}
 		if impl == "ref" {
 			key := chatKey()
+			cpu := startCPU()
 			for b.Loop() {
 				for _, w := range wires {
 					if _, err := reference.Decrypt(key, false, w); err != nil {
@@ -181,13 +190,16 @@ func pipelineBatch(impl string, sizes []int) func(*testing.B) {
 					}
 				}
 			}
+			cpu.report(b)
 			return
 		}
 		var buf []byte
 		var results []secret.Result
+		cpu := startCPU()
 		for b.Loop() {
 			buf, results = recv.DecryptBatch(buf[:0], wires, results[:0])
 		}
+		cpu.report(b)
 		for _, r := range results {
 			if r.Err != nil {
 				b.Fatal(r.Err)
@@ -215,6 +227,7 @@ func exchange(impl string) func(*testing.B) {
 	return func(b *testing.B) {
 		p := wellKnownPrime()
 		if impl == "ref" {
+			cpu := startCPU()
 			for b.Loop() {
 				a, gA, err := reference.Request(3, p, nil, nil)
 				if err != nil {
@@ -228,9 +241,11 @@ func exchange(impl string) func(*testing.B) {
 					b.Fatal(err)
 				}
 			}
+			cpu.report(b)
 			return
 		}
 		d := &secret.DH{G: 3, P: p}
+		cpu := startCPU()
 		for b.Loop() {
 			ex, err := d.Request(nil)
 			if err != nil {
@@ -244,5 +259,6 @@ func exchange(impl string) func(*testing.B) {
 				b.Fatal(err)
 			}
 		}
+		cpu.report(b)
 	}
 }

@@ -9,11 +9,18 @@
 //
 // With no flags it runs the quick subset of every suite (about a minute on
 // two cores) and prints the CPU, the ige implementation selected, and one
-// table per suite with each case's time per operation, throughput, the ratio
-// to its reference (×, higher is faster) and, for AES-IGE, the fraction of the
-// hardware bound reached: a single stream against the serial AES chain
-// (lanes=1), a batch against the widest lane count. It needs no network and
-// no files.
+// table per suite with each case's wall-clock time per operation, CPU time
+// per operation, throughput, the ratio to its reference (x, higher is
+// faster) and, for AES-IGE, the share of the hardware bound reached: a single
+// stream against the serial AES chain (lanes=1), a batch against the widest
+// lane count. It needs no network and no files.
+//
+// Ratios are computed from CPU time per operation by default (-clock cpu):
+// on a shared machine a benchmark loses the CPU to other processes and its
+// wall time grows while the work does not. The CPU time is that of the whole
+// process, so GC work counts, and for the one case that uses several
+// goroutines (dhcheck's cold test) it is the CPU spent by all of them; use
+// -clock wall on a quiet machine to compare latencies instead.
 //
 // Flags:
 //
@@ -28,6 +35,7 @@
 //	-svg file       draw AES-IGE throughput by message size per implementation
 //	-md file        write the headline table (selected implementation against
 //	                reference, speed-up, share of the bound) as Markdown
+//	-clock cpu|wall time per operation the ratios use (default cpu)
 //	-list           list the cases and exit
 //
 // The compare subcommand prints a benchstat-style comparison of two (or

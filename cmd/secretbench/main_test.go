@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/secretbench/secretbench/bench"
 	"github.com/secretbench/secretbench/ige"
 	"golang.org/x/perf/benchfmt"
 )
@@ -85,7 +86,11 @@ func TestRunOutput(t *testing.T) {
 			t.Errorf("%s: %d results, want 2 (-count 2); have %v", name+suffix, count[name+suffix], count)
 		}
 	}
-	for _, u := range []string{"ns/op", "B/op", "allocs/op"} {
+	wantUnits := []string{"ns/op", "B/op", "allocs/op"}
+	if runtime.GOOS == "linux" {
+		wantUnits = append(wantUnits, bench.CPUUnit)
+	}
+	for _, u := range wantUnits {
 		if !units["KDF/op=derive-v2/impl=fast"+suffix][u] {
 			t.Errorf("derive-v2 lacks unit %s", u)
 		}
@@ -124,7 +129,7 @@ func TestRunIGEChart(t *testing.T) {
 	dir := t.TempDir()
 	svg, md := filepath.Join(dir, "chart.svg"), filepath.Join(dir, "table.md")
 	var stdout, stderr bytes.Buffer
-	err := run([]string{"-suite", "ige", "-run", `^BenchmarkIGE/op=encrypt/.*/size=(64B|1KiB)$`, "-benchtime", "2x", "-svg", svg, "-md", md}, &stdout, &stderr)
+	err := run([]string{"-suite", "ige", "-run", `^BenchmarkIGE/op=encrypt/.*/size=(64B|1KiB)$`, "-benchtime", "2x", "-svg", svg, "-md", md, "-clock", "wall"}, &stdout, &stderr)
 	if err != nil {
 		t.Fatalf("run: %v\nstderr:\n%s", err, &stderr)
 	}
@@ -187,6 +192,7 @@ func TestErrors(t *testing.T) {
 	for _, args := range [][]string{
 		{"-suite", "nope"},
 		{"-count", "0"},
+		{"-clock", "sundial"},
 		{"-benchtime", "forever"},
 		{"-run", "("},
 		{"-suite", "quick,kdf"},

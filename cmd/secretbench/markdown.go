@@ -17,8 +17,9 @@ func writeMarkdown(w io.Writer, ms []*measured, o options) error {
 	for _, m := range ms {
 		byName[m.Case.FullName()] = m
 	}
-	fmt.Fprintf(w, "CPU: %s; ige implementation %s; %s %s; medians of %d runs, benchtime %s.\n\n",
-		cpuBrand(), ige.Impl(), "Go", strings.TrimPrefix(goVersion(), "go"), o.count, o.benchtime)
+	fmt.Fprintf(w, "CPU: %s; ige implementation %s; Go %s; medians of %d runs, benchtime %s.\n",
+		cpuBrand(), ige.Impl(), strings.TrimPrefix(goVersion(), "go"), o.count, o.benchtime)
+	fmt.Fprintf(w, "Throughput is wall-clock; speed-up and share of the bound use %s time per operation.\n\n", ratioClock)
 	fmt.Fprintln(w, "| suite | case | reference | this project | speed-up | of hardware bound |")
 	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|")
 	for _, m := range ms {
@@ -31,11 +32,11 @@ func writeMarkdown(w io.Writer, ms []*measured, o options) error {
 		refCell, ratio := "-", "-"
 		if ref != nil && ref.ok() {
 			refCell = speed(ref)
-			ratio = formatRatio(ref.nsPerOp() / m.nsPerOp())
+			ratio = formatRatio(speedup(ref, m))
 		}
 		bound := "-"
-		if b := byName[c.Bound]; b != nil && b.ok() && m.mbPerSec() > 0 {
-			bound = fmt.Sprintf("%.0f%%", 100*m.mbPerSec()/b.mbPerSec())
+		if b := byName[c.Bound]; b != nil && b.ok() && c.Bytes > 0 {
+			bound = fmt.Sprintf("%.0f%%", 100*ofBound(m, b))
 		}
 		name := strings.TrimPrefix(c.FullName(), "Benchmark")
 		fmt.Fprintf(w, "| %s | `%s` | %s | %s | %s | %s |\n", c.Suite, name, refCell, speed(m), ratio, bound)

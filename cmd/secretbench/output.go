@@ -4,10 +4,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/secretbench/secretbench/bench"
 	"github.com/secretbench/secretbench/ige"
 	"golang.org/x/perf/benchfmt"
 )
@@ -61,15 +64,21 @@ func values(r testing.BenchmarkResult) []benchfmt.Value {
 	if mb := mbPerSec(r); mb > 0 {
 		vs = append(vs, benchfmt.Value{Value: mb, Unit: "MB/s"})
 	}
-	return append(vs,
+	vs = append(vs,
 		benchfmt.Value{Value: float64(r.AllocedBytesPerOp()), Unit: "B/op"},
 		benchfmt.Value{Value: float64(r.AllocsPerOp()), Unit: "allocs/op"})
+	// Extra metrics (bench.CPUUnit) in a fixed order, as go test prints them.
+	for _, unit := range slices.Sorted(maps.Keys(r.Extra)) {
+		vs = append(vs, benchfmt.Value{Value: r.Extra[unit], Unit: unit})
+	}
+	return vs
 }
 
 type jsonRun struct {
 	N           int     `json:"n"`
 	NsPerOp     float64 `json:"ns_per_op"`
 	MBPerSec    float64 `json:"mb_per_s,omitempty"`
+	CPUNsPerOp  float64 `json:"cpu_ns_per_op,omitempty"`
 	BytesPerOp  int64   `json:"b_per_op"`
 	AllocsPerOp int64   `json:"allocs_per_op"`
 }
@@ -82,9 +91,10 @@ type jsonCase struct {
 	Bound      string    `json:"bound,omitempty"`
 	Failed     bool      `json:"failed,omitempty"`
 	NsPerOp    float64   `json:"median_ns_per_op,omitempty"`
+	CPUNsPerOp float64   `json:"median_cpu_ns_per_op,omitempty"`
 	MBPerSec   float64   `json:"median_mb_per_s,omitempty"`
-	VsRef      float64   `json:"vs_ref,omitempty"`   // reference time / this time
-	OfBound    float64   `json:"of_bound,omitempty"` // this throughput / bound throughput
+	VsRef      float64   `json:"vs_ref,omitempty"`   // reference time / this time (RatioClock)
+	OfBound    float64   `json:"of_bound,omitempty"` // this throughput / bound throughput (RatioClock)
 	Runs       []jsonRun `json:"runs"`
 }
 
@@ -99,6 +109,7 @@ type jsonReport struct {
 	Procs     int        `json:"gomaxprocs"`
 	Count     int        `json:"count"`
 	Benchtime string     `json:"benchtime"`
+	Clock     string     `json:"ratio_clock"`
 	Cases     []jsonCase `json:"cases"`
 }
 
@@ -106,7 +117,7 @@ func writeJSON(w io.Writer, ms []*measured, o options) error {
 	rep := jsonReport{
 		CPU: cpuBrand(), Features: cpuFeatures(), Impl: ige.Impl(), Impls: ige.Implementations(),
 		Go: runtime.Version(), GOOS: runtime.GOOS, GOARCH: runtime.GOARCH, Procs: runtime.GOMAXPROCS(0),
-		Count: o.count, Benchtime: o.benchtime, Cases: []jsonCase{},
+		Count: o.count, Benchtime: o.benchtime, Clock: ratioClock, Cases: []jsonCase{},
 	}
 	byName := map[string]*measured{}
 	for _, m := range ms {
@@ -119,16 +130,17 @@ func writeJSON(w io.Writer, ms []*measured, o options) error {
 		}
 		if m.ok() {
 			c.NsPerOp, c.MBPerSec = m.nsPerOp(), m.mbPerSec()
+			c.CPUNsPerOp = m.cpuPerOp()
 			if r := byName[c.Ref]; r != nil && r.ok() {
-				c.VsRef = r.nsPerOp() / c.NsPerOp
+				c.VsRef = speedup(r, m)
 			}
-			if b := byName[c.Bound]; b != nil && b.ok() && c.MBPerSec > 0 {
-				c.OfBound = c.MBPerSec / b.mbPerSec()
+			if b := byName[c.Bound]; b != nil && b.ok() && c.BytesPerOp > 0 {
+				c.OfBound = ofBound(m, b)
 			}
 		}
 		for _, r := range m.Runs {
 			c.Runs = append(c.Runs, jsonRun{
-				N: r.N, NsPerOp: float64(r.T.Nanoseconds()) / float64(r.N), MBPerSec: mbPerSec(r),
+				N: r.N, NsPerOp: float64(r.T.Nanoseconds()) / float64(r.N), MBPerSec: mbPerSec(r), CPUNsPerOp: r.Extra[bench.CPUUnit],
 				BytesPerOp: r.AllocedBytesPerOp(), AllocsPerOp: r.AllocsPerOp(),
 			})
 		}

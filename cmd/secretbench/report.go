@@ -30,11 +30,11 @@ func report(w io.Writer, ms []*measured) {
 		}
 		fmt.Fprintf(w, "%s: %s\n", s.Name, s.Doc)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintf(tw, "case\ttime/op\tMB/s\tallocs/op\tvs ref\tof bound\t\n")
+		fmt.Fprintf(tw, "case\ttime/op\tcpu/op\tMB/s\tallocs/op\tvs ref\tof bound\t\n")
 		for _, m := range rows {
 			name := strings.TrimPrefix(m.Case.FullName(), "Benchmark")
 			if !m.ok() {
-				fmt.Fprintf(tw, "%s\tFAILED\t\t\t\t\t\n", name)
+				fmt.Fprintf(tw, "%s\tFAILED\t\t\t\t\t\t\n", name)
 				continue
 			}
 			mb := "-"
@@ -43,20 +43,26 @@ func report(w io.Writer, ms []*measured) {
 			}
 			vsRef := "-"
 			if r := byName[m.Case.RefName()]; r != nil && r.ok() {
-				vsRef = formatRatio(r.nsPerOp() / m.nsPerOp())
+				vsRef = formatRatio(speedup(r, m))
 			}
-			ofBound := "-"
-			if b := byName[m.Case.Bound]; b != nil && b.ok() && m.mbPerSec() > 0 {
-				ofBound = fmt.Sprintf("%.0f%%", 100*m.mbPerSec()/b.mbPerSec())
+			share := "-"
+			if b := byName[m.Case.Bound]; b != nil && b.ok() && m.Case.Bytes > 0 {
+				share = fmt.Sprintf("%.0f%%", 100*ofBound(m, b))
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t\n", name, formatNs(m.nsPerOp()), mb,
-				m.Runs[len(m.Runs)-1].AllocsPerOp(), vsRef, ofBound)
+			cpu := "-"
+			if v := m.cpuPerOp(); v > 0 {
+				cpu = formatNs(v)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t\n", name, formatNs(m.nsPerOp()), cpu, mb,
+				m.Runs[len(m.Runs)-1].AllocsPerOp(), vsRef, share)
 		}
 		tw.Flush()
 		fmt.Fprintln(w)
 	}
-	fmt.Fprintln(w, "vs ref: reference time / this time (higher is faster). of bound: this throughput / the AES bound")
-	fmt.Fprintln(w, "named in the bound suite (single stream: serial chain, lanes=1; batch: widest lanes).")
+	fmt.Fprintf(w, "vs ref: reference time / this time (higher is faster); of bound: this throughput / the AES\n")
+	fmt.Fprintf(w, "bound (single stream: serial chain, lanes=1; batch: widest lanes). Ratios use %s time per op.\n", ratioClock)
+	fmt.Fprintln(w, "time/op and MB/s are wall-clock medians; cpu/op is the process CPU time per op. Where cpu/op is")
+	fmt.Fprintln(w, "well below time/op, other load descheduled the benchmark and wall times are inflated.")
 }
 
 // formatNs prints a duration in nanoseconds with three significant digits

@@ -33,6 +33,7 @@ type options struct {
 	json      string
 	svg       string
 	md        string
+	clock     string
 	list      bool
 }
 
@@ -50,6 +51,39 @@ func (m *measured) nsPerOp() float64 {
 	return median(m.Runs, func(r testing.BenchmarkResult) float64 {
 		return float64(r.T.Nanoseconds()) / float64(r.N)
 	})
+}
+
+// cpuPerOp is the median CPU time per operation in nanoseconds, or 0 where
+// the OS does not report it.
+func (m *measured) cpuPerOp() float64 {
+	return median(m.Runs, func(r testing.BenchmarkResult) float64 { return r.Extra[bench.CPUUnit] })
+}
+
+// ratioClock is the time ratios are computed from: "cpu" or "wall".
+var ratioClock = "cpu"
+
+// pairTimes returns the times per operation of a and b that a ratio of the
+// two compares: CPU times when ratioClock is cpu and both have one, else
+// wall-clock times.
+func pairTimes(a, b *measured) (ta, tb float64) {
+	if ratioClock == "cpu" {
+		if ca, cb := a.cpuPerOp(), b.cpuPerOp(); ca > 0 && cb > 0 {
+			return ca, cb
+		}
+	}
+	return a.nsPerOp(), b.nsPerOp()
+}
+
+// speedup is how many times faster m is than its reference ref.
+func speedup(ref, m *measured) float64 {
+	tr, tm := pairTimes(ref, m)
+	return tr / tm
+}
+
+// ofBound is the share of the bound's throughput that m reaches.
+func ofBound(m, bound *measured) float64 {
+	tm, tb := pairTimes(m, bound)
+	return (float64(m.Case.Bytes) / tm) / (float64(bound.Case.Bytes) / tb)
 }
 
 // mbPerSec is the median throughput in MB/s (10^6 bytes, as go test), or 0.
@@ -102,6 +136,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&o.json, "json", "", "write results as JSON to `file`")
 	fs.StringVar(&o.svg, "svg", "", "draw AES-IGE throughput by message size to `file` (SVG)")
 	fs.StringVar(&o.md, "md", "", "write the headline table (selected implementation against reference) as Markdown to `file`")
+	fs.StringVar(&o.clock, "clock", "cpu", "compute ratios from `clock` time per operation: cpu (process CPU time, robust to descheduling on a shared machine) or wall")
 	fs.BoolVar(&o.list, "list", false, "list the selected cases and exit")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -111,6 +146,12 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q (flags go before arguments; the only subcommand is compare)", fs.Arg(0))
+	}
+	switch o.clock {
+	case "cpu", "wall":
+		ratioClock = o.clock
+	default:
+		return fmt.Errorf("-clock %q: want cpu or wall", o.clock)
 	}
 	if o.count < 1 {
 		return fmt.Errorf("-count %d: must be at least 1", o.count)
