@@ -32,18 +32,27 @@ const (
 	// aOff, bOff: each lane's previous output and previous input block
 	// (encryption: y, x; decryption: x, y), lane l at l*16. inOff: scratch
 	// for the current input.
-	aOff     = keysOff + maxLanes*scheduleSize
-	bOff     = aOff + maxLanes*BlockSize
-	inOff    = bOff + maxLanes*BlockSize
-	rowsSize = inOff + maxLanes*BlockSize
+	aOff  = keysOff + maxLanes*scheduleSize
+	bOff  = aOff + maxLanes*BlockSize
+	inOff = bOff + maxLanes*BlockSize
+	// stageOff: the zmm kernel's two stage buffers of transposed blocks, 4
+	// per register, each as x = in ^ k0 (then the output) and lk = k14 ^
+	// previous input, and the last input block of each register.
+	stageOff  = inOff + maxLanes*BlockSize
+	stageSize = 2*8*4*64 + 8*64
+	rowsSize  = stageOff + 2*stageSize
 	// rowsAlign keeps the 32- and 64-byte key rows within one cache line
 	// each: a split load costs two, and the zmm kernel is load bound.
 	rowsAlign = 64
 )
 
-// lanePtrs points at each lane's current block.
+// lanePtrs points at each lane's current block. idle is a second table of
+// the same layout (src, then dst) pointing 64 bytes into the dummy buffer
+// for every lane: the zmm kernel's look-ahead and look-behind where there
+// is none.
 type lanePtrs struct {
 	src, dst [maxLanes]unsafe.Pointer
+	idle     [2 * maxLanes]unsafe.Pointer
 }
 
 // batchState lives on the caller's stack, so it is reached through a
@@ -52,7 +61,7 @@ type batchState struct {
 	buf   [rowsSize + rowsAlign - 1]byte
 	align uintptr // offset of the window in buf when last computed
 	ptrs  lanePtrs
-	dummy [batchChunk * BlockSize]byte
+	dummy [batchChunk*BlockSize + 128]byte
 }
 
 // rows returns the aligned window. A stack copy keeps a frame's offset
@@ -167,10 +176,18 @@ func runBatch(jobs []Job, lanes int, dec bool) {
 	}
 	p := lanes / 8
 
+	// st stays on this stack only if the pointers into it are stored here,
+	// on the local variable, not through a method.
 	var st batchState
 	st.align = st.window()
-	var left [maxLanes]int // blocks still to do per lane; 0 means idle
 	dummy := unsafe.Pointer(&st.dummy[0])
+	for l := range maxLanes {
+		st.ptrs.src[l], st.ptrs.dst[l] = dummy, dummy
+	}
+	for l := range st.ptrs.idle {
+		st.ptrs.idle[l] = unsafe.Pointer(&st.dummy[64])
+	}
+	var left [maxLanes]int // blocks still to do per lane; 0 means idle
 	next := 0
 	for {
 		k, busy := batchChunk, 0

@@ -14,14 +14,23 @@ func BenchmarkBatchKernel(b *testing.B) {
 	for _, lanes := range []int{8, 16, 32} {
 		b.Run(fmt.Sprintf("lanes=%d", lanes), func(b *testing.B) {
 			var st batchState
-			for l := range maxLanes {
-				st.ptrs.src[l] = unsafe.Pointer(&st.dummy[0])
-				st.ptrs.dst[l] = unsafe.Pointer(&st.dummy[0])
-			}
+			st.init()
 			b.SetBytes(int64(lanes * batchChunk * BlockSize))
 			for b.Loop() {
 				st.kernel(lanes, false, batchChunk)
 			}
 		})
+	}
+}
+
+// init prepares a zero batchState, every lane idle, as runBatch does.
+func (st *batchState) init() {
+	st.align = st.window()
+	dummy := unsafe.Pointer(&st.dummy[0])
+	for l := range maxLanes {
+		st.ptrs.src[l], st.ptrs.dst[l] = dummy, dummy
+	}
+	for l := range st.ptrs.idle {
+		st.ptrs.idle[l] = unsafe.Pointer(&st.dummy[64])
 	}
 }

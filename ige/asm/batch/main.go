@@ -38,8 +38,11 @@ const (
 	aOff      = keysOff + maxLanes*(nRounds+1)*blockSize
 	bOff      = aOff + maxLanes*blockSize
 	inOff     = bOff + maxLanes*blockSize
+	stageOff  = inOff + maxLanes*blockSize // zmm kernel: two stage buffers
+	stageSize = 2*8*4*64 + 8*64            // x rows, lk rows, b rows
 	srcOff    = 0
 	dstOff    = srcOff + maxLanes*8
+	idleOff   = dstOff + maxLanes*8 // src and dst pointers to the dummy buffer + 64
 )
 
 func main() {
@@ -98,6 +101,17 @@ func vaes(op string, key Op, state Register) {
 		Operands: []Op{key, state, state},
 		Inputs:   []Op{key, state},
 		Outputs:  []Op{state},
+		ISA:      []string{"VAES"},
+	})
+}
+
+// vaesTo is vaes with a separate destination.
+func vaesTo(op string, key Op, state, dst Register) {
+	Instruction(&ir.Instruction{
+		Opcode:   op,
+		Operands: []Op{key, state, dst},
+		Inputs:   []Op{key, state},
+		Outputs:  []Op{dst},
 		ISA:      []string{"VAES"},
 	})
 }
@@ -219,10 +233,35 @@ func batchAVX2(dec bool) {
 	RET()
 }
 
-// batchAVX512: 32 lanes, four per zmm register. The 32 zmm registers hold
-// the 8 states, the 8 a rows, the 8 b rows and the 8 input rows, so the
-// chaining values stay in registers for the whole call; only the round key
-// rows and the data are memory operands.
+// batchAVX512: 32 lanes, four per zmm register, four blocks per lane per
+// step of the main loop.
+//
+// Going one block at a time costs, per lane and block, a pointer load and a
+// 16-byte load for the input and the same for the output, plus an insert
+// and an extract to move the block in or out of its 128-bit position; worse,
+// equal-sized jobs usually start at the same offset modulo 4 KiB, so the
+// 32 lanes' current cache lines all fall in one L1 set and evict each
+// other on every block. So the main loop reads each lane's next 64 bytes
+// (one line) at once and transposes 4 lanes x 4 blocks into 4 registers
+// ("load" phase), and writes the outputs back the same way ("store"
+// phase). The transposed inputs are staged in the rows, already combined
+// with what the IGE step adds to them:
+//
+//	x_i  = in_i ^ k0           (the first round key folded in)
+//	lk_i = k14 ^ in_{i-1}      (b folded into the last round key: AESENCLAST
+//	                            xors its key in after the last SubBytes)
+//
+// so a block costs exactly the 15 round-key-sized loads of its rounds:
+// x_i ^ a, 13 rounds, AESENCLAST with lk_i, and a store of the output.
+// The output a stays in a register (Z8-Z15) for the whole call.
+//
+// The load phase of the next step and the store phase of the previous one
+// run interleaved with the rounds of the current step (two registers' worth
+// per block), on two stage buffers that swap every step (R9 current, R10
+// other), so that they fill the ports the AES instructions leave idle
+// instead of running between them. Where there is no next or previous step
+// they read and write the dummy buffer through the idle pointer table.
+// Fewer than 4 blocks left run one block at a time (tail).
 func batchAVX512(dec bool) {
 	const p = 4
 	name := "batch" + opName(dec) + "AVX512"
@@ -230,13 +269,143 @@ func batchAVX512(dec bool) {
 	prologue(name)
 	zs := []VecPhysical{Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15,
 		Z16, Z17, Z18, Z19, Z20, Z21, Z22, Z23, Z24, Z25, Z26, Z27, Z28, Z29, Z30, Z31}
-	states, as, bs, ins := zs[0:8], zs[8:16], zs[16:24], zs[24:32]
+	states, as, tmp := zs[0:8], zs[8:16], zs[16:32]
+	var (
+		cur, other = R9, R10 // stage buffers
+		nextTbl    = R11     // lane pointers for the next step's load phase
+		prevTbl    = R12     // lane pointers for the previous step's store phase
+		idleTbl    = R13     // dummy lane pointers
+		steps      = R8      // steps left
+	)
+	xRow := func(buf Register, j, i int) Mem { return Mem{Base: buf, Disp: (j*4 + i) * 64} }
+	lkRow := func(buf Register, j, i int) Mem { return Mem{Base: buf, Disp: 32*64 + (j*4+i)*64} }
+	stageB := func(buf Register, j int) Mem { return Mem{Base: buf, Disp: 64*64 + j*64} }
+	// A pointer table is laid out as lanePtrs: src pointers, then dst.
+	srcOf := func(tbl Register, l int) Mem { return Mem{Base: tbl, Disp: srcOff + 8*l} }
+	dstOf := func(tbl Register, l int) Mem { return Mem{Base: tbl, Disp: dstOff + 8*l} }
+	block := func(ptr Register, disp int) Mem { return Mem{Base: ptr, Index: off, Scale: 1, Disp: disp} }
+
+	// transpose4 turns 4 registers of 4 blocks into 4 registers holding the
+	// blocks' transpose: r[q] = [q0 q1 q2 q3] -> o[i] = [0i 1i 2i 3i]. It is
+	// its own inverse.
+	transpose4 := func(r, u, o []VecPhysical) {
+		VSHUFI64X2(U8(0x44), r[1], r[0], u[0])
+		VSHUFI64X2(U8(0xee), r[1], r[0], u[1])
+		VSHUFI64X2(U8(0x44), r[3], r[2], u[2])
+		VSHUFI64X2(U8(0xee), r[3], r[2], u[3])
+		VSHUFI64X2(U8(0x88), u[2], u[0], o[0])
+		VSHUFI64X2(U8(0xdd), u[2], u[0], o[1])
+		VSHUFI64X2(U8(0x88), u[3], u[1], o[2])
+		VSHUFI64X2(U8(0xdd), u[3], u[1], o[3])
+	}
+	// loadPhase stages register j's next four blocks of input into buffer
+	// dst, reading the lanes' data at disp from tbl's pointers and the
+	// previous input block from prev's b row; the last input becomes dst's b row.
+	loadPhase := func(j int, tbl Register, disp int, dst, prev Register) {
+		r, u, in := tmp[0:4], tmp[4:8], tmp[8:12]
+		k0, k14, b, t := tmp[12], tmp[13], tmp[14], tmp[15]
+		for q := range p {
+			MOVQ(srcOf(tbl, p*j+q), ptrA)
+			VMOVDQU64(block(ptrA, disp), r[q])
+		}
+		transpose4(r, u, in)
+		VMOVDQU64(keyRow(p, j, 0), k0)
+		VMOVDQU64(keyRow(p, j, nRounds), k14)
+		VMOVDQU64(stageB(prev, j), b)
+		for i := range 4 {
+			VPXORQ(k0, in[i], t)
+			VMOVDQU64(t, xRow(dst, j, i))
+			prevIn := b
+			if i > 0 {
+				prevIn = in[i-1]
+			}
+			VPXORQ(k14, prevIn, t)
+			VMOVDQU64(t, lkRow(dst, j, i))
+		}
+		VMOVDQU64(in[3], stageB(dst, j))
+	}
+	// storePhase writes register j's four output blocks from buffer src to
+	// the lanes of tbl at disp.
+	storePhase := func(j int, tbl Register, disp int, src Register) {
+		o, u, w := tmp[0:4], tmp[4:8], tmp[8:12]
+		for i := range 4 {
+			VMOVDQU64(xRow(src, j, i), o[i])
+		}
+		transpose4(o, u, w)
+		for q := range p {
+			MOVQ(dstOf(tbl, p*j+q), ptrA)
+			VMOVDQU64(w[q], block(ptrA, disp))
+		}
+	}
+
 	for j := range 8 {
 		VMOVDQU64(aRow(p, j), as[j])
-		VMOVDQU64(bRow(p, j), bs[j])
 	}
-	Comment("32 lanes x 1 block per iteration, four lanes per register")
-	Label(name + "_loop")
+	MOVQ(n, steps)
+	SHRQ(U8(2), steps)
+	JZ(LabelRef(name + "_tail"))
+
+	LEAQ(Mem{Base: st, Disp: stageOff}, cur)
+	LEAQ(Mem{Base: st, Disp: stageOff + stageSize}, other)
+	LEAQ(Mem{Base: ptrs, Disp: idleOff}, idleTbl)
+	MOVQ(idleTbl, prevTbl)
+	for j := range 8 {
+		VMOVDQU64(bRow(p, j), tmp[j])
+		VMOVDQU64(tmp[j], stageB(other, j))
+	}
+	for j := range 8 {
+		loadPhase(j, ptrs, 0, cur, other)
+	}
+
+	Comment("32 lanes x 4 blocks per step")
+	Label(name + "_step")
+	MOVQ(ptrs, nextTbl)
+	CMPQ(steps, U8(1))
+	CMOVQEQ(idleTbl, nextTbl)
+	for i := range 4 {
+		for j, s := range states {
+			VPXORQ(xRow(cur, j, i), as[j], s)
+		}
+		for r := 1; r < nRounds; r++ {
+			for j, s := range states {
+				vaes(round, keyRow(p, j, r), s)
+			}
+			// The side work of two registers, spread over the rounds.
+			switch r {
+			case 2:
+				storePhase(2*i, prevTbl, -4*blockSize, other)
+			case 5:
+				storePhase(2*i+1, prevTbl, -4*blockSize, other)
+			case 8:
+				loadPhase(2*i, nextTbl, 4*blockSize, other, cur)
+			case 11:
+				loadPhase(2*i+1, nextTbl, 4*blockSize, other, cur)
+			}
+		}
+		for j, s := range states {
+			vaesTo(last, lkRow(cur, j, i), s, as[j])
+			VMOVDQU64(as[j], xRow(cur, j, i))
+		}
+	}
+	XCHGQ(cur, other)
+	MOVQ(ptrs, prevTbl)
+	ADDQ(U8(4*blockSize), off)
+	DECQ(steps)
+	JNZ(LabelRef(name + "_step"))
+
+	Comment("the last step's outputs and input")
+	for j := range 8 {
+		storePhase(j, ptrs, -4*blockSize, other)
+		VMOVDQU64(stageB(other, j), tmp[j])
+		VMOVDQU64(tmp[j], bRow(p, j))
+	}
+
+	Label(name + "_tail")
+	ANDQ(U8(3), n)
+	JZ(LabelRef(name + "_done"))
+	Comment("32 lanes x 1 block per iteration")
+	Label(name + "_single")
+	ins := tmp[0:8]
 	for j, s := range states {
 		in := ins[j]
 		for q := range p {
@@ -264,8 +433,8 @@ func batchAVX512(dec bool) {
 		}
 	}
 	for j, s := range states {
-		VPXORQ(bs[j], s, as[j])
-		VMOVDQA64(ins[j], bs[j])
+		VPXORQ(bRow(p, j), s, as[j])
+		VMOVDQU64(ins[j], bRow(p, j))
 		for q := range p {
 			ptr := ptrA
 			if q%2 == 1 {
@@ -281,10 +450,11 @@ func batchAVX512(dec bool) {
 	}
 	ADDQ(U8(blockSize), off)
 	DECQ(n)
-	JNZ(LabelRef(name + "_loop"))
+	JNZ(LabelRef(name + "_single"))
+
+	Label(name + "_done")
 	for j := range 8 {
 		VMOVDQU64(as[j], aRow(p, j))
-		VMOVDQU64(bs[j], bRow(p, j))
 	}
 	VZEROUPPER()
 	RET()
