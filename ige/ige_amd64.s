@@ -78,69 +78,61 @@ TEXT ·expandKeyAsm(SB), NOSPLIT, $0-24
 	MOVQ   key+16(FP), DX
 	MOVOU  (DX), X0
 	MOVOU  16(DX), X1
-	PXOR   X2, X2
 	MOVOU  X0, (AX)
 	MOVOU  X0, 224(CX)
 	MOVOU  X1, 16(AX)
-	AESIMC X1, X3
-	MOVOU  X3, 208(CX)
-	MOVO   X1, X3
-	MOVOU  expandConsts<>+128(SB), X4
-	PSHUFB X4, X3
+	AESIMC X1, X2
+	MOVOU  X2, 208(CX)
+	MOVO   X1, X2
+	MOVOU  expandConsts<>+128(SB), X3
+	PSHUFB X3, X2
 
 	// Round key 2 (σ = 0).
-	MOVOU      expandConsts<>+144(SB), X4
-	AESENCLAST X4, X3
+	MOVOU      expandConsts<>+144(SB), X3
+	AESENCLAST X3, X2
+	MOVO       X0, X3
+	PSLLDQ     $0x04, X3
 	MOVO       X0, X4
-	PSLLDQ     $0x04, X4
-	PXOR       X0, X4
-	MOVO       X4, X5
-	PSLLDQ     $0x08, X5
+	PSLLDQ     $0x08, X4
+	MOVO       X0, X5
+	PSLLDQ     $0x0c, X5
+	PXOR       X0, X3
 	PXOR       X4, X5
 	PXOR       X3, X5
+	PXOR       X2, X5
 	MOVOU      X5, 32(AX)
-	AESIMC     X5, X4
-	MOVOU      X4, 192(CX)
-	PSHUFD     $0x4e, X0, X4
-	PXOR       X0, X4
-	PSHUFD     $0xb1, X4, X6
-	PXOR       X4, X6
-	PXOR       X6, X3
+	AESIMC     X5, X3
+	MOVOU      X3, 192(CX)
+	PSHUFD     $0x4e, X0, X3
+	PXOR       X0, X3
+	PSHUFD     $0xb1, X3, X4
+	PXOR       X3, X4
+	PXOR       X4, X2
 
 	// Round key 3.
-	AESENCLAST X2, X3
+	PSHUFD     $0x4e, X1, X3
+	PXOR       X1, X3
+	PSHUFD     $0xb1, X3, X4
+	PXOR       X3, X4
+	AESENCLAST X4, X2
+	MOVO       X2, X3
+	PXOR       X4, X3
 	MOVO       X1, X4
 	PSLLDQ     $0x04, X4
-	PXOR       X1, X4
-	MOVO       X4, X6
+	MOVO       X1, X6
 	PSLLDQ     $0x08, X6
-	PXOR       X4, X6
-	PXOR       X3, X6
-	MOVOU      X6, 48(AX)
-	AESIMC     X6, X4
-	MOVOU      X4, 176(CX)
-	PSHUFD     $0x4e, X1, X4
+	MOVO       X1, X7
+	PSLLDQ     $0x0c, X7
 	PXOR       X1, X4
-	PSHUFD     $0xb1, X4, X7
+	PXOR       X6, X7
 	PXOR       X4, X7
-	PXOR       X7, X3
+	PXOR       X3, X7
+	MOVOU      X7, 48(AX)
+	AESIMC     X7, X3
+	MOVOU      X3, 176(CX)
 
 	// Round key 4 (σ = 3).
-	MOVOU      expandConsts<>+160(SB), X4
-	AESENCLAST X4, X3
-	MOVO       X3, X4
-	MOVOU      expandConsts<>+96(SB), X7
-	PSHUFB     X7, X4
-	MOVO       X5, X7
-	PSLLDQ     $0x04, X7
-	PXOR       X5, X7
-	MOVO       X7, X8
-	PSLLDQ     $0x08, X8
-	PXOR       X7, X8
-	PXOR       X4, X8
-	MOVOU      X8, 64(AX)
-	AESIMC     X8, X4
-	MOVOU      X4, 160(CX)
+	MOVOU      expandConsts<>+160(SB), X3
 	MOVO       X0, X4
 	PSRLDQ     $0x08, X4
 	PXOR       X0, X4
@@ -148,227 +140,289 @@ TEXT ·expandKeyAsm(SB), NOSPLIT, $0-24
 	MOVOU      expandConsts<>+112(SB), X4
 	PSHUFB     X4, X0
 	PXOR       X0, X3
+	AESENCLAST X3, X2
+	MOVO       X2, X3
+	PXOR       X0, X3
+	MOVO       X3, X0
+	MOVOU      expandConsts<>+96(SB), X3
+	PSHUFB     X3, X0
+	MOVO       X5, X3
+	PSLLDQ     $0x04, X3
+	MOVO       X5, X4
+	PSLLDQ     $0x08, X4
+	MOVO       X5, X6
+	PSLLDQ     $0x0c, X6
+	PXOR       X5, X3
+	PXOR       X4, X6
+	PXOR       X3, X6
+	PXOR       X0, X6
+	MOVOU      X6, 64(AX)
+	AESIMC     X6, X0
+	MOVOU      X0, 160(CX)
 
 	// Round key 5.
-	AESENCLAST X2, X3
-	MOVO       X3, X0
-	MOVOU      expandConsts<>+96(SB), X4
-	PSHUFB     X4, X0
-	MOVO       X6, X4
-	PSLLDQ     $0x04, X4
-	PXOR       X6, X4
-	MOVO       X4, X7
-	PSLLDQ     $0x08, X7
-	PXOR       X4, X7
-	PXOR       X0, X7
-	MOVOU      X7, 80(AX)
-	AESIMC     X7, X0
-	MOVOU      X0, 144(CX)
 	MOVO       X1, X0
 	PSRLDQ     $0x08, X0
 	PXOR       X1, X0
 	MOVO       X0, X0
 	MOVOU      expandConsts<>+112(SB), X1
 	PSHUFB     X1, X0
-	PXOR       X0, X3
-
-	// Round key 6 (σ = 2).
-	MOVOU      expandConsts<>+176(SB), X0
-	AESENCLAST X0, X3
-	MOVO       X3, X0
-	MOVOU      expandConsts<>+64(SB), X1
-	PSHUFB     X1, X0
-	MOVO       X8, X1
-	PSLLDQ     $0x04, X1
-	PXOR       X8, X1
-	MOVO       X1, X4
-	PSLLDQ     $0x08, X4
-	PXOR       X1, X4
-	PXOR       X0, X4
-	MOVOU      X4, 96(AX)
-	AESIMC     X4, X0
-	MOVOU      X0, 128(CX)
-	MOVO       X5, X0
-	PSRLDQ     $0x08, X0
-	PXOR       X5, X0
-	MOVO       X0, X0
-	MOVOU      expandConsts<>+80(SB), X1
-	PSHUFB     X1, X0
-	PXOR       X0, X3
-
-	// Round key 7.
-	AESENCLAST X2, X3
-	MOVO       X3, X0
-	MOVOU      expandConsts<>+64(SB), X1
+	AESENCLAST X0, X2
+	MOVO       X2, X1
+	PXOR       X0, X1
+	MOVO       X1, X0
+	MOVOU      expandConsts<>+96(SB), X1
 	PSHUFB     X1, X0
 	MOVO       X7, X1
 	PSLLDQ     $0x04, X1
+	MOVO       X7, X3
+	PSLLDQ     $0x08, X3
+	MOVO       X7, X4
+	PSLLDQ     $0x0c, X4
 	PXOR       X7, X1
-	MOVO       X1, X5
-	PSLLDQ     $0x08, X5
+	PXOR       X3, X4
+	PXOR       X1, X4
+	PXOR       X0, X4
+	MOVOU      X4, 80(AX)
+	AESIMC     X4, X0
+	MOVOU      X0, 144(CX)
+
+	// Round key 6 (σ = 2).
+	MOVOU      expandConsts<>+176(SB), X0
+	MOVO       X5, X1
+	PSRLDQ     $0x08, X1
+	PXOR       X5, X1
+	MOVO       X1, X1
+	MOVOU      expandConsts<>+80(SB), X3
+	PSHUFB     X3, X1
+	PXOR       X1, X0
+	AESENCLAST X0, X2
+	MOVO       X2, X0
+	PXOR       X1, X0
+	MOVO       X0, X0
+	MOVOU      expandConsts<>+64(SB), X1
+	PSHUFB     X1, X0
+	MOVO       X6, X1
+	PSLLDQ     $0x04, X1
+	MOVO       X6, X3
+	PSLLDQ     $0x08, X3
+	MOVO       X6, X5
+	PSLLDQ     $0x0c, X5
+	PXOR       X6, X1
+	PXOR       X3, X5
 	PXOR       X1, X5
 	PXOR       X0, X5
-	MOVOU      X5, 112(AX)
+	MOVOU      X5, 96(AX)
 	AESIMC     X5, X0
-	MOVOU      X0, 112(CX)
-	MOVO       X6, X0
+	MOVOU      X0, 128(CX)
+
+	// Round key 7.
+	MOVO       X7, X0
 	PSRLDQ     $0x08, X0
-	PXOR       X6, X0
+	PXOR       X7, X0
 	MOVO       X0, X0
 	MOVOU      expandConsts<>+80(SB), X1
 	PSHUFB     X1, X0
-	PXOR       X0, X3
-
-	// Round key 8 (σ = 1).
-	MOVOU      expandConsts<>+192(SB), X0
-	AESENCLAST X0, X3
-	MOVO       X3, X0
-	MOVOU      expandConsts<>+32(SB), X1
+	AESENCLAST X0, X2
+	MOVO       X2, X1
+	PXOR       X0, X1
+	MOVO       X1, X0
+	MOVOU      expandConsts<>+64(SB), X1
 	PSHUFB     X1, X0
 	MOVO       X4, X1
 	PSLLDQ     $0x04, X1
+	MOVO       X4, X3
+	PSLLDQ     $0x08, X3
+	MOVO       X4, X7
+	PSLLDQ     $0x0c, X7
 	PXOR       X4, X1
-	MOVO       X1, X6
-	PSLLDQ     $0x08, X6
+	PXOR       X3, X7
+	PXOR       X1, X7
+	PXOR       X0, X7
+	MOVOU      X7, 112(AX)
+	AESIMC     X7, X0
+	MOVOU      X0, 112(CX)
+
+	// Round key 8 (σ = 1).
+	MOVOU      expandConsts<>+192(SB), X0
+	MOVO       X6, X1
+	PSRLDQ     $0x08, X1
+	PXOR       X6, X1
+	MOVO       X1, X1
+	MOVOU      expandConsts<>+48(SB), X3
+	PSHUFB     X3, X1
+	PXOR       X1, X0
+	AESENCLAST X0, X2
+	MOVO       X2, X0
+	PXOR       X1, X0
+	MOVO       X0, X0
+	MOVOU      expandConsts<>+32(SB), X1
+	PSHUFB     X1, X0
+	MOVO       X5, X1
+	PSLLDQ     $0x04, X1
+	MOVO       X5, X3
+	PSLLDQ     $0x08, X3
+	MOVO       X5, X6
+	PSLLDQ     $0x0c, X6
+	PXOR       X5, X1
+	PXOR       X3, X6
 	PXOR       X1, X6
 	PXOR       X0, X6
 	MOVOU      X6, 128(AX)
 	AESIMC     X6, X0
 	MOVOU      X0, 96(CX)
-	MOVO       X8, X0
-	PSRLDQ     $0x08, X0
-	PXOR       X8, X0
-	MOVO       X0, X0
-	MOVOU      expandConsts<>+48(SB), X1
-	PSHUFB     X1, X0
-	PXOR       X0, X3
 
 	// Round key 9.
-	AESENCLAST X2, X3
-	MOVO       X3, X0
-	MOVOU      expandConsts<>+32(SB), X1
-	PSHUFB     X1, X0
-	MOVO       X5, X1
-	PSLLDQ     $0x04, X1
-	PXOR       X5, X1
-	MOVO       X1, X8
-	PSLLDQ     $0x08, X8
-	PXOR       X1, X8
-	PXOR       X0, X8
-	MOVOU      X8, 144(AX)
-	AESIMC     X8, X0
-	MOVOU      X0, 80(CX)
-	MOVO       X7, X0
-	PSRLDQ     $0x08, X0
-	PXOR       X7, X0
-	MOVO       X0, X0
-	MOVOU      expandConsts<>+48(SB), X1
-	PSHUFB     X1, X0
-	PXOR       X0, X3
-
-	// Round key 10 (σ = 0).
-	MOVOU      expandConsts<>+208(SB), X0
-	AESENCLAST X0, X3
-	MOVO       X6, X0
-	PSLLDQ     $0x04, X0
-	PXOR       X6, X0
-	MOVO       X0, X1
-	PSLLDQ     $0x08, X1
-	PXOR       X0, X1
-	PXOR       X3, X1
-	MOVOU      X1, 160(AX)
-	AESIMC     X1, X0
-	MOVOU      X0, 64(CX)
 	MOVO       X4, X0
 	PSRLDQ     $0x08, X0
 	PXOR       X4, X0
 	MOVO       X0, X0
-	MOVOU      expandConsts<>+16(SB), X4
-	PSHUFB     X4, X0
-	PXOR       X0, X3
+	MOVOU      expandConsts<>+48(SB), X1
+	PSHUFB     X1, X0
+	AESENCLAST X0, X2
+	MOVO       X2, X1
+	PXOR       X0, X1
+	MOVO       X1, X0
+	MOVOU      expandConsts<>+32(SB), X1
+	PSHUFB     X1, X0
+	MOVO       X7, X1
+	PSLLDQ     $0x04, X1
+	MOVO       X7, X3
+	PSLLDQ     $0x08, X3
+	MOVO       X7, X4
+	PSLLDQ     $0x0c, X4
+	PXOR       X7, X1
+	PXOR       X3, X4
+	PXOR       X1, X4
+	PXOR       X0, X4
+	MOVOU      X4, 144(AX)
+	AESIMC     X4, X0
+	MOVOU      X0, 80(CX)
+
+	// Round key 10 (σ = 0).
+	MOVOU      expandConsts<>+208(SB), X0
+	MOVO       X5, X1
+	PSRLDQ     $0x08, X1
+	PXOR       X5, X1
+	MOVO       X1, X1
+	MOVOU      expandConsts<>+16(SB), X3
+	PSHUFB     X3, X1
+	PXOR       X1, X0
+	AESENCLAST X0, X2
+	MOVO       X2, X0
+	PXOR       X1, X0
+	MOVO       X6, X1
+	PSLLDQ     $0x04, X1
+	MOVO       X6, X3
+	PSLLDQ     $0x08, X3
+	MOVO       X6, X5
+	PSLLDQ     $0x0c, X5
+	PXOR       X6, X1
+	PXOR       X3, X5
+	PXOR       X1, X5
+	PXOR       X0, X5
+	MOVOU      X5, 160(AX)
+	AESIMC     X5, X0
+	MOVOU      X0, 64(CX)
 
 	// Round key 11.
-	AESENCLAST X2, X3
-	MOVO       X8, X0
-	PSLLDQ     $0x04, X0
-	PXOR       X8, X0
-	MOVO       X0, X4
-	PSLLDQ     $0x08, X4
-	PXOR       X0, X4
-	PXOR       X3, X4
-	MOVOU      X4, 176(AX)
-	AESIMC     X4, X0
-	MOVOU      X0, 48(CX)
-	MOVO       X5, X0
+	MOVO       X7, X0
 	PSRLDQ     $0x08, X0
-	PXOR       X5, X0
+	PXOR       X7, X0
 	MOVO       X0, X0
-	MOVOU      expandConsts<>+16(SB), X5
-	PSHUFB     X5, X0
-	PXOR       X0, X3
+	MOVOU      expandConsts<>+16(SB), X1
+	PSHUFB     X1, X0
+	AESENCLAST X0, X2
+	MOVO       X2, X1
+	PXOR       X0, X1
+	MOVO       X4, X0
+	PSLLDQ     $0x04, X0
+	MOVO       X4, X3
+	PSLLDQ     $0x08, X3
+	MOVO       X4, X7
+	PSLLDQ     $0x0c, X7
+	PXOR       X4, X0
+	PXOR       X3, X7
+	PXOR       X0, X7
+	PXOR       X1, X7
+	MOVOU      X7, 176(AX)
+	AESIMC     X7, X0
+	MOVOU      X0, 48(CX)
 
 	// Round key 12 (σ = 3).
 	MOVOU      expandConsts<>+224(SB), X0
-	AESENCLAST X0, X3
-	MOVO       X3, X0
-	MOVOU      expandConsts<>+96(SB), X5
-	PSHUFB     X5, X0
-	MOVO       X1, X5
-	PSLLDQ     $0x04, X5
-	PXOR       X1, X5
-	MOVO       X5, X1
-	PSLLDQ     $0x08, X1
-	PXOR       X5, X1
-	PXOR       X0, X1
-	MOVOU      X1, 192(AX)
-	AESIMC     X1, X0
-	MOVOU      X0, 32(CX)
-	MOVO       X6, X0
-	PSRLDQ     $0x08, X0
-	PXOR       X6, X0
+	MOVO       X6, X1
+	PSRLDQ     $0x08, X1
+	PXOR       X6, X1
+	MOVO       X1, X1
+	MOVOU      expandConsts<>+112(SB), X3
+	PSHUFB     X3, X1
+	PXOR       X1, X0
+	AESENCLAST X0, X2
+	MOVO       X2, X0
+	PXOR       X1, X0
 	MOVO       X0, X0
-	MOVOU      expandConsts<>+112(SB), X5
-	PSHUFB     X5, X0
-	PXOR       X0, X3
+	MOVOU      expandConsts<>+96(SB), X1
+	PSHUFB     X1, X0
+	MOVO       X5, X1
+	PSLLDQ     $0x04, X1
+	MOVO       X5, X3
+	PSLLDQ     $0x08, X3
+	MOVO       X5, X6
+	PSLLDQ     $0x0c, X6
+	PXOR       X5, X1
+	PXOR       X3, X6
+	PXOR       X1, X6
+	PXOR       X0, X6
+	MOVOU      X6, 192(AX)
+	AESIMC     X6, X0
+	MOVOU      X0, 32(CX)
 
 	// Round key 13.
-	AESENCLAST X2, X3
-	MOVO       X3, X0
-	MOVOU      expandConsts<>+96(SB), X2
-	PSHUFB     X2, X0
-	MOVO       X4, X2
-	PSLLDQ     $0x04, X2
-	PXOR       X4, X2
-	MOVO       X2, X4
-	PSLLDQ     $0x08, X4
-	PXOR       X2, X4
+	MOVO       X4, X0
+	PSRLDQ     $0x08, X0
+	PXOR       X4, X0
+	MOVO       X0, X0
+	MOVOU      expandConsts<>+112(SB), X1
+	PSHUFB     X1, X0
+	AESENCLAST X0, X2
+	MOVO       X2, X1
+	PXOR       X0, X1
+	MOVO       X1, X0
+	MOVOU      expandConsts<>+96(SB), X1
+	PSHUFB     X1, X0
+	MOVO       X7, X1
+	PSLLDQ     $0x04, X1
+	MOVO       X7, X3
+	PSLLDQ     $0x08, X3
+	MOVO       X7, X4
+	PSLLDQ     $0x0c, X4
+	PXOR       X7, X1
+	PXOR       X3, X4
+	PXOR       X1, X4
 	PXOR       X0, X4
 	MOVOU      X4, 208(AX)
 	AESIMC     X4, X0
 	MOVOU      X0, 16(CX)
-	MOVO       X8, X0
-	PSRLDQ     $0x08, X0
-	PXOR       X8, X0
-	MOVO       X0, X0
-	MOVOU      expandConsts<>+112(SB), X2
-	PSHUFB     X2, X0
-	PXOR       X0, X3
 
 	// Round key 14 (σ = 2).
 	MOVOU      expandConsts<>+240(SB), X0
-	AESENCLAST X0, X3
-	MOVO       X3, X0
-	MOVOU      expandConsts<>+64(SB), X2
-	PSHUFB     X2, X0
-	MOVO       X1, X2
-	PSLLDQ     $0x04, X2
-	PXOR       X1, X2
-	MOVO       X2, X1
-	PSLLDQ     $0x08, X1
-	PXOR       X2, X1
-	PXOR       X0, X1
-	MOVOU      X1, 224(AX)
-	MOVOU      X1, (CX)
+	AESENCLAST X0, X2
+	MOVO       X2, X0
+	MOVOU      expandConsts<>+64(SB), X1
+	PSHUFB     X1, X0
+	MOVO       X6, X1
+	PSLLDQ     $0x04, X1
+	MOVO       X6, X2
+	PSLLDQ     $0x08, X2
+	MOVO       X6, X3
+	PSLLDQ     $0x0c, X3
+	PXOR       X6, X1
+	PXOR       X2, X3
+	PXOR       X1, X3
+	PXOR       X0, X3
+	MOVOU      X3, 224(AX)
+	MOVOU      X3, (CX)
 	RET
 
 // func encryptBlockAsm(xk *[240]byte, dst *byte, src *byte)
@@ -460,21 +514,23 @@ TEXT ·encryptIGEAsm(SB), NOSPLIT, $48-40
 	MOVQ src+24(FP), SI
 	MOVQ blocks+32(FP), CX
 
-	// Round keys 0 and 14 go to an aligned stack slot: k0 at 0(DX), k14 at 16(DX).
-	// The first block's T and L are computed in registers: with a fresh key the
-	// round keys arrive by store forwarding, and the stack would add another.
+	// k0 at 0(DX) and k0 ^ k14 at 16(DX), 16-byte aligned.
 	LEAQ  (SP), DX
 	ADDQ  $0x0f, DX
 	ANDQ  $-16, DX
-	MOVOU (AX), X14
-	MOVO  X14, (DX)
+	MOVOU (AX), X15
+	MOVO  X15, (DX)
+	MOVOU 224(AX), X14
+	PXOR  X15, X14
+	MOVO  X14, 16(DX)
+
+	// S = in_0 ^ k0 ^ out_{-1}; L = in_{-1} ^ k14 ^ k0.
 	MOVOU (SI), X13
-	PXOR  X13, X14
-	MOVOU 224(AX), X15
-	MOVO  X15, 16(DX)
-	MOVOU 16(BX), X13
-	PXOR  X13, X15
-	MOVOU (BX), X13
+	PXOR  X15, X13
+	MOVOU (BX), X15
+	PXOR  X15, X13
+	MOVOU 16(BX), X15
+	PXOR  X15, X14
 
 	// Round keys 1..13 stay in X0..X12.
 	MOVOU 16(AX), X0
@@ -490,14 +546,10 @@ TEXT ·encryptIGEAsm(SB), NOSPLIT, $48-40
 	MOVOU 176(AX), X10
 	MOVOU 192(AX), X11
 	MOVOU 208(AX), X12
-	JMP   encryptFirst
+	DECQ  CX
+	JZ    encryptLast
 
 encryptLoop:
-	MOVOU (SI), X14
-	PXOR  (DX), X14
-
-encryptFirst:
-	PXOR       X14, X13
 	AESENC     X0, X13
 	AESENC     X1, X13
 	AESENC     X2, X13
@@ -511,19 +563,43 @@ encryptFirst:
 	AESENC     X10, X13
 	AESENC     X11, X13
 	AESENC     X12, X13
-	AESENCLAST X15, X13
+	MOVOU      16(SI), X15
+	PXOR       X15, X14
+	AESENCLAST X14, X13
 
-	// The next block's last round key, from this input block, read before dst is written.
+	// out_i = S_{i+1} ^ in_{i+1} ^ k0; L = in_i ^ k0 ^ k14, read before out_i is written.
+	PXOR  (DX), X15
+	MOVO  X13, X14
+	PXOR  X15, X14
 	MOVOU (SI), X15
+	MOVOU X14, (DI)
 	PXOR  16(DX), X15
-	MOVOU X13, (DI)
+	MOVO  X15, X14
 	ADDQ  $0x10, SI
 	ADDQ  $0x10, DI
 	DECQ  CX
 	JNZ   encryptLoop
 
+encryptLast:
+	AESENC     X0, X13
+	AESENC     X1, X13
+	AESENC     X2, X13
+	AESENC     X3, X13
+	AESENC     X4, X13
+	AESENC     X5, X13
+	AESENC     X6, X13
+	AESENC     X7, X13
+	AESENC     X8, X13
+	AESENC     X9, X13
+	AESENC     X10, X13
+	AESENC     X11, X13
+	AESENC     X12, X13
+	PXOR       (DX), X14
+	AESENCLAST X14, X13
+
 	// Leave the chaining state in iv.
-	PXOR  16(DX), X15
+	MOVOU (SI), X15
+	MOVOU X13, (DI)
 	MOVOU X13, (BX)
 	MOVOU X15, 16(BX)
 	RET
@@ -537,21 +613,23 @@ TEXT ·decryptIGEAsm(SB), NOSPLIT, $48-40
 	MOVQ src+24(FP), SI
 	MOVQ blocks+32(FP), CX
 
-	// Round keys 0 and 14 go to an aligned stack slot: k0 at 0(DX), k14 at 16(DX).
-	// The first block's T and L are computed in registers: with a fresh key the
-	// round keys arrive by store forwarding, and the stack would add another.
+	// k0 at 0(DX) and k0 ^ k14 at 16(DX), 16-byte aligned.
 	LEAQ  (SP), DX
 	ADDQ  $0x0f, DX
 	ANDQ  $-16, DX
-	MOVOU (AX), X14
-	MOVO  X14, (DX)
+	MOVOU (AX), X15
+	MOVO  X15, (DX)
+	MOVOU 224(AX), X14
+	PXOR  X15, X14
+	MOVO  X14, 16(DX)
+
+	// S = in_0 ^ k0 ^ out_{-1}; L = in_{-1} ^ k14 ^ k0.
 	MOVOU (SI), X13
-	PXOR  X13, X14
-	MOVOU 224(AX), X15
-	MOVO  X15, 16(DX)
-	MOVOU (BX), X13
-	PXOR  X13, X15
-	MOVOU 16(BX), X13
+	PXOR  X15, X13
+	MOVOU 16(BX), X15
+	PXOR  X15, X13
+	MOVOU (BX), X15
+	PXOR  X15, X14
 
 	// Round keys 1..13 stay in X0..X12.
 	MOVOU 16(AX), X0
@@ -567,14 +645,10 @@ TEXT ·decryptIGEAsm(SB), NOSPLIT, $48-40
 	MOVOU 176(AX), X10
 	MOVOU 192(AX), X11
 	MOVOU 208(AX), X12
-	JMP   decryptFirst
+	DECQ  CX
+	JZ    decryptLast
 
 decryptLoop:
-	MOVOU (SI), X14
-	PXOR  (DX), X14
-
-decryptFirst:
-	PXOR       X14, X13
 	AESDEC     X0, X13
 	AESDEC     X1, X13
 	AESDEC     X2, X13
@@ -588,19 +662,43 @@ decryptFirst:
 	AESDEC     X10, X13
 	AESDEC     X11, X13
 	AESDEC     X12, X13
-	AESDECLAST X15, X13
+	MOVOU      16(SI), X15
+	PXOR       X15, X14
+	AESDECLAST X14, X13
 
-	// The next block's last round key, from this input block, read before dst is written.
+	// out_i = S_{i+1} ^ in_{i+1} ^ k0; L = in_i ^ k0 ^ k14, read before out_i is written.
+	PXOR  (DX), X15
+	MOVO  X13, X14
+	PXOR  X15, X14
 	MOVOU (SI), X15
+	MOVOU X14, (DI)
 	PXOR  16(DX), X15
-	MOVOU X13, (DI)
+	MOVO  X15, X14
 	ADDQ  $0x10, SI
 	ADDQ  $0x10, DI
 	DECQ  CX
 	JNZ   decryptLoop
 
+decryptLast:
+	AESDEC     X0, X13
+	AESDEC     X1, X13
+	AESDEC     X2, X13
+	AESDEC     X3, X13
+	AESDEC     X4, X13
+	AESDEC     X5, X13
+	AESDEC     X6, X13
+	AESDEC     X7, X13
+	AESDEC     X8, X13
+	AESDEC     X9, X13
+	AESDEC     X10, X13
+	AESDEC     X11, X13
+	AESDEC     X12, X13
+	PXOR       (DX), X14
+	AESDECLAST X14, X13
+
 	// Leave the chaining state in iv.
-	PXOR  16(DX), X15
+	MOVOU (SI), X15
+	MOVOU X13, (DI)
 	MOVOU X13, 16(BX)
 	MOVOU X15, (BX)
 	RET

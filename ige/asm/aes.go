@@ -38,21 +38,21 @@ func roundKey(base Register, r int) Mem { return Mem{Base: base, Disp: 16 * r} }
 //
 // where prefix replaces word j by the xor of words 0..j, last is word 3 and
 // bcast puts a word in all four columns. SubWord is AESENCLAST on a register
-// holding one word in all four columns (ShiftRows then moves nothing) with
-// the round constant, or zero, as round key. This is about half the latency
-// of AESKEYGENASSIST on recent cores.
+// holding one word in all four columns (ShiftRows then moves nothing); this
+// is about half the latency of AESKEYGENASSIST on recent cores.
 //
-// Only last(k) feeds the next substitution, and last(k[2i]) is
-// Σk[2i-2] ^ f, where Σk is the xor of k's words and f the substituted
-// word; Σk[2i-2] is also k[2i-4][1] ^ k[2i-4][3] (f enters Σ four times), so
-// it is known two steps early. The chain from one substitution to the next
-// is therefore one AESENCLAST and one PXOR, with the value kept broadcast.
-// RotWord commutes with SubWord, so instead of rotating on the chain the
-// chain value is kept rotated by R^σ, with σ dropping by one at every even
-// step (the rotation is absorbed by a rotated round constant); the full keys
-// take the rotation back out with a PSHUFB off the chain. Each round key is
-// written to the encryption schedule and, through AESIMC, to its place in
-// the decryption schedule as soon as it exists, also off the chain.
+// The latency that matters is that of the chain of substitutions, since a
+// new key per message is the common case. Only last(k) feeds the next
+// substitution, and last(k[2i]) = Σk[2i-2] ^ (substituted word), where Σk is
+// the xor of k's words. Σk[2i-2] is also k[2i-4][1] ^ k[2i-4][3] (the
+// substituted word enters it four times), so it is known two steps early and
+// is folded into AESENCLAST's round key along with rcon. RotWord commutes
+// with SubWord, so rather than rotating on the chain, the chain value is
+// kept rotated by R^σ, σ dropping by one at every even step (the round
+// constant and Σ terms are rotated to match). The chain is thus 13
+// AESENCLAST back to back. The full keys are rebuilt beside it (undo the Σ
+// term and the rotation, xor with the prefix), written to the encryption
+// schedule and, through AESIMC, to their place in the decryption schedule.
 func expandKey() {
 	consts := newTable("expandConsts")
 	var unrotate, bcastWord1 [4]Mem
@@ -97,16 +97,19 @@ func expandKey() {
 		PSHUFB(mk, t)
 		return t
 	}
-	// prefixXor returns k with word j replaced by the xor of words 0..j.
+	// prefixXor returns k with word j replaced by the xor of words 0..j, as
+	// k ^ k<<32 ^ k<<64 ^ k<<96 with a latency of three.
 	prefixXor := func(k VecVirtual) VecVirtual {
-		t, p := XMM(), XMM()
-		MOVO(k, t)
-		PSLLDQ(U8(4), t)
-		PXOR(k, t)
-		MOVO(t, p)
-		PSLLDQ(U8(8), p)
-		PXOR(t, p)
-		return p
+		var sh [3]VecVirtual
+		for i := range sh {
+			sh[i] = XMM()
+			MOVO(k, sh[i])
+			PSLLDQ(U8(4*(i+1)), sh[i])
+		}
+		PXOR(k, sh[0])
+		PXOR(sh[1], sh[2])
+		PXOR(sh[0], sh[2])
+		return sh[2]
 	}
 	// sigmaOf returns Σk in every column (for the first two keys, which have
 	// no predecessor; σ is 0 for them).
@@ -127,11 +130,26 @@ func expandKey() {
 		PXOR(k, t)
 		return shuffle(t, bcastWord1[s])
 	}
+	// nextKey returns prefix(prev) ^ bcast(w), given the chain value
+	// R^σ(w) ^ sig in every column (sig nil for none).
+	nextKey := func(prev, chain, sig VecVirtual, s int) VecVirtual {
+		w := chain
+		if sig != nil {
+			w = XMM()
+			MOVO(chain, w)
+			PXOR(sig, w)
+		}
+		if s != 0 {
+			w = shuffle(w, unrotate[s])
+		}
+		k := prefixXor(prev)
+		PXOR(w, k)
+		return k
+	}
 
-	k0, k1, zero := XMM(), XMM(), XMM()
+	k0, k1 := XMM(), XMM()
 	MOVOU(Mem{Base: key}, k0)
 	MOVOU(Mem{Base: key, Disp: 16}, k1)
-	PXOR(zero, zero)
 	store(k0, 0)
 	store(k1, 1)
 	even, odd := []VecVirtual{k0}, []VecVirtual{k1}
@@ -139,41 +157,37 @@ func expandKey() {
 	for i := 1; i <= 7; i++ {
 		s := sigma(i)
 		Commentf("Round key %d (σ = %d).", 2*i, s)
+		// The chain value after this step is R^σ(last(k[2i])) =
+		// R^σ(SubWord(RotWord(...)) ^ rcon) ^ R^σ(Σk[2i-2]); the second
+		// term goes into the round key where it is known in time.
 		rk := XMM()
 		MOVOU(rconKey[i], rk)
-		AESENCLAST(rk, chain) // R^σ(SubWord(RotWord(last(k[2i-1]))) ^ rcon)
-		f := chain
-		if s != 0 {
-			f = shuffle(chain, unrotate[s])
+		var sig VecVirtual
+		if i > 1 && i < 7 {
+			sig = sigmaNext(even[i-2], s)
+			PXOR(sig, rk)
 		}
-		k := prefixXor(even[i-1])
-		PXOR(f, k)
-		even = append(even, k)
-		store(k, 2*i)
+		AESENCLAST(rk, chain)
+		even = append(even, nextKey(even[i-1], chain, sig, s))
+		store(even[i], 2*i)
 		if i == 7 {
 			break
 		}
 		if i == 1 {
+			// Σk0 takes longer to compute than the chain's first step.
 			PXOR(sigmaOf(k0), chain)
-		} else {
-			PXOR(sigmaNext(even[i-2], s), chain)
 		}
 
 		Commentf("Round key %d.", 2*i+1)
-		AESENCLAST(zero, chain) // R^σ(SubWord(last(k[2i])))
-		g := chain
-		if s != 0 {
-			g = shuffle(chain, unrotate[s])
-		}
-		k = prefixXor(odd[i-1])
-		PXOR(g, k)
-		odd = append(odd, k)
-		store(k, 2*i+1)
+		// R^σ(SubWord(last(k[2i]))) ^ R^σ(Σk[2i-1]) = R^σ(last(k[2i+1])).
 		if i == 1 {
-			PXOR(sigmaOf(k1), chain)
+			sig = sigmaOf(k1)
 		} else {
-			PXOR(sigmaNext(odd[i-2], s), chain)
+			sig = sigmaNext(odd[i-2], s)
 		}
+		AESENCLAST(sig, chain)
+		odd = append(odd, nextKey(odd[i-1], chain, sig, s))
+		store(odd[i], 2*i+1)
 	}
 	RET()
 }
@@ -244,26 +258,36 @@ func cryptBlock(d direction) {
 
 // cryptIGE emits encryptIGEAsm or decryptIGEAsm over blocks >= 1 blocks.
 //
-// Encryption: y_i = E(x_i ^ y_{i-1}) ^ x_{i-1}. With k the schedule,
+// Encryption is y_i = E(x_i ^ y_{i-1}) ^ x_{i-1}. With k the schedule and
+// S_i = x_i ^ k0 ^ y_{i-1} the input of round 1 of block i,
 //
-//	y_i = AESENCLAST(k14 ^ x_{i-1}, AESENC(k13, ... AESENC(k1, (x_i ^ k0) ^ y_{i-1})))
+//	y_i     = AESENCLAST(k14 ^ x_{i-1}, AESENC(k13, ... AESENC(k1, S_i)))
+//	S_{i+1} = AESENCLAST(k14 ^ x_{i-1} ^ x_{i+1} ^ k0, AESENC(k13, ... AESENC(k1, S_i)))
 //
-// so the chain through S = y is one PXOR and 14 AES instructions; T = x_i ^ k0
-// and L = k14 ^ x_{i-1} are computed beside it. Decryption is
-// x_i = D(y_i ^ x_{i-1}) ^ y_{i-1}: the same code with AESDEC, S = x and the
-// halves of iv swapped. Registers: X0..X12 hold round keys 1..13 for the
-// whole loop, X13 = S, X14 = T, X15 = L. Sixteen registers cannot hold
-// fifteen keys and three blocks, so keys 0 and 14 are xored into T and L from
-// memory, off the chain: from a 16-byte-aligned copy on the stack, because
-// legacy SSE memory operands must be aligned and a Cipher need not be.
+// because AESENCLAST ends by xoring its round key. So the loop carries S
+// rather than y: the chain from block to block is 13 AESENC and one
+// AESENCLAST, nothing else. The last round key L is built from inputs beside
+// the chain, and y_i = S_{i+1} ^ x_{i+1} ^ k0 is recovered beside it too. The
+// last block has no successor and takes the plain last round key. Decryption
+// is x_i = D(y_i ^ x_{i-1}) ^ y_{i-1}: the same code with AESDEC, the
+// decryption schedule, and x and y swapped.
 //
-// In place (dst == src) is correct: block i of src is read twice (for T and
-// for the next L), both times before block i of dst is written.
+// Registers: X0..X12 hold round keys 1..13 for the whole loop, X13 = S,
+// X14 = L, X15 = T (scratch). Sixteen registers cannot also hold k0 and
+// k14, so k0 and k0 ^ k14 are xored in from a 16-byte-aligned stack copy
+// (legacy SSE memory operands must be aligned, and a Cipher need not be).
+// Going through the stack adds a store-forwarding delay, so the first
+// block's values are computed in registers: with a fresh key the round keys
+// themselves are still arriving by store forwarding from the key expansion.
+//
+// In place (dst == src) is correct: block i of src is read before block i
+// of dst is written.
 //
 // iv is y_{-1} || x_{-1} on entry and is left holding the last y and x.
 func cryptIGE(d direction) {
-	TEXT(d.name+"IGEAsm", NOSPLIT, fmt.Sprintf("func(xk *[%d]byte, iv *[32]byte, dst, src *byte, blocks int)", scheduleSize))
-	Doc(d.name+"IGEAsm runs IGE over blocks >= 1 blocks from src to dst with the",
+	name := d.name + "IGEAsm"
+	TEXT(name, NOSPLIT, fmt.Sprintf("func(xk *[%d]byte, iv *[32]byte, dst, src *byte, blocks int)", scheduleSize))
+	Doc(name+" runs IGE over blocks >= 1 blocks from src to dst with the",
 		"schedule xk, carrying the chaining state in iv.")
 	xk := Load(Param("xk"), RAX)
 	iv := Load(Param("iv"), RBX)
@@ -272,61 +296,72 @@ func cryptIGE(d direction) {
 	n := Load(Param("blocks"), RCX)
 
 	keys := []Register{X0, X1, X2, X3, X4, X5, X6, X7, X8, X9, X10, X11, X12}
-	s, t, l := X13, X14, X15
-
-	// S starts as the previous output of the chain, L from the previous input.
-	sOff, lOff := 0, 16 // encrypt: S = y_{-1}, L from x_{-1}
+	s, l, t := X13, X14, X15
+	// The previous output of the chain and the previous input.
+	outOff, inOff := 0, 16 // encrypt: y_{-1}, x_{-1}
 	if d.name == "decrypt" {
-		sOff, lOff = 16, 0 // decrypt: S = x_{-1}, L from y_{-1}
+		outOff, inOff = 16, 0 // decrypt: x_{-1}, y_{-1}
 	}
 
-	Comment("Round keys 0 and 14 go to an aligned stack slot: k0 at 0(DX), k14 at 16(DX).",
-		"The first block's T and L are computed in registers: with a fresh key the",
-		"round keys arrive by store forwarding, and the stack would add another.")
+	Comment("k0 at 0(DX) and k0 ^ k14 at 16(DX), 16-byte aligned.")
 	local := AllocLocal(48)
 	aligned := RDX
 	LEAQ(local, aligned)
 	ADDQ(U8(15), aligned)
 	ANDQ(I8(-16), aligned)
-	first, final := Mem{Base: aligned}, Mem{Base: aligned, Disp: 16}
+	first, mix := Mem{Base: aligned}, Mem{Base: aligned, Disp: 16}
 	MOVOU(roundKey(xk, 0), t)
 	MOVO(t, first)
-	MOVOU(Mem{Base: src}, s)
-	PXOR(s, t)
 	MOVOU(roundKey(xk, rounds), l)
-	MOVO(l, final)
-	MOVOU(Mem{Base: iv, Disp: lOff}, s)
-	PXOR(s, l)
-	MOVOU(Mem{Base: iv, Disp: sOff}, s)
+	PXOR(t, l)
+	MOVO(l, mix)
+
+	Comment("S = in_0 ^ k0 ^ out_{-1}; L = in_{-1} ^ k14 ^ k0.")
+	MOVOU(Mem{Base: src}, s)
+	PXOR(t, s)
+	MOVOU(Mem{Base: iv, Disp: outOff}, t)
+	PXOR(t, s)
+	MOVOU(Mem{Base: iv, Disp: inOff}, t)
+	PXOR(t, l)
 
 	Comment("Round keys 1..13 stay in X0..X12.")
 	for r := 1; r < rounds; r++ {
 		MOVOU(roundKey(xk, r), keys[r-1])
 	}
-	JMP(LabelRef(d.name + "First"))
+	DECQ(n)
+	JZ(LabelRef(d.name + "Last"))
 
 	Label(d.name + "Loop")
-	MOVOU(Mem{Base: src}, t)
-	PXOR(first, t)
-	Label(d.name + "First")
-	PXOR(t, s)
 	for _, k := range keys {
 		d.round(k, s)
 	}
-	d.last(l, s)
-	Comment("The next block's last round key, from this input block, read before dst is written.")
-	MOVOU(Mem{Base: src}, l)
-	PXOR(final, l)
-	MOVOU(s, Mem{Base: dst})
+	MOVOU(Mem{Base: src, Disp: 16}, t)
+	PXOR(t, l)
+	d.last(l, s) // S_{i+1}
+	Comment("out_i = S_{i+1} ^ in_{i+1} ^ k0; L = in_i ^ k0 ^ k14, read before out_i is written.")
+	PXOR(first, t)
+	MOVO(s, l)
+	PXOR(t, l)
+	MOVOU(Mem{Base: src}, t)
+	MOVOU(l, Mem{Base: dst})
+	PXOR(mix, t)
+	MOVO(t, l)
 	ADDQ(U8(16), src)
 	ADDQ(U8(16), dst)
 	DECQ(n)
 	JNZ(LabelRef(d.name + "Loop"))
 
+	Label(d.name + "Last")
+	for _, k := range keys {
+		d.round(k, s)
+	}
+	PXOR(first, l) // in_{n-2} ^ k14
+	d.last(l, s)
 	Comment("Leave the chaining state in iv.")
-	PXOR(final, l)
-	MOVOU(s, Mem{Base: iv, Disp: sOff})
-	MOVOU(l, Mem{Base: iv, Disp: lOff})
+	MOVOU(Mem{Base: src}, t)
+	MOVOU(s, Mem{Base: dst})
+	MOVOU(s, Mem{Base: iv, Disp: outOff})
+	MOVOU(t, Mem{Base: iv, Disp: inOff})
 	RET()
 }
 
