@@ -1,0 +1,309 @@
+package secret
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"github.com/gotd/td/tg/e2e"
+)
+
+// Sequence numbers (docs/PROTOCOL.md section 5). Counting messages as
+// indexes from 0: our n-th message goes out with out_seq_no = 2n + x_out
+// and in_seq_no = 2*(messages received in order so far) + x_in. Odd
+// numbers belong to the originator's messages, even ones to the
+// responder's, so a received out_seq_no must have our in parity and a
+// received in_seq_no our out parity.
+
+// Receive handles one wire packet from the peer and says what became of it
+// (see Outcome). err is nil for OutcomeProcessed and OutcomeQueued and the
+// reason otherwise; it is also in the Receipt. The Receipt's slices are
+// valid until the next call on the Chat. After OutcomeAborted every call
+// fails with ErrChatAborted.
+func (c *Chat) Receive(wire []byte) (Receipt, error) {
+	if err := c.usable(); err != nil {
+		return Receipt{Outcome: OutcomeAborted, Err: err, PeerLayer: c.peerLayer}, err
+	}
+	out, err := c.receive(wire)
+	if out == OutcomeAborted {
+		c.aborted = err
+	}
+	r := Receipt{Outcome: out, Err: err, Messages: c.msgs, Send: c.sends, PeerLayer: c.peerLayer}
+	return r, err
+}
+
+// abortError marks the errors that end the chat.
+type abortError struct{ err error }
+
+func (e *abortError) Error() string { return e.err.Error() }
+func (e *abortError) Unwrap() error { return e.err }
+
+func abortf(kind error, format string, args ...any) error {
+	return &abortError{fmt.Errorf("%w: "+format, append([]any{kind}, args...)...)}
+}
+
+func (c *Chat) receive(wire []byte) (Outcome, error) {
+	fp, err := PeekFingerprint(wire)
+	if err != nil {
+		return OutcomeDropped, err
+	}
+	k := c.keyFor(fp)
+	if k == nil {
+		for _, s := range c.stale {
+			if s == fp && s != 0 {
+				return OutcomeDropped, ErrStaleKey
+			}
+		}
+		return OutcomeDropped, ErrUnknownKey
+	}
+	body, h, err := k.codec.Decrypt(c.rbuf[:0], wire)
+	if err != nil {
+		return OutcomeDropped, err
+	}
+	if cap(body) > cap(c.rbuf) {
+		c.rbuf = body[:0]
+	}
+	// The peer's in_seq_no counts our messages (our out parity), its
+	// out_seq_no its own (our in parity).
+	if h.OutSeqNo < 0 || h.InSeqNo < 0 || uint32(h.OutSeqNo)&1 != c.role.inParity() || uint32(h.InSeqNo)&1 != c.role.outParity() {
+		return OutcomeAborted, abortf(ErrSeqParity, "in_seq_no %d, out_seq_no %d from the %v", h.InSeqNo, h.OutSeqNo, 1-c.role)
+	}
+	o, i := uint32(h.OutSeqNo)>>1, uint32(h.InSeqNo)>>1
+	if o < c.in {
+		return OutcomeDropped, ErrDuplicate
+	}
+	if i > c.out {
+		return OutcomeAborted, abortf(ErrInSeqNo, "acknowledges %d messages, %d sent", i, c.out)
+	}
+	if o > c.in {
+		return c.enqueue(o, h, fp, body)
+	}
+	if err := c.process(h, fp, body, false); err != nil {
+		return outcomeOf(err), err
+	}
+	for {
+		q, ok := c.queue[c.in]
+		if !ok {
+			break
+		}
+		delete(c.queue, c.in)
+		// Its body stays readable until the next call (freeNext).
+		c.freeNext = append(c.freeNext, q.body)
+		if err := c.process(q.h, q.fp, q.body, q.served); err != nil {
+			return outcomeOf(err), err
+		}
+	}
+	return OutcomeProcessed, nil
+}
+
+func outcomeOf(err error) Outcome {
+	if _, ok := err.(*abortError); ok {
+		return OutcomeAborted
+	}
+	return OutcomeDropped
+}
+
+// enqueue holds message o behind the gap c.in..o-1 and asks for what has
+// not been asked for yet. A Resend in it is acted on now, not when the gap
+// fills: the two sides may each be waiting for the other's missing message.
+func (c *Chat) enqueue(o uint32, h Header, fp int64, body []byte) (Outcome, error) {
+	if _, ok := c.queue[o]; ok {
+		return OutcomeDropped, ErrDuplicate
+	}
+	if o-c.in > uint32(c.cfg.MaxQueued) || len(c.queue) >= c.cfg.MaxQueued {
+		return OutcomeDropped, ErrQueueFull
+	}
+	var buf []byte
+	if n := len(c.free); n > 0 {
+		buf, c.free = c.free[n-1], c.free[:n-1]
+	}
+	q := &queued{h: h, fp: fp, body: append(buf, body...)}
+	if a := serviceAction(q.body); a != nil {
+		if r, ok := a.(*e2e.DecryptedMessageActionResend); ok {
+			q.served = true
+			c.serveResend(r)
+		}
+	}
+	c.queue[o] = q
+	if o >= c.askedTo {
+		start := max(c.in, c.askedTo)
+		c.askedTo = o + 1
+		if start < o {
+			if err := c.askResend(start, o-1); err != nil {
+				return OutcomeDropped, err
+			}
+		}
+	}
+	return OutcomeQueued, nil
+}
+
+// askResend sends decryptedMessageActionResend for the peer's messages
+// first..last (indexes), skipping what is already queued at either end.
+func (c *Chat) askResend(first, last uint32) error {
+	for first <= last && c.queue[first] != nil {
+		first++
+	}
+	for last > first && c.queue[last] != nil {
+		last--
+	}
+	if first > last {
+		return nil
+	}
+	x := c.role.inParity() // the peer's out parity
+	c.askedAt = c.now()
+	return c.sendAction(&e2e.DecryptedMessageActionResend{
+		StartSeqNo: int(2*first + x), EndSeqNo: int(2*last + x)})
+}
+
+// serveResend re-sends the stored wire messages the peer asked for. A
+// range of the wrong parity is ignored; messages not yet sent are not
+// asked for by a correct peer and are skipped, as are messages already
+// forgotten (Config.MaxStored).
+func (c *Chat) serveResend(r *e2e.DecryptedMessageActionResend) {
+	x := int(c.role.outParity())
+	if r.StartSeqNo < 0 || r.EndSeqNo < r.StartSeqNo || r.StartSeqNo&1 != x || r.EndSeqNo&1 != x {
+		return
+	}
+	first, last := uint64(r.StartSeqNo>>1), uint64(r.EndSeqNo>>1)
+	if last >= uint64(c.out) {
+		if c.out == 0 {
+			return
+		}
+		last = uint64(c.out) - 1
+	}
+	for n := first; n <= last; n++ {
+		if n < uint64(c.sentBase) {
+			c.unserved++
+			continue
+		}
+		c.sends = append(c.sends, c.sent.at(int(n-uint64(c.sentBase))))
+	}
+}
+
+// process handles the next message in sequence: the in_seq_no checks and
+// acknowledgement, counters, key retirement, layers, and the body.
+func (c *Chat) process(h Header, fp int64, body []byte, served bool) error {
+	i := uint32(h.InSeqNo) >> 1
+	if i < c.peerIn {
+		return abortf(ErrInSeqNo, "in_seq_no %d after %d", h.InSeqNo, 2*c.peerIn)
+	}
+	c.peerIn = i
+	for c.sentBase < i && c.sent.n > 0 {
+		c.freeNext = append(c.freeNext, c.sent.pop())
+		c.sentBase++
+	}
+	c.in++
+	if fp == c.cur.key.fp {
+		c.cur.recv++
+		if c.prev != nil {
+			// The peer's first message under the new key, in order:
+			// everything it sent under the old one has been processed.
+			c.retire(c.prev)
+			c.prev = nil
+			c.ex = exchange{}
+		}
+	} else if c.prev != nil && fp == c.prev.key.fp {
+		c.prev.recv++
+	}
+	if h.Layer >= seqLayer {
+		if err := c.raisePeerLayer(h.Layer); err != nil {
+			return err
+		}
+	}
+	m := Message{OutSeqNo: h.OutSeqNo, Layer: h.Layer, Body: body}
+	m.Action = serviceAction(body)
+	var err error
+	switch a := m.Action.(type) {
+	case *e2e.DecryptedMessageActionResend:
+		m.Handled = true
+		if !served {
+			c.serveResend(a)
+		}
+	case *e2e.DecryptedMessageActionNotifyLayer:
+		m.Handled = true
+		if a.Layer > 0 && int64(a.Layer) <= 1<<31-1 {
+			err = c.raisePeerLayer(int32(a.Layer))
+		}
+	case *e2e.DecryptedMessageActionRequestKey:
+		m.Handled = true
+		err = c.onRequestKey(a)
+	case *e2e.DecryptedMessageActionAcceptKey:
+		m.Handled = true
+		err = c.onAcceptKey(a)
+	case *e2e.DecryptedMessageActionCommitKey:
+		m.Handled = true
+		err = c.onCommitKey(a)
+	case *e2e.DecryptedMessageActionAbortKey:
+		m.Handled = true
+		err = c.onAbortKey(a)
+	case *e2e.DecryptedMessageActionNoop:
+		m.Handled = true
+	}
+	c.msgs = append(c.msgs, m)
+	if err == nil {
+		c.maybeRekey()
+	}
+	return err
+}
+
+// serviceAction decodes the action of a service message; nil for any other
+// message and for a service message that does not decode (it is delivered
+// as it is: the client's decoder will report it).
+func serviceAction(body []byte) e2e.DecryptedMessageActionClass {
+	if len(body) < 4 {
+		return nil
+	}
+	switch binary.LittleEndian.Uint32(body) {
+	case e2e.DecryptedMessageServiceTypeID, e2e.DecryptedMessageService8TypeID:
+	default:
+		return nil
+	}
+	msg, err := DecodeMessage(body)
+	if err != nil {
+		return nil
+	}
+	switch m := msg.(type) {
+	case *e2e.DecryptedMessageService:
+		return m.Action
+	case *e2e.DecryptedMessageService8:
+		return m.Action
+	}
+	return nil
+}
+
+// store keeps a sent wire message until the peer acknowledges it, at most
+// Config.MaxStored of them.
+func (c *Chat) store(wire []byte) {
+	c.sent.push(wire)
+	for c.sent.n > c.cfg.MaxStored {
+		c.freeNext = append(c.freeNext, c.sent.pop())
+		c.sentBase++
+	}
+}
+
+// wireRing is a FIFO of wire messages.
+type wireRing struct {
+	buf     [][]byte
+	head, n int
+}
+
+func (r *wireRing) at(i int) []byte { return r.buf[(r.head+i)%len(r.buf)] }
+
+func (r *wireRing) push(w []byte) {
+	if r.n == len(r.buf) {
+		bigger := make([][]byte, max(16, 2*len(r.buf)))
+		for i := range r.n {
+			bigger[i] = r.at(i)
+		}
+		r.buf, r.head = bigger, 0
+	}
+	r.buf[(r.head+r.n)%len(r.buf)] = w
+	r.n++
+}
+
+func (r *wireRing) pop() []byte {
+	w := r.buf[r.head]
+	r.buf[r.head] = nil
+	r.head = (r.head + 1) % len(r.buf)
+	r.n--
+	return w
+}
