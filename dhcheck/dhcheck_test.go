@@ -46,6 +46,8 @@ func slowArch() bool {
 	return runtime.GOARCH != "amd64" && os.Getenv("SECRETBENCH_LONG") != "1"
 }
 
+func longTests() bool { return os.Getenv("SECRETBENCH_LONG") == "1" }
+
 func bigOf(b []byte) *big.Int { return new(big.Int).SetBytes(b) }
 
 // safePrimes are the three safe primes every generator and range rule is
