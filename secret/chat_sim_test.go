@@ -329,7 +329,7 @@ func (s *chatSim) check() int {
 // chatClock is a settable wall clock.
 type chatClock struct{ t time.Time }
 
-func (c *chatClock) Now() time.Time            { return c.t }
+func (c *chatClock) Now() time.Time          { return c.t }
 func (c *chatClock) advance(d time.Duration) { c.t = c.t.Add(d) }
 
 // chatBody is the TL of a decryptedMessage with text.

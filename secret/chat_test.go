@@ -1,11 +1,22 @@
 package secret
 
 import (
+	"bytes"
+	"encoding/binary"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"math/rand/v2"
+	"reflect"
+	"slices"
 	"testing"
+	"time"
 
+	"github.com/gotd/td/tg/e2e"
+
+	"github.com/secretbench/secretbench/ige"
 	"github.com/secretbench/secretbench/internal/raceflag"
+	"github.com/secretbench/secretbench/kdf"
 )
 
 func chatRaceEnabled() bool { return raceflag.Enabled }
@@ -31,4 +42,375 @@ func chatTestKey(t testing.TB, seed uint64) *Key {
 		t.Fatal(err)
 	}
 	return k
+}
+
+// chatPair is an originator a and a responder b under one key, with the
+// NotifyLayer packets of their creation exchanged.
+type chatPair struct {
+	t     *testing.T
+	clock *chatClock
+	a, b  *Chat
+	cfg   Config
+}
+
+func newChatPair(t *testing.T, edit func(*Config)) *chatPair {
+	t.Helper()
+	p := &chatPair{t: t, clock: &chatClock{t: time.Unix(1_700_000_000, 0)}}
+	p.cfg = Config{Rand: rand.NewChaCha8([32]byte{'p'}), Now: p.clock.Now, DH: &DH{G: 3, P: chatPrime(t)}}
+	if edit != nil {
+		edit(&p.cfg)
+	}
+	key := chatTestKey(t, 1)
+	var outA, outB [][]byte
+	var err error
+	if p.a, outA, err = NewChat(key, Originator, p.cfg); err != nil {
+		t.Fatal(err)
+	}
+	if p.b, outB, err = NewChat(key, Responder, p.cfg); err != nil {
+		t.Fatal(err)
+	}
+	outA, outB = chatCopy(outA), chatCopy(outB)
+	p.deliverAll(p.b, outA)
+	p.deliverAll(p.a, outB)
+	return p
+}
+
+func chatCopy(wires [][]byte) [][]byte {
+	out := make([][]byte, len(wires))
+	for i, w := range wires {
+		out[i] = bytes.Clone(w)
+	}
+	return out
+}
+
+// other returns the peer of c.
+func (p *chatPair) other(c *Chat) *Chat {
+	if c == p.a {
+		return p.b
+	}
+	return p.a
+}
+
+// send sends a text message from c and returns copies of the packets.
+func (p *chatPair) send(c *Chat, id int64) [][]byte {
+	p.t.Helper()
+	out, err := c.Send(chatBody(p.t, id, fmt.Sprint("text ", id)))
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return chatCopy(out)
+}
+
+// recv delivers one packet to c, expecting the outcome want.
+func (p *chatPair) recv(c *Chat, wire []byte, want Outcome) Receipt {
+	p.t.Helper()
+	r, err := c.Receive(wire)
+	if r.Outcome != want {
+		p.t.Fatalf("outcome %v (%v), want %v", r.Outcome, err, want)
+	}
+	if (err != nil) != (want == OutcomeDropped || want == OutcomeAborted) || r.Err != err {
+		p.t.Fatalf("outcome %v with error %v", r.Outcome, err)
+	}
+	r.Send = chatCopy(r.Send)
+	return r
+}
+
+// deliverAll delivers packets to c and, recursively, every answer to the
+// other side, in order and without loss, returning the user messages c
+// and its peer got.
+func (p *chatPair) deliverAll(c *Chat, wires [][]byte) {
+	p.t.Helper()
+	for _, w := range wires {
+		r, err := c.Receive(w)
+		if err != nil {
+			p.t.Fatalf("deliverAll: %v", err)
+		}
+		p.deliverAll(p.other(c), chatCopy(r.Send))
+	}
+}
+
+// userIDs are the RandomIDs of the user messages in r.
+func userIDs(t *testing.T, r Receipt) []int64 {
+	var ids []int64
+	for _, m := range r.Messages {
+		if m.Action != nil {
+			continue
+		}
+		msg, err := DecodeMessage(m.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, msg.(*e2e.DecryptedMessage).RandomID)
+	}
+	return ids
+}
+
+// peek decrypts a packet sent by c, as its peer would, without a Chat.
+func peek(t *testing.T, c *Chat, wire []byte) (Header, e2e.DecryptedMessageClass) {
+	t.Helper()
+	fp, _ := PeekFingerprint(wire)
+	var key *Key
+	for _, k := range []*chatKey{c.cur, c.prev, c.next} {
+		if k != nil && k.key.fp == fp {
+			key = k.key
+		}
+	}
+	if key == nil {
+		t.Fatal("peek: no such key")
+	}
+	h, msg, err := NewCodec(key, 1-c.role).DecryptMessage(wire)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h, msg
+}
+
+// actionOf returns the action of a service message.
+func actionOf(msg e2e.DecryptedMessageClass) e2e.DecryptedMessageActionClass {
+	switch m := msg.(type) {
+	case *e2e.DecryptedMessageService:
+		return m.Action
+	case *e2e.DecryptedMessageService8:
+		return m.Action
+	}
+	return nil
+}
+
+// forge encrypts body from c with an arbitrary header, leaving c's
+// counters alone.
+func forge(t *testing.T, c *Chat, h Header, body []byte) []byte {
+	t.Helper()
+	if h.Layer == 0 {
+		h.Layer = CurrentLayer
+	}
+	w, err := NewCodec(c.cur.key, c.role).Encrypt(nil, h, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+// forgeShortRandom builds a v2 wire message from role whose random_bytes
+// are 14 bytes long, which Encrypt refuses to make.
+func forgeShortRandom(t *testing.T, k *Key, role Role, h Header, body []byte) []byte {
+	h.RandomBytes = 14
+	dataLen := 4 + envelopeSize(h.RandomBytes, len(body))
+	data := make([]byte, dataLen+MinPadding+(16-(dataLen+MinPadding)%16)%16)
+	putEnvelope(data[:dataLen], &h, body)
+	x := role.sendX()
+	msgKey := kdf.MsgKeyV2(&k.k, x, data)
+	c := NewCodec(k, role)
+	c.derive(kdf.V2, &msgKey, x)
+	ige.EncryptBlocks(&c.cipher, c.aesIV[:], data, data)
+	wire := binary.LittleEndian.AppendUint64(nil, uint64(k.fp))
+	wire = append(wire, msgKey[:]...)
+	return append(wire, data...)
+}
+
+func TestChatSequenceNumbers(t *testing.T) {
+	p := newChatPair(t, nil)
+	// After creation each side has sent one NotifyLayer and received one.
+	for _, tc := range []struct {
+		c       *Chat
+		in, out int32
+	}{{p.a, 2*1 + 0, 2*1 + 1}, {p.b, 2*1 + 1, 2*1 + 0}} {
+		h, _ := peek(t, tc.c, p.send(tc.c, 1)[0])
+		if h.InSeqNo != tc.in || h.OutSeqNo != tc.out {
+			t.Errorf("%v: in_seq_no %d out_seq_no %d, want %d %d", tc.c.role, h.InSeqNo, h.OutSeqNo, tc.in, tc.out)
+		}
+	}
+}
+
+func TestChatInOrder(t *testing.T) {
+	p := newChatPair(t, nil)
+	for id := int64(1); id <= 5; id++ {
+		w := p.send(p.a, id)
+		r := p.recv(p.b, w[0], OutcomeProcessed)
+		if ids := userIDs(t, r); !slices.Equal(ids, []int64{id}) {
+			t.Fatalf("got %v, want [%d]", ids, id)
+		}
+		if len(r.Send) != 0 {
+			t.Fatalf("in-order message answered with %d packets", len(r.Send))
+		}
+	}
+}
+
+func TestChatDrops(t *testing.T) {
+	p := newChatPair(t, func(c *Config) { c.MaxQueued = 4 })
+	w1 := p.send(p.a, 1)[0]
+	p.recv(p.b, w1, OutcomeProcessed)
+
+	t.Run("duplicate", func(t *testing.T) {
+		r := p.recv(p.b, w1, OutcomeDropped)
+		if !errors.Is(r.Err, ErrDuplicate) {
+			t.Fatal(r.Err)
+		}
+	})
+	t.Run("duplicate in queue", func(t *testing.T) {
+		_ = p.send(p.a, 2)
+		w3 := p.send(p.a, 3)[0]
+		p.recv(p.b, w3, OutcomeQueued)
+		if r := p.recv(p.b, w3, OutcomeDropped); !errors.Is(r.Err, ErrDuplicate) {
+			t.Fatal(r.Err)
+		}
+	})
+	t.Run("queue full", func(t *testing.T) {
+		var far []byte
+		for id := int64(4); id <= 9; id++ {
+			far = p.send(p.a, id)[0]
+		}
+		if r := p.recv(p.b, far, OutcomeDropped); !errors.Is(r.Err, ErrQueueFull) {
+			t.Fatal(r.Err)
+		}
+	})
+	t.Run("short random_bytes", func(t *testing.T) {
+		h := Header{Layer: CurrentLayer, InSeqNo: 2*int32(p.a.in) + 0, OutSeqNo: 2*int32(p.a.out) + 1}
+		w := forgeShortRandom(t, p.a.cur.key, Originator, h, chatBody(t, 99, "x"))
+		if r := p.recv(p.b, w, OutcomeDropped); !errors.Is(r.Err, ErrShortRandomBytes) {
+			t.Fatal(r.Err)
+		}
+	})
+	t.Run("unknown key", func(t *testing.T) {
+		w := bytes.Clone(w1)
+		w[0] ^= 1
+		if r := p.recv(p.b, w, OutcomeDropped); !errors.Is(r.Err, ErrUnknownKey) {
+			t.Fatal(r.Err)
+		}
+	})
+	t.Run("forged", func(t *testing.T) {
+		w := bytes.Clone(w1)
+		w[len(w)-1] ^= 1
+		if r := p.recv(p.b, w, OutcomeDropped); !errors.Is(r.Err, ErrMsgKey) {
+			t.Fatal(r.Err)
+		}
+	})
+	if p.b.Err() != nil {
+		t.Fatal("a dropped packet aborted the chat")
+	}
+}
+
+func TestChatAborts(t *testing.T) {
+	body := chatBody(t, 7, "x")
+	for _, tc := range []struct {
+		name string
+		// header of a message from a (originator) to b after one message
+		// each way and a's creation NotifyLayer
+		in, out int32
+		want    error
+	}{
+		{"out_seq_no parity", 2, 2*2 + 0, ErrSeqParity},
+		{"in_seq_no parity", 2 + 1, 2*2 + 1, ErrSeqParity},
+		{"negative", -2, 2*2 + 1, ErrSeqParity},
+		{"in_seq_no beyond sent", 2 * 3, 2*2 + 1, ErrInSeqNo},
+		{"in_seq_no decreased", 0, 2*2 + 1, ErrInSeqNo},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := newChatPair(t, nil)
+			p.deliverAll(p.b, p.send(p.a, 1))
+			p.deliverAll(p.a, p.send(p.b, 1))
+			// b has sent 2 messages and a has acknowledged both (in = 2).
+			w := forge(t, p.a, Header{InSeqNo: tc.in, OutSeqNo: tc.out}, body)
+			if tc.name == "in_seq_no decreased" {
+				w = forge(t, p.a, Header{InSeqNo: 0, OutSeqNo: 2*2 + 1}, body)
+			}
+			r := p.recv(p.b, w, OutcomeAborted)
+			if !errors.Is(r.Err, tc.want) {
+				t.Fatalf("got %v, want %v", r.Err, tc.want)
+			}
+			if _, err := p.b.Send(body); !errors.Is(err, ErrChatAborted) || !errors.Is(err, tc.want) {
+				t.Fatalf("Send after abort: %v", err)
+			}
+			if r, err := p.b.Receive(w); r.Outcome != OutcomeAborted || !errors.Is(err, ErrChatAborted) {
+				t.Fatalf("Receive after abort: %v %v", r.Outcome, err)
+			}
+			// The reason survives a restart.
+			st, _ := p.b.MarshalBinary()
+			c, err := RestoreChat(st, p.cfg)
+			if err != nil || !errors.Is(c.Err(), tc.want) {
+				t.Fatalf("restored: %v, reason %v", err, c.Err())
+			}
+		})
+	}
+}
+
+func TestChatGap(t *testing.T) {
+	p := newChatPair(t, func(c *Config) { c.RetryAfter = time.Minute })
+	var w [][]byte
+	for id := int64(1); id <= 5; id++ {
+		w = append(w, p.send(p.a, id)[0])
+	}
+	// Message 1 arrives, 2 and 3 are late, 4 and 5 arrive.
+	p.recv(p.b, w[0], OutcomeProcessed)
+	r := p.recv(p.b, w[3], OutcomeQueued)
+	if len(r.Messages) != 0 || len(r.Send) != 1 {
+		t.Fatalf("queued: %d messages, %d packets", len(r.Messages), len(r.Send))
+	}
+	_, msg := peek(t, p.b, r.Send[0])
+	// a's messages: NotifyLayer (index 0), 1..5 at indexes 1..5; missing 2, 3.
+	want := &e2e.DecryptedMessageActionResend{StartSeqNo: 2*2 + 1, EndSeqNo: 2*3 + 1}
+	if got := actionOf(msg); !reflect.DeepEqual(got, want) {
+		t.Fatalf("asked %#v, want %#v", got, want)
+	}
+	// The range is asked for once.
+	if r := p.recv(p.b, w[4], OutcomeQueued); len(r.Send) != 0 {
+		t.Fatalf("asked again: %d packets", len(r.Send))
+	}
+	if out, _ := p.b.Tick(); len(out) != 0 {
+		t.Fatal("Tick asked again before RetryAfter")
+	}
+	p.clock.advance(time.Minute)
+	out, _ := p.b.Tick()
+	if len(out) != 1 {
+		t.Fatalf("Tick after RetryAfter: %d packets", len(out))
+	}
+	if _, msg := peek(t, p.b, out[0]); !reflect.DeepEqual(actionOf(msg), want) {
+		t.Fatalf("Tick asked %#v", actionOf(msg))
+	}
+	// a serves the Resend (the first one) with the stored packets, once.
+	resend := bytes.Clone(r.Send[0])
+	ra := p.recv(p.a, resend, OutcomeProcessed)
+	if len(ra.Send) != 2 || !bytes.Equal(ra.Send[0], w[1]) || !bytes.Equal(ra.Send[1], w[2]) {
+		t.Fatalf("resent %d packets, not the stored ones", len(ra.Send))
+	}
+	if !ra.Messages[0].Handled {
+		t.Fatal("Resend not marked handled")
+	}
+	if r := p.recv(p.a, resend, OutcomeDropped); len(r.Send) != 0 {
+		t.Fatal("a duplicate Resend was served again")
+	}
+	p.recv(p.b, w[2], OutcomeQueued)
+	r = p.recv(p.b, ra.Send[0], OutcomeProcessed)
+	if ids := userIDs(t, r); !slices.Equal(ids, []int64{2, 3, 4, 5}) {
+		t.Fatalf("released %v", ids)
+	}
+	if len(p.b.queue) != 0 {
+		t.Fatal("queue not empty")
+	}
+}
+
+// A Resend that arrives behind a gap is served at once (the peer may be
+// waiting for it to fill our gap) and not again when the gap fills.
+func TestChatResendAtOnce(t *testing.T) {
+	p := newChatPair(t, nil)
+	lost := p.send(p.b, 1) // b's message at index 1, delayed
+	wa := p.send(p.a, 1)   // a's message at index 1
+	// b asks for a's index 1 (as if it were lost): behind b's delayed one.
+	out, err := p.b.SendAction(&e2e.DecryptedMessageActionResend{StartSeqNo: 2*1 + 1, EndSeqNo: 2*1 + 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := p.recv(p.a, bytes.Clone(out[0]), OutcomeQueued)
+	if len(r.Send) != 2 || !bytes.Equal(r.Send[0], wa[0]) {
+		t.Fatalf("%d packets; want the stored message, then a Resend request", len(r.Send))
+	}
+	if _, msg := peek(t, p.a, r.Send[1]); !reflect.DeepEqual(actionOf(msg), &e2e.DecryptedMessageActionResend{StartSeqNo: 2, EndSeqNo: 2}) {
+		t.Fatalf("asked %#v", actionOf(msg))
+	}
+	r = p.recv(p.a, lost[0], OutcomeProcessed)
+	if len(r.Messages) != 2 || !r.Messages[1].Handled {
+		t.Fatalf("released %d messages", len(r.Messages))
+	}
+	if len(r.Send) != 0 {
+		t.Fatal("the Resend was served a second time")
+	}
 }
