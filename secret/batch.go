@@ -21,7 +21,8 @@ type batchState struct {
 	ciphers []ige.Cipher
 	ivs     [][32]byte
 	jobs    []ige.Job
-	index   []int // wire index of each job
+	index   []int      // wire index of each job
+	msgKeys [][16]byte // v2 msg_key of each job's plaintext
 }
 
 func (b *batchState) wipe() {
@@ -65,6 +66,7 @@ func (c *Codec) DecryptBatch(dst []byte, wires [][]byte, results []Result) ([]by
 		b.ivs = make([][32]byte, len(wires))
 		b.jobs = make([]ige.Job, 0, len(wires))
 		b.index = make([]int, 0, len(wires))
+		b.msgKeys = make([][16]byte, len(wires))
 	}
 	b.jobs, b.index = b.jobs[:0], b.index[:0]
 	first := len(results)
@@ -75,7 +77,7 @@ func (c *Codec) DecryptBatch(dst []byte, wires [][]byte, results []Result) ([]by
 		if r.Err = c.checkWire(w); r.Err == nil {
 			n := len(w) - Overhead
 			j := len(b.jobs)
-			c.aesKey, b.ivs[j] = kdf.Derive(kdf.V2, &c.key.k, (*[16]byte)(w[8:24]), x)
+			c.aesKey, b.ivs[j] = c.sha.deriveV2(&c.key.k, (*[16]byte)(w[8:24]), x)
 			if err := b.ciphers[j].SetKey(c.aesKey[:]); err != nil {
 				panic("secret: internal error: " + err.Error())
 			}
@@ -87,10 +89,20 @@ func (c *Codec) DecryptBatch(dst []byte, wires [][]byte, results []Result) ([]by
 	}
 	ige.DecryptBatch(b.jobs)
 
-	for j := range b.jobs {
+	// The msg_key hashes dominate a batch: run them two by two.
+	jobs := b.jobs
+	for j := 0; j+1 < len(jobs); j += 2 {
+		b.msgKeys[j], b.msgKeys[j+1] = c.sha.msgKeysV2(&c.key.k, x, jobs[j].Dst, jobs[j+1].Dst)
+	}
+	if len(jobs)%2 == 1 {
+		j := len(jobs) - 1
+		b.msgKeys[j] = kdf.MsgKeyV2(&c.key.k, x, jobs[j].Dst)
+	}
+
+	for j := range jobs {
 		i := b.index[j]
-		data := b.jobs[j].Dst
-		h, start, end, err := c.open(data, wires[i], true)
+		data := jobs[j].Dst
+		h, start, end, err := c.open(data, wires[i], &b.msgKeys[j])
 		r := &results[first+i]
 		if err != nil {
 			r.Err = err

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"hash"
+	"runtime"
 	"sync"
 	"testing"
 
@@ -30,6 +31,29 @@ import (
 // number of bytes; with the protocol's random 12..1024 bytes the message
 // would be ~500 bytes longer on average for all of them. Randomness is
 // crypto/rand for ref and fast.
+
+// cpuMeter adds a cpu-ns/op metric: thread CPU time per operation, with
+// the goroutine locked to its thread for the measurement.
+type cpuMeter struct {
+	b     *testing.B
+	start int64
+	ok    bool
+}
+
+func startCPU(b *testing.B) *cpuMeter {
+	runtime.LockOSThread()
+	m := &cpuMeter{b: b}
+	m.start, m.ok = threadCPU()
+	return m
+}
+
+func (m *cpuMeter) stop() {
+	end, ok := threadCPU()
+	runtime.UnlockOSThread()
+	if m.ok && ok && m.b.N > 0 {
+		m.b.ReportMetric(float64(end-m.start)/float64(m.b.N), "cpu-ns/op")
+	}
+}
 
 var implOnce sync.Once
 
@@ -79,6 +103,7 @@ func benchPipeline(b *testing.B, key *secret.Key, keyBytes []byte, op string, v 
 
 	b.SetBytes(int64(n))
 	b.ReportAllocs()
+	defer startCPU(b).stop()
 	switch impl + "/" + op {
 	case "fast/encrypt":
 		for b.Loop() {
@@ -189,6 +214,7 @@ func BenchmarkPipelineBatch(b *testing.B) {
 			b.ReportAllocs()
 			dst := make([]byte, 0, total)
 			results := make([]secret.Result, 0, count)
+			defer startCPU(b).stop()
 			switch impl {
 			case "ref":
 				for b.Loop() {

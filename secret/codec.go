@@ -59,6 +59,7 @@ type Codec struct {
 	aesKey [32]byte
 	aesIV  [32]byte
 	batch  batchState
+	sha    sha2Pair
 	tl     bin.Buffer // EncryptMessage's encoding buffer
 }
 
@@ -216,18 +217,19 @@ func (c *Codec) Encrypt(dst []byte, h Header, body []byte) ([]byte, error) {
 		return dst, err
 	}
 
-	var msgKey [16]byte
+	// msg_key goes straight to its place in the output: derive's hashing
+	// keeps references to its inputs, which would move a local to the heap.
+	msgKey := (*[16]byte)(out[off+8 : off+24])
 	x := 0
 	if h.Version == kdf.V1 {
-		msgKey = kdf.MsgKeyV1(data[:dataLen])
+		*msgKey = kdf.MsgKeyV1(data[:dataLen])
 	} else {
 		x = c.role.sendX()
-		msgKey = kdf.MsgKeyV2(&c.key.k, x, data)
+		*msgKey = kdf.MsgKeyV2(&c.key.k, x, data)
 	}
-	c.derive(h.Version, &msgKey, x)
+	c.derive(h.Version, msgKey, x)
 	ige.EncryptBlocks(&c.cipher, c.aesIV[:], data, data)
 	binary.LittleEndian.PutUint64(out[off:], uint64(c.key.fp))
-	copy(out[off+8:], msgKey[:])
 	return out, nil
 }
 
@@ -255,7 +257,7 @@ func (c *Codec) Decrypt(dst, wire []byte) ([]byte, Header, error) {
 		panic("secret: Decrypt: wire overlaps the output buffer")
 	}
 	data := out[off:]
-	h, start, end, err := c.open(data, wire, false)
+	h, start, end, err := c.open(data, wire, nil)
 	if err != nil {
 		return dst, Header{}, err
 	}
@@ -265,7 +267,11 @@ func (c *Codec) Decrypt(dst, wire []byte) ([]byte, Header, error) {
 
 // derive sets aes_key and aes_iv for one message and keys the cipher.
 func (c *Codec) derive(v kdf.Version, msgKey *[16]byte, x int) {
-	c.aesKey, c.aesIV = kdf.Derive(v, &c.key.k, msgKey, x)
+	if v == kdf.V2 {
+		c.aesKey, c.aesIV = c.sha.deriveV2(&c.key.k, msgKey, x)
+	} else {
+		c.aesKey, c.aesIV = kdf.Derive(v, &c.key.k, msgKey, x)
+	}
 	if err := c.cipher.SetKey(c.aesKey[:]); err != nil {
 		panic("secret: internal error: " + err.Error())
 	}
@@ -286,18 +292,21 @@ func (c *Codec) checkWire(wire []byte) error {
 }
 
 // open decrypts wire (already through checkWire) into data (len(data) ==
-// len(wire)-Overhead) and checks it. With v2Done, data already holds the v2
-// decryption (the batch path). It returns the header and the body's bounds
-// in data.
-func (c *Codec) open(data, wire []byte, v2Done bool) (h Header, start, end int, err error) {
+// len(wire)-Overhead) and checks it. With v2Key set, data already holds the
+// v2 decryption and v2Key its msg_key (the batch path). It returns the
+// header and the body's bounds in data.
+func (c *Codec) open(data, wire []byte, v2Key *[16]byte) (h Header, start, end int, err error) {
 	msgKey := (*[16]byte)(wire[8:24])
 	ct := wire[Overhead:]
 	x := c.role.recvX()
-	if !v2Done {
+	var got [16]byte
+	if v2Key == nil {
 		c.derive(kdf.V2, msgKey, x)
 		ige.DecryptBlocks(&c.cipher, c.aesIV[:], data, ct)
+		got = kdf.MsgKeyV2(&c.key.k, x, data)
+	} else {
+		got = *v2Key
 	}
-	got := kdf.MsgKeyV2(&c.key.k, x, data)
 	var length int
 	if subtle.ConstantTimeCompare(got[:], msgKey[:]) == 1 {
 		h.Version = kdf.V2
