@@ -26,6 +26,9 @@ type Checker struct {
 	inflight map[string]chan struct{}
 
 	fullTests atomic.Int64 // number of full safe-prime tests run (for tests)
+	// safePrime replaces CheckSafePrime in tests that exercise the cache and
+	// the store rather than the test itself; nil in real use.
+	safePrime func(p []byte) error
 }
 
 // verdict is what a Checker knows about one p.
@@ -147,7 +150,11 @@ func (c *Checker) decide(g int, p []byte, mod840 uint64) error {
 		v.stored.Store(1 << g)
 	} else {
 		c.fullTests.Add(1)
-		v.err = CheckSafePrime(p)
+		if c.safePrime != nil {
+			v.err = c.safePrime(p)
+		} else {
+			v.err = CheckSafePrime(p)
+		}
 		if v.err == nil {
 			c.persist(g, p, v)
 		}

@@ -10,6 +10,36 @@ import (
 	"github.com/secretbench/secretbench/internal/raceflag"
 )
 
+// memoVerdicts remembers CheckSafePrime's real verdicts, so that the many
+// Checkers of the cache and store tests each count a full test without
+// repeating the expensive part (which matters under emulation).
+var memoVerdicts sync.Map // string(p) -> error (nil stored as errNil)
+
+var errNil = errors.New("nil")
+
+func memoCheckSafePrime(p []byte) error {
+	if v, ok := memoVerdicts.Load(string(p)); ok {
+		if v == errNil {
+			return nil
+		}
+		return v.(error)
+	}
+	err := CheckSafePrime(p)
+	if err == nil {
+		memoVerdicts.Store(string(p), errNil)
+	} else {
+		memoVerdicts.Store(string(p), err)
+	}
+	return err
+}
+
+// newTestChecker is NewChecker with memoized full tests.
+func newTestChecker(opts ...Option) *Checker {
+	c := NewChecker(opts...)
+	c.safePrime = memoCheckSafePrime
+	return c
+}
+
 func TestCheckerWellKnownWithoutTesting(t *testing.T) {
 	c := NewChecker()
 	for g := -1; g <= 9; g++ {
@@ -37,7 +67,7 @@ func TestZeroChecker(t *testing.T) {
 
 func TestCheckerWellKnownNotStored(t *testing.T) {
 	dir := t.TempDir()
-	c := NewChecker(WithStore(dir))
+	c := newTestChecker(WithStore(dir))
 	if err := c.CheckParams(3, wellKnownPrime); err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +113,7 @@ func TestCheckerStoreShared(t *testing.T) {
 	n := loadNumbers(t)
 	gen := n["generated-2048"]
 	dir := filepath.Join(t.TempDir(), "verdicts") // created by the store
-	a, b := NewChecker(WithStore(dir)), NewChecker(WithStore(dir))
+	a, b := newTestChecker(WithStore(dir)), newTestChecker(WithStore(dir))
 	if err := a.CheckParams(3, gen); err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +127,7 @@ func TestCheckerStoreShared(t *testing.T) {
 	if err := b.CheckParams(7, gen); err != nil {
 		t.Fatal(err)
 	}
-	c := NewChecker(WithStore(dir))
+	c := newTestChecker(WithStore(dir))
 	if err := c.CheckParams(7, gen); err != nil || c.fullTests.Load() != 0 {
 		t.Fatalf("third checker: %v, %d full tests", err, c.fullTests.Load())
 	}
@@ -161,7 +191,7 @@ func TestCheckerStoreCorrupt(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			s.dir = t.TempDir()
 			plant()
-			c := NewChecker(WithStore(s.dir))
+			c := newTestChecker(WithStore(s.dir))
 			g, p, want := 3, gen, error(nil)
 			if name[:5] == "bad p" {
 				g, p, want = 4, bad, ErrNotSafePrime
@@ -182,7 +212,7 @@ func TestCheckerUnwritableStore(t *testing.T) {
 	if err := os.WriteFile(file, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	c := NewChecker(WithStore(file)) // MkdirAll fails: verdict stays in memory
+	c := newTestChecker(WithStore(file)) // MkdirAll fails: verdict stays in memory
 	for range 2 {
 		if err := c.CheckParams(4, n["generated-2048"]); err != nil {
 			t.Fatal(err)
@@ -195,7 +225,7 @@ func TestCheckerUnwritableStore(t *testing.T) {
 
 func TestCheckerConcurrent(t *testing.T) {
 	n := loadNumbers(t)
-	c := NewChecker(WithStore(t.TempDir()))
+	c := newTestChecker(WithStore(t.TempDir()))
 	ps := [][]byte{wellKnownPrime, n["generated-2048"], n["p-prime-q-composite"], n["generated-2047"]}
 	want := []error{nil, nil, ErrNotSafePrime, ErrPrimeSize}
 	var wg sync.WaitGroup
@@ -224,7 +254,7 @@ func TestCheckParamsWarmAllocs(t *testing.T) {
 		t.Skip("allocation counts are not meaningful under -race")
 	}
 	n := loadNumbers(t)
-	c := NewChecker(WithStore(t.TempDir()))
+	c := newTestChecker(WithStore(t.TempDir()))
 	gen := n["generated-2048"]
 	if err := c.CheckParams(3, gen); err != nil {
 		t.Fatal(err)
