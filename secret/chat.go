@@ -202,6 +202,7 @@ type Chat struct {
 	cur, prev, next *chatKey // prev: old key after our commit; next: accepted, not committed
 	stale           [4]int64 // fingerprints of discarded keys
 	ex              exchange
+	rekeyAfter      int64 // no request of ours before this (unix ns)
 
 	in, out  uint32 // messages received in order, messages sent
 	peerIn   uint32 // how many of ours the peer has acknowledged

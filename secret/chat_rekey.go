@@ -68,7 +68,7 @@ func (c *Chat) due() bool {
 // source that fails) is not the message's failure: it is tried again on
 // the next call.
 func (c *Chat) maybeRekey() {
-	if c.dh == nil || c.ex.phase != exIdle || min(c.layer, c.peerLayer) < rekeyLayer || !c.due() {
+	if c.dh == nil || c.ex.phase != exIdle || min(c.layer, c.peerLayer) < rekeyLayer || !c.due() || c.now() < c.rekeyAfter {
 		return
 	}
 	var b [8]byte
@@ -86,6 +86,11 @@ func (c *Chat) maybeRekey() {
 	}
 }
 
+// backOff holds our next request for Config.RetryAfter after an exchange
+// of ours was aborted, so that a peer that refuses every request does not
+// get one per message.
+func (c *Chat) backOff() { c.rekeyAfter = c.now() + int64(c.cfg.RetryAfter) }
+
 // onRequestKey answers the peer's request. Against a request of ours in
 // flight the larger exchange_id (signed) wins; equal ids abort both.
 func (c *Chat) onRequestKey(a *e2e.DecryptedMessageActionRequestKey) error {
@@ -97,6 +102,7 @@ func (c *Chat) onRequestKey(a *e2e.DecryptedMessageActionRequestKey) error {
 		tie := c.ex.id == a.ExchangeID
 		c.ex.wipe()
 		if tie {
+			c.backOff()
 			return c.sendAction(&e2e.DecryptedMessageActionAbortKey{ExchangeID: a.ExchangeID})
 		}
 	case exAccepted:
@@ -129,6 +135,7 @@ func (c *Chat) onAcceptKey(a *e2e.DecryptedMessageActionAcceptKey) error {
 	key, err := c.ex.req.Complete(a.GB, a.KeyFingerprint)
 	c.ex.wipe()
 	if err != nil {
+		c.backOff()
 		return c.sendAction(&e2e.DecryptedMessageActionAbortKey{ExchangeID: a.ExchangeID})
 	}
 	if err := c.sendAction(&e2e.DecryptedMessageActionCommitKey{ExchangeID: a.ExchangeID, KeyFingerprint: key.fp}); err != nil {
@@ -168,6 +175,7 @@ func (c *Chat) onAbortKey(a *e2e.DecryptedMessageActionAbortKey) error {
 	switch c.ex.phase {
 	case exRequested:
 		c.ex.wipe()
+		c.backOff()
 	case exAccepted:
 		c.next.wipe()
 		c.next = nil

@@ -82,6 +82,7 @@ func (c *Chat) MarshalBinary() ([]byte, error) {
 		w = le32(w, v)
 	}
 	w = le64(w, uint64(c.askedAt))
+	w = le64(w, uint64(c.rekeyAfter))
 	keys := make([]uint32, 0, len(c.queue))
 	for o := range c.queue {
 		keys = append(keys, o)
@@ -208,6 +209,7 @@ func restore(data []byte, cfg Config) (c *Chat, err error) {
 	c.in, c.out, c.peerIn, c.askedTo, c.sentBase = r.u32(), r.u32(), r.u32(), r.u32(), r.u32()
 	c.unserved = int(r.u32())
 	c.askedAt = int64(r.u64())
+	c.rekeyAfter = int64(r.u64())
 	if r.err != nil {
 		return c, r.err
 	}

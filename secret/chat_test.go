@@ -414,3 +414,474 @@ func TestChatResendAtOnce(t *testing.T) {
 		t.Fatal("the Resend was served a second time")
 	}
 }
+
+func TestChatLayers(t *testing.T) {
+	clock := &chatClock{t: time.Unix(1_700_000_000, 0)}
+	cfg := Config{Rand: rand.NewChaCha8([32]byte{'l'}), Now: clock.Now}
+	key := chatTestKey(t, 2)
+	a, outA, err := NewChat(key, Originator, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Case 1: NotifyLayer at creation, as Service8 under v1 while the peer
+	// is at layer 8.
+	if len(outA) != 1 {
+		t.Fatalf("creation: %d packets", len(outA))
+	}
+	h, msg := peek(t, a, outA[0])
+	if _, ok := msg.(*e2e.DecryptedMessageService8); !ok || h.Version != kdf.V1 || h.Layer != 8 {
+		t.Fatalf("creation: %T, v%d, layer %d", msg, h.Version, h.Layer)
+	}
+	if got := actionOf(msg); !reflect.DeepEqual(got, &e2e.DecryptedMessageActionNotifyLayer{Layer: CurrentLayer}) {
+		t.Fatalf("creation: %#v", got)
+	}
+	outA = chatCopy(outA)
+
+	b, outB, err := NewChat(key, Responder, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	outB = chatCopy(outB)
+	// Case 2 within 15 s: the peer's layer rises, no second notification.
+	r, err := b.Receive(outA[0])
+	if err != nil || len(r.Send) != 0 || r.PeerLayer != CurrentLayer || b.PeerLayer() != CurrentLayer {
+		t.Fatalf("young chat: %v, %d packets, peer layer %d", err, len(r.Send), r.PeerLayer)
+	}
+	// Case 2 after 15 s: a learns b's layer and answers, now with
+	// decryptedMessageService under v2.
+	clock.advance(NotifyGrace)
+	r, err = a.Receive(outB[0])
+	if err != nil || len(r.Send) != 1 {
+		t.Fatalf("grown chat: %v, %d packets", err, len(r.Send))
+	}
+	answer := bytes.Clone(r.Send[0])
+	if _, err := b.Receive(answer); err != nil {
+		t.Fatal(err)
+	}
+	h, msg = peek(t, a, answer)
+	if _, ok := msg.(*e2e.DecryptedMessageService); !ok || h.Version != kdf.V2 || h.Layer != CurrentLayer {
+		t.Fatalf("answer: %T, v%d, layer %d", msg, h.Version, h.Layer)
+	}
+	// Only upward.
+	out, _ := b.SendAction(&e2e.DecryptedMessageActionNotifyLayer{Layer: 20})
+	if r, _ := a.Receive(chatCopy(out)[0]); len(r.Send) != 0 || a.PeerLayer() != CurrentLayer {
+		t.Fatalf("lower layer: peer layer %d", a.PeerLayer())
+	}
+	// Case 3: our own layer rises.
+	out, err = a.SetLayer(CurrentLayer + 1)
+	if err != nil || len(out) != 1 || a.Layer() != CurrentLayer+1 {
+		t.Fatalf("SetLayer: %v, %d packets", err, len(out))
+	}
+	if _, msg := peek(t, a, out[0]); !reflect.DeepEqual(actionOf(msg), &e2e.DecryptedMessageActionNotifyLayer{Layer: CurrentLayer + 1}) {
+		t.Fatalf("SetLayer sent %#v", actionOf(msg))
+	}
+	if out, _ := a.SetLayer(CurrentLayer); len(out) != 0 {
+		t.Fatal("SetLayer to a lower layer notified")
+	}
+	// The envelope's layer raises the peer's layer as well (>= 17).
+	if r, _ := b.Receive(chatCopy(out)[0]); r.PeerLayer != CurrentLayer+1 {
+		t.Fatalf("peer layer %d after a higher envelope", r.PeerLayer)
+	}
+}
+
+// v1 below layer 73 on either side, v2 when both are at 73 or above.
+func TestChatVersionByLayer(t *testing.T) {
+	for _, tc := range []struct {
+		ours, peers int32
+		v           kdf.Version
+		layer       int32
+	}{{CurrentLayer, CurrentLayer, kdf.V2, CurrentLayer}, {CurrentLayer, 46, kdf.V1, 46}, {46, CurrentLayer, kdf.V1, 46}, {73, 100, kdf.V2, 73}} {
+		cfg := Config{Rand: rand.NewChaCha8([32]byte{'v'})}
+		key := chatTestKey(t, 3)
+		a, outA, _ := NewChat(key, Originator, Config{Layer: tc.ours, Rand: cfg.Rand})
+		outA = chatCopy(outA)
+		b, out, _ := NewChat(key, Responder, Config{Layer: tc.peers, Rand: cfg.Rand})
+		if _, err := a.Receive(out[0]); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.Receive(outA[0]); err != nil {
+			t.Fatal(err)
+		}
+		out, _ = a.Send(chatBody(t, 1, "x"))
+		h, _ := peek(t, a, out[0])
+		if h.Version != tc.v || h.Layer != tc.layer {
+			t.Errorf("layers %d/%d: v%d layer %d, want v%d layer %d", tc.ours, tc.peers, h.Version, h.Layer, tc.v, tc.layer)
+		}
+		if r, err := b.Receive(out[0]); err != nil || len(userIDs(t, r)) != 1 {
+			t.Errorf("layers %d/%d: peer: %v", tc.ours, tc.peers, err)
+		}
+	}
+}
+
+// The key visualization of docs/PROTOCOL.md section 3, with K = 00..ff
+// as initial and layer-46 key (the vector there), kept across a re-key.
+func TestChatVisualization(t *testing.T) {
+	raw := make([]byte, KeySize)
+	for i := range raw {
+		raw[i] = byte(i)
+	}
+	key, _ := NewKey(raw)
+	clock := &chatClock{t: time.Unix(1_700_000_000, 0)}
+	cfg := Config{Rand: rand.NewChaCha8([32]byte{'z'}), Now: clock.Now, DH: &DH{G: 3, P: chatPrime(t)}}
+	a, outA, _ := NewChat(key, Originator, cfg)
+	b, outB, _ := NewChat(key, Responder, cfg)
+	if _, ok := a.Visualization(); ok {
+		t.Fatal("visualization complete before layer 46")
+	}
+	p := &chatPair{t: t, clock: clock, a: a, b: b, cfg: cfg}
+	p.deliverAll(b, chatCopy(outA))
+	p.deliverAll(a, chatCopy(outB))
+	want := mustHexChat(t, "4916d6bdb7f78e6803698cab32d1586e40aff2e9d2d8922e47afd4648e6967497158785f")
+	for _, c := range []*Chat{a, b} {
+		v, ok := c.Visualization()
+		if !ok || !bytes.Equal(v[:], want) {
+			t.Fatalf("%v: visualization %x (%v), want %x", c.role, v, ok, want)
+		}
+	}
+	rekey(t, p, p.a)
+	if v, _ := a.Visualization(); !bytes.Equal(v[:], want) {
+		t.Fatal("visualization changed with the key")
+	}
+}
+
+func mustHexChat(t *testing.T, s string) []byte {
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// makeDue makes c's key due for replacement and returns its RequestKey.
+func makeDue(t *testing.T, c *Chat) []byte {
+	t.Helper()
+	c.cur.sent = RekeyMessages + 1
+	out, err := c.Tick()
+	if err != nil || len(out) != 1 {
+		t.Fatalf("Tick on a due key: %v, %d packets", err, len(out))
+	}
+	if _, msg := peek(t, c, out[0]); reflect.TypeOf(actionOf(msg)) != reflect.TypeOf(&e2e.DecryptedMessageActionRequestKey{}) {
+		t.Fatalf("Tick sent %#v", actionOf(msg))
+	}
+	return bytes.Clone(out[0])
+}
+
+// rekey runs a whole re-key started by c without loss and checks that both
+// sides switched to the same new key.
+func rekey(t *testing.T, p *chatPair, c *Chat) {
+	t.Helper()
+	old := c.cur.key.fp
+	p.deliverAll(p.other(c), [][]byte{makeDue(t, c)})
+	if p.a.cur.key.fp == old || p.a.cur.key.fp != p.b.cur.key.fp {
+		t.Fatal("no common new key")
+	}
+	if p.a.prev != nil || p.b.prev != nil || p.a.next != nil || p.b.next != nil || p.a.ex.phase != exIdle || p.b.ex.phase != exIdle {
+		t.Fatal("exchange state left behind")
+	}
+}
+
+// actionType is the type name of the action in a packet from c.
+func actionType(t *testing.T, c *Chat, wire []byte) string {
+	t.Helper()
+	_, msg := peek(t, c, wire)
+	return fmt.Sprintf("%T", actionOf(msg))
+}
+
+func TestChatRekeyTriggers(t *testing.T) {
+	t.Run("sent", func(t *testing.T) {
+		p := newChatPair(t, nil)
+		for id := int64(1); ; id++ {
+			out := p.send(p.a, id)
+			if len(out) == 2 {
+				if p.a.cur.sent != RekeyMessages+2 || actionType(t, p.a, out[1]) != "*e2e.DecryptedMessageActionRequestKey" {
+					t.Fatalf("request after %d messages: %s", p.a.cur.sent, actionType(t, p.a, out[1]))
+				}
+				break
+			}
+			if p.a.cur.sent > RekeyMessages {
+				t.Fatal("no request after 101 messages")
+			}
+		}
+	})
+	t.Run("received", func(t *testing.T) {
+		p := newChatPair(t, nil)
+		for id := int64(1); ; id++ {
+			out := p.send(p.a, id)
+			r := p.recv(p.b, out[0], OutcomeProcessed)
+			if p.b.cur.recv > RekeyMessages {
+				if len(r.Send) != 1 || actionType(t, p.b, r.Send[0]) != "*e2e.DecryptedMessageActionRequestKey" {
+					t.Fatal("no request after 101 messages received")
+				}
+				break
+			}
+			if len(r.Send) != 0 {
+				t.Fatalf("early request at %d", p.b.cur.recv)
+			}
+		}
+	})
+	t.Run("week", func(t *testing.T) {
+		p := newChatPair(t, nil)
+		p.clock.advance(RekeyAge - time.Second)
+		if out, _ := p.a.Tick(); len(out) != 0 {
+			t.Fatal("request before a week")
+		}
+		p.clock.advance(time.Second)
+		if out, _ := p.a.Tick(); len(out) != 1 {
+			t.Fatal("no request after a week")
+		}
+	})
+	t.Run("week unused", func(t *testing.T) {
+		// After a re-key started by a, a has encrypted nothing under the
+		// new key (b has: its Noop).
+		p := newChatPair(t, nil)
+		rekey(t, p, p.a)
+		if p.a.cur.sent != 0 || p.b.cur.sent == 0 {
+			t.Fatalf("sent under the new key: a %d, b %d", p.a.cur.sent, p.b.cur.sent)
+		}
+		p.clock.advance(RekeyAge + time.Hour)
+		if out, _ := p.a.Tick(); len(out) != 0 {
+			t.Fatal("request for a key that encrypted nothing")
+		}
+		if out, _ := p.b.Tick(); len(out) != 1 {
+			t.Fatal("no request for a used week-old key")
+		}
+	})
+	t.Run("week across restart", func(t *testing.T) {
+		p := newChatPair(t, nil)
+		p.send(p.a, 1)
+		st, err := p.a.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.clock.advance(6 * 24 * time.Hour)
+		c, err := RestoreChat(st, p.cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out, _ := c.Tick(); len(out) != 0 {
+			t.Fatal("request after 6 days")
+		}
+		st, _ = c.MarshalBinary()
+		p.clock.advance(24 * time.Hour)
+		c, err = RestoreChat(st, p.cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, _ := c.Tick()
+		if len(out) != 1 || actionType(t, c, out[0]) != "*e2e.DecryptedMessageActionRequestKey" {
+			t.Fatal("the week trigger did not survive a restart")
+		}
+	})
+}
+
+func TestChatRekeyFlow(t *testing.T) {
+	p := newChatPair(t, nil)
+	a, b := p.a, p.b
+	oldA, oldB := a.cur.key, b.cur.key
+	req := makeDue(t, a)
+	ex := a.ex.req
+	if a.ex.phase != exRequested || ex == nil {
+		t.Fatal("not requested")
+	}
+	r := p.recv(b, req, OutcomeProcessed)
+	if b.ex.phase != exAccepted || b.next == nil || len(r.Send) != 1 || actionType(t, b, r.Send[0]) != "*e2e.DecryptedMessageActionAcceptKey" {
+		t.Fatal("not accepted")
+	}
+	accept := r.Send[0]
+	// Until it is committed, b sends under the old key.
+	fromB := p.send(b, 1)[0]
+	if fp, _ := PeekFingerprint(fromB); fp != oldB.fp {
+		t.Fatal("acceptor switched before the commit")
+	}
+	r = p.recv(a, accept, OutcomeProcessed)
+	if a.ex.phase != exCommitted || a.prev == nil || a.cur.key.fp != b.next.key.fp || len(r.Send) != 1 {
+		t.Fatal("not committed")
+	}
+	if fp, _ := PeekFingerprint(r.Send[0]); fp != oldA.fp || actionType(t, a, r.Send[0]) != "*e2e.DecryptedMessageActionCommitKey" {
+		t.Fatal("CommitKey not under the old key")
+	}
+	if ex.a != [exponentSize]byte{} {
+		t.Fatal("secret exponent kept after completion")
+	}
+	commit := r.Send[0]
+	// a now sends under the new key; b decrypts it (with the key it
+	// accepted) before it has seen the commit: queued behind it.
+	fromA := p.send(a, 2)[0]
+	if fp, _ := PeekFingerprint(fromA); fp != a.cur.key.fp {
+		t.Fatal("requester did not switch after the commit")
+	}
+	askCommit := p.recv(b, fromA, OutcomeQueued).Send[0]
+	// a still decrypts b's old-key message.
+	if ids := userIDs(t, p.recv(a, fromB, OutcomeProcessed)); !slices.Equal(ids, []int64{1}) {
+		t.Fatal("old key message lost")
+	}
+	if oldA.k == [KeySize]byte{} {
+		t.Fatal("old key wiped too early")
+	}
+	r = p.recv(b, commit, OutcomeProcessed)
+	if b.ex.phase != exIdle || b.next != nil || b.cur.key.fp != a.cur.key.fp || !slices.Equal(userIDs(t, r), []int64{2}) {
+		t.Fatal("acceptor did not switch")
+	}
+	if oldB.k != [KeySize]byte{} || b.prev != nil {
+		t.Fatal("acceptor kept the old key")
+	}
+	if len(r.Send) != 1 || actionType(t, b, r.Send[0]) != "*e2e.DecryptedMessageActionNoop" {
+		t.Fatal("no Noop after the commit")
+	}
+	if fp, _ := PeekFingerprint(r.Send[0]); fp != b.cur.key.fp {
+		t.Fatal("Noop not under the new key")
+	}
+	noop := r.Send[0]
+	p.recv(a, askCommit, OutcomeProcessed)
+	if a.prev == nil {
+		t.Fatal("old key dropped on an old-key message")
+	}
+	p.recv(a, noop, OutcomeProcessed)
+	if a.prev != nil || a.ex.phase != exIdle || oldA.k != [KeySize]byte{} {
+		t.Fatal("requester kept the old key after the peer's first new-key message")
+	}
+	// A late packet under the old key is told apart.
+	if r := p.recv(a, fromB, OutcomeDropped); !errors.Is(r.Err, ErrStaleKey) {
+		t.Fatalf("old-key packet: %v", r.Err)
+	}
+	if a.cur.sent != 1 || a.cur.recv != 1 || b.cur.sent != 1 || b.cur.recv != 1 {
+		t.Fatalf("new key counters: a %d/%d, b %d/%d", a.cur.sent, a.cur.recv, b.cur.sent, b.cur.recv)
+	}
+}
+
+func TestChatRekeyConcurrent(t *testing.T) {
+	t.Run("larger id wins", func(t *testing.T) {
+		p := newChatPair(t, nil)
+		reqA, reqB := makeDue(t, p.a), makeDue(t, p.b)
+		winner, loser := p.a, p.b
+		if p.b.ex.id > p.a.ex.id {
+			winner, loser = p.b, p.a
+		}
+		id := winner.ex.id
+		loserEx := loser.ex.req
+		ra := p.recv(p.a, reqB, OutcomeProcessed)
+		rb := p.recv(p.b, reqA, OutcomeProcessed)
+		if loser.ex.phase != exAccepted || loser.ex.id != id || winner.ex.phase != exRequested || winner.ex.id != id {
+			t.Fatalf("phases: winner %v, loser %v", winner.ex.phase, loser.ex.phase)
+		}
+		if loserEx.a != [exponentSize]byte{} {
+			t.Fatal("the abandoned exchange kept its exponent")
+		}
+		p.deliverAll(p.b, ra.Send)
+		p.deliverAll(p.a, rb.Send)
+		if p.a.cur.key.fp != p.b.cur.key.fp || p.a.ex.phase != exIdle || p.b.ex.phase != exIdle {
+			t.Fatal("no common key after concurrent requests")
+		}
+	})
+	t.Run("equal ids", func(t *testing.T) {
+		p := newChatPair(t, nil)
+		old := p.a.cur.key.fp
+		reqA := makeDue(t, p.a)
+		// b requests with the same exchange_id.
+		dh := DH{G: 3, P: chatPrime(t), Rand: p.cfg.Rand}
+		exB, err := dh.Request(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.b.ex = exchange{phase: exRequested, id: p.a.ex.id, req: exB}
+		out, err := p.b.SendAction(&e2e.DecryptedMessageActionRequestKey{ExchangeID: p.a.ex.id, GA: exB.GA()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		reqB := bytes.Clone(out[0])
+		exA := p.a.ex.req
+		ra := p.recv(p.a, reqB, OutcomeProcessed)
+		rb := p.recv(p.b, reqA, OutcomeProcessed)
+		for _, r := range []struct {
+			c  *Chat
+			rc Receipt
+			ex *Exchange
+		}{{p.a, ra, exA}, {p.b, rb, exB}} {
+			if r.c.ex.phase != exIdle || r.ex.a != [exponentSize]byte{} || len(r.rc.Send) != 1 ||
+				actionType(t, r.c, r.rc.Send[0]) != "*e2e.DecryptedMessageActionAbortKey" {
+				t.Fatalf("%v did not abort on equal ids", r.c.role)
+			}
+		}
+		p.deliverAll(p.b, ra.Send)
+		p.deliverAll(p.a, rb.Send)
+		if p.a.cur.key.fp != old || p.b.cur.key.fp != old {
+			t.Fatal("key changed")
+		}
+		// The key is still due: after a pause the next attempt succeeds.
+		if out, _ := p.a.Tick(); len(out) != 0 {
+			t.Fatal("re-requested at once after an abort")
+		}
+		p.clock.advance(p.a.cfg.RetryAfter)
+		rekey(t, p, p.a)
+	})
+}
+
+func TestChatRekeyAborts(t *testing.T) {
+	t.Run("AbortKey while requested", func(t *testing.T) {
+		p := newChatPair(t, nil)
+		req := makeDue(t, p.a)
+		_ = req
+		ex := p.a.ex.req
+		out, _ := p.b.SendAction(&e2e.DecryptedMessageActionAbortKey{ExchangeID: p.a.ex.id})
+		p.recv(p.a, chatCopy(out)[0], OutcomeProcessed)
+		if p.a.ex.phase != exIdle || ex.a != [exponentSize]byte{} {
+			t.Fatal("exchange not dropped")
+		}
+	})
+	t.Run("AbortKey while accepted", func(t *testing.T) {
+		p := newChatPair(t, nil)
+		p.recv(p.b, makeDue(t, p.a), OutcomeProcessed)
+		next := p.b.next.key
+		out, _ := p.a.SendAction(&e2e.DecryptedMessageActionAbortKey{ExchangeID: p.b.ex.id})
+		p.recv(p.b, chatCopy(out)[0], OutcomeProcessed)
+		if p.b.ex.phase != exIdle || p.b.next != nil || next.k != [KeySize]byte{} {
+			t.Fatal("accepted key not dropped")
+		}
+	})
+	t.Run("AbortKey after commit", func(t *testing.T) {
+		p := newChatPair(t, nil)
+		r := p.recv(p.b, makeDue(t, p.a), OutcomeProcessed)
+		p.recv(p.a, r.Send[0], OutcomeProcessed) // a commits
+		out, _ := p.b.SendAction(&e2e.DecryptedMessageActionAbortKey{ExchangeID: p.a.ex.id})
+		if r := p.recv(p.a, chatCopy(out)[0], OutcomeAborted); !errors.Is(r.Err, ErrRekeyFailed) {
+			t.Fatal(r.Err)
+		}
+	})
+	t.Run("AcceptKey with a wrong fingerprint", func(t *testing.T) {
+		p := newChatPair(t, nil)
+		_ = makeDue(t, p.a)
+		gB, key, err := p.b.dh.Accept(p.a.ex.req.GA(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, _ := p.b.SendAction(&e2e.DecryptedMessageActionAcceptKey{ExchangeID: p.a.ex.id, GB: gB, KeyFingerprint: key.fp + 1})
+		r := p.recv(p.a, chatCopy(out)[0], OutcomeProcessed)
+		if p.a.ex.phase != exIdle || len(r.Send) != 1 || actionType(t, p.a, r.Send[0]) != "*e2e.DecryptedMessageActionAbortKey" {
+			t.Fatal("mismatching fingerprint accepted")
+		}
+	})
+	t.Run("CommitKey with a wrong fingerprint", func(t *testing.T) {
+		p := newChatPair(t, nil)
+		p.recv(p.b, makeDue(t, p.a), OutcomeProcessed)
+		next := p.b.next.key
+		out, _ := p.a.SendAction(&e2e.DecryptedMessageActionCommitKey{ExchangeID: p.b.ex.id, KeyFingerprint: next.fp + 1})
+		r := p.recv(p.b, chatCopy(out)[0], OutcomeProcessed)
+		if p.b.ex.phase != exIdle || p.b.next != nil || next.k != [KeySize]byte{} || len(r.Send) != 1 ||
+			actionType(t, p.b, r.Send[0]) != "*e2e.DecryptedMessageActionAbortKey" {
+			t.Fatal("mismatching commit accepted")
+		}
+	})
+	t.Run("no DH configured", func(t *testing.T) {
+		p := newChatPair(t, nil)
+		req := makeDue(t, p.a)
+		p.b.dh = nil
+		r := p.recv(p.b, req, OutcomeProcessed)
+		if len(r.Send) != 1 || actionType(t, p.b, r.Send[0]) != "*e2e.DecryptedMessageActionAbortKey" {
+			t.Fatal("request not refused")
+		}
+		p.recv(p.a, r.Send[0], OutcomeProcessed)
+		if p.a.ex.phase != exIdle {
+			t.Fatal("requester still waiting")
+		}
+	})
+}
