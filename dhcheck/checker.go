@@ -34,7 +34,7 @@ type Checker struct {
 // verdict is what a Checker knows about one p.
 type verdict struct {
 	mod840 uint64 // p mod 840, for the generator rule of every g
-	err    error  // nil, ErrPrimeSize or ErrNotSafePrime
+	err    error  // nil or ErrNotSafePrime (sizes are checked before any lookup)
 	// stored has bit g set once (p, g) is known to be in the store.
 	stored atomic.Uint32
 }

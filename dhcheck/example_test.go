@@ -1,8 +1,11 @@
 package dhcheck_test
 
 import (
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/secretbench/secretbench/dhcheck"
 )
@@ -36,4 +39,35 @@ func ExampleCheckPublic() {
 	gx := []byte{1} // far below 2^1984
 	fmt.Println(errors.Is(dhcheck.CheckPublic(p, gx), dhcheck.ErrRange))
 	// Output: true
+}
+
+func ExampleWithStore() {
+	dir, err := os.MkdirTemp("", "dhcheck-example")
+	if err != nil {
+		panic(err)
+	}
+	defer os.RemoveAll(dir)
+	store := filepath.Join(dir, "verdicts")
+
+	// The 2048-bit MODP group of RFC 3526 section 3, with g = 2.
+	p, _ := hex.DecodeString("" +
+		"FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74" +
+		"020BBEA63B139B22514A08798E3404DDEF9519B3CD3A431B302B0A6DF25F1437" +
+		"4FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED" +
+		"EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE45B3DC2007CB8A163BF05" +
+		"98DA48361C55D39A69163FA8FD24CF5F83655D23DCA3AD961C62F356208552BB" +
+		"9ED529077096966D670C354E4ABC9804F1746C08CA18217C32905E462E36CE3B" +
+		"E39E772C180E86039B2783A2EC07A28FB5C55DF06F4C52C9DE2BCBF695581718" +
+		"3995497CEA956AE515D2261898FA051015728E5A8AACAA68FFFFFFFFFFFFFFFF")
+
+	// The first Checker tests p and writes its verdict; a second one (in
+	// this or another process) finds it in the store.
+	fmt.Println(dhcheck.NewChecker(dhcheck.WithStore(store)).CheckParams(2, p))
+	fmt.Println(dhcheck.NewChecker(dhcheck.WithStore(store)).CheckParams(2, p))
+	entries, _ := os.ReadDir(store)
+	fmt.Println(len(entries), "entry")
+	// Output:
+	// <nil>
+	// <nil>
+	// 1 entry
 }
