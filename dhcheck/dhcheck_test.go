@@ -373,3 +373,30 @@ func FuzzCheckSafePrime(f *testing.F) {
 		}
 	})
 }
+
+// TestTestdataClaims re-checks with math/big that every test number is what
+// testdata/primes.json says: safe primes are safe primes (whatever their
+// size), the crafted composites are not.
+func TestTestdataClaims(t *testing.T) {
+	if slowArch() {
+		t.Skip("math/big primality tests of eight numbers are slow under emulation; SECRETBENCH_LONG=1 runs them")
+	}
+	raw, err := os.ReadFile("testdata/primes.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f struct{ Numbers []testNumber }
+	if err := json.Unmarshal(raw, &f); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range f.Numbers {
+		if n.Source == "" {
+			t.Errorf("%s: no source", n.Name)
+		}
+		p, _ := new(big.Int).SetString(n.P, 16)
+		q := new(big.Int).Rsh(p, 1)
+		if got := p.ProbablyPrime(10) && q.ProbablyPrime(10); got != n.Safe {
+			t.Errorf("%s: safe prime per math/big = %v, testdata says %v", n.Name, got, n.Safe)
+		}
+	}
+}
