@@ -3,6 +3,7 @@ package filecrypt
 import (
 	cryptorand "crypto/rand"
 	"errors"
+	"fmt"
 	"io"
 
 	"github.com/secretbench/secretbench/ige"
@@ -28,7 +29,7 @@ var (
 	// ErrTruncated means the input ended before the declared size: the
 	// ciphertext is shorter than the padded size, or an upload's plaintext
 	// source ended early. It matches io.ErrUnexpectedEOF as well.
-	ErrTruncated = &wrapError{"filecrypt: input shorter than the declared size", io.ErrUnexpectedEOF}
+	ErrTruncated = fmt.Errorf("filecrypt: input shorter than the declared size: %w", io.ErrUnexpectedEOF)
 
 	// ErrTrailingData means the ciphertext goes on past the padded size
 	// that the declared plaintext size implies.
@@ -55,15 +56,6 @@ var (
 	// malformed, corrupt or inconsistent.
 	ErrState = errors.New("filecrypt: invalid download state")
 )
-
-// wrapError is a named error that also matches the error it wraps.
-type wrapError struct {
-	msg string
-	err error
-}
-
-func (e *wrapError) Error() string { return e.msg }
-func (e *wrapError) Unwrap() error { return e.err }
 
 // Key is a file's key and iv. They travel inside the secret-chat message
 // (decryptedMessageMedia*), the fingerprint beside the file.

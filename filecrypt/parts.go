@@ -137,8 +137,8 @@ func (u *Upload) checkIndex(i int) {
 }
 
 // Next reads the plaintext of the next part from src into dst, encrypts it
-// in place and returns it. dst must hold PartSize bytes (io.ErrShortBuffer
-// otherwise). After the last part Next returns io.EOF. If src ends early it
+// in place and returns it. dst must have room for PartLen(NextPart) bytes
+// (io.ErrShortBuffer otherwise); PartSize bytes always suffice. After the last part Next returns io.EOF. If src ends early it
 // returns ErrTruncated; other errors of src are returned unchanged. After an
 // error the upload stays at the same part, so Next may be called again with
 // src positioned at the part's start.
