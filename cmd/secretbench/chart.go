@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"image/color"
 	"fmt"
 	"io"
 	"slices"
@@ -28,7 +29,7 @@ func writeSVG(w io.Writer, ms []*measured) error {
 			continue
 		}
 		if c.Bench == "AESBound" && c.Get("impl") == ige.Impl() && c.Get("lanes") == "1" {
-			bound = m.mbPerSec()
+			bound = chartMBs(m)
 		}
 		if c.Bench != "IGE" || c.Get("op") != "encrypt" {
 			continue
@@ -38,7 +39,7 @@ func writeSVG(w io.Writer, ms []*measured) error {
 			return err
 		}
 		impl := c.Get("impl")
-		series[impl] = append(series[impl], plotter.XY{X: float64(n), Y: m.mbPerSec()})
+		series[impl] = append(series[impl], plotter.XY{X: float64(n), Y: chartMBs(m)})
 	}
 	if len(series) == 0 {
 		return errors.New("no AES-IGE encrypt results to draw (run the ige suite)")
@@ -56,10 +57,16 @@ func writeSVG(w io.Writer, ms []*measured) error {
 	p.X.Label.Text = "message size (bytes)"
 	p.X.Scale = plot.LogScale{}
 	p.X.Tick.Marker = sizeTicks{}
-	p.Y.Label.Text = "MB/s"
+	p.Y.Label.Text = "MB/s (wall clock)"
+	if ratioClock == "cpu" {
+		p.Y.Label.Text = "MB per CPU second"
+	}
 	p.Y.Min = 0
-	p.Legend.Top = false
-	p.Legend.Left = false
+	p.Y.Tick.Marker = wholeTicks{}
+	p.Legend.Top = true
+	p.Legend.Left = true
+	p.Legend.XOffs = vg.Points(10)
+	p.Legend.YOffs = -vg.Points(6)
 	p.Add(plotter.NewGrid())
 	for i, impl := range impls {
 		xys := series[impl]
@@ -85,17 +92,44 @@ func writeSVG(w io.Writer, ms []*measured) error {
 			return err
 		}
 		l.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
-		l.Color = plotutil.Color(len(impls))
+		l.Color = color.Black
 		p.Add(l)
 		p.Legend.Add(fmt.Sprintf("bound: serial AES chain (%s)", ige.Impl()), l)
-		p.Y.Max = max(p.Y.Max, bound*1.05)
+		p.Y.Max = max(p.Y.Max, bound)
 	}
+	// Room for the last size label, and above the data for the legend.
+	p.X.Max *= 1.4
+	p.Y.Max *= 1.1 + 0.07*float64(len(impls)+1)
 	wt, err := p.WriterTo(8*vg.Inch, 5*vg.Inch, "svg")
 	if err != nil {
 		return err
 	}
 	_, err = wt.WriteTo(w)
 	return err
+}
+
+// chartMBs is a case's median throughput in MB/s by the clock the ratios
+// use: wall-clock, or bytes per second of process CPU time.
+func chartMBs(m *measured) float64 {
+	if ratioClock == "cpu" {
+		if t := m.cpuPerOp(); t > 0 {
+			return float64(m.Case.Bytes) / t * 1e3
+		}
+	}
+	return m.mbPerSec()
+}
+
+// wholeTicks are the default ticks labelled without decimals.
+type wholeTicks struct{}
+
+func (wholeTicks) Ticks(min, max float64) []plot.Tick {
+	ts := plot.DefaultTicks{}.Ticks(min, max)
+	for i := range ts {
+		if ts[i].Label != "" {
+			ts[i].Label = strconv.FormatFloat(ts[i].Value, 'f', -1, 64)
+		}
+	}
+	return ts
 }
 
 // sizeTicks labels the powers of two of a log-scaled size axis as 64B, 1KiB.

@@ -19,7 +19,11 @@ func writeMarkdown(w io.Writer, ms []*measured, o options) error {
 	}
 	fmt.Fprintf(w, "CPU: %s; ige implementation %s; Go %s; medians of %d runs, benchtime %s.\n",
 		cpuBrand(), ige.Impl(), strings.TrimPrefix(goVersion(), "go"), o.count, o.benchtime)
-	fmt.Fprintf(w, "Throughput is wall-clock; speed-up and share of the bound use %s time per operation.\n\n", ratioClock)
+	if ratioClock == "cpu" {
+		fmt.Fprintf(w, "Times and throughputs are per CPU second of the process (-clock cpu), as are the ratios.\n\n")
+	} else {
+		fmt.Fprintf(w, "Times and throughputs are wall-clock (-clock wall), as are the ratios.\n\n")
+	}
 	fmt.Fprintln(w, "| suite | case | reference | this project | speed-up | of hardware bound |")
 	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|")
 	for _, m := range ms {
@@ -54,10 +58,14 @@ func writeMarkdown(w io.Writer, ms []*measured, o options) error {
 }
 
 // speed is a case's throughput in MB/s, or its time per operation when it
-// has no byte count.
+// has no byte count, by the clock the ratios use.
 func speed(m *measured) string {
-	if v := m.mbPerSec(); v > 0 {
-		return fmt.Sprintf("%.0f MB/s", v)
+	t := m.nsPerOp()
+	if c := m.cpuPerOp(); ratioClock == "cpu" && c > 0 {
+		t = c
 	}
-	return formatNs(m.nsPerOp()) + "/op"
+	if m.Case.Bytes > 0 {
+		return fmt.Sprintf("%.0f MB/s", float64(m.Case.Bytes)/t*1e3)
+	}
+	return formatNs(t) + "/op"
 }
