@@ -60,7 +60,8 @@ type Codec struct {
 	aesIV  [32]byte
 	batch  batchState
 	sha    sha2Pair
-	tl     bin.Buffer // EncryptMessage's encoding buffer
+	rnd    [2 + 64 + MinPadding + 15]byte // Encrypt's randomness scratch
+	tl     bin.Buffer                     // EncryptMessage's encoding buffer
 }
 
 // Option configures a Codec.
@@ -110,6 +111,7 @@ func (c *Codec) Role() Role { return c.role }
 func (c *Codec) Wipe() {
 	clear(c.aesKey[:])
 	clear(c.aesIV[:])
+	clear(c.rnd[:])
 	_ = c.cipher.SetKey(c.aesKey[:])
 	c.batch.wipe()
 }
@@ -179,19 +181,22 @@ func (c *Codec) Encrypt(dst []byte, h Header, body []byte) ([]byte, error) {
 	n := h.RandomBytes
 	dataLen := 4 + envelopeSize(n, len(body))
 
-	// The v2 padding length needs two random bytes before the layout is
-	// known; they are read together with random_bytes, just in front of
-	// them (over the envelope header, written afterwards).
-	var padding int
+	// Randomness is read in one fixed order (see WithRand): the v2 padding
+	// selector, random_bytes, the padding. Usually the selector, random_bytes
+	// and the shortest possible padding come in one read into scratch and
+	// are copied into place; the rest of a longer v2 padding follows in a
+	// second read. Each read of crypto/rand costs about as much as hashing
+	// a block, so small messages notice.
 	roff := randomOffset(n)
-	if h.Version == kdf.V1 {
-		padding = (16 - dataLen%16) % 16
-	} else {
-		padding = MinPadding + (16-(dataLen+MinPadding)%16)%16
+	minPad := (16 - dataLen%16) % 16
+	sel := 0
+	if h.Version == kdf.V2 {
+		minPad = MinPadding + (16-(dataLen+MinPadding)%16)%16
+		sel = 2
 	}
-	// Grow for the largest padding first so that the random read lands in
-	// its final place.
-	maxTotal := dataLen + padding
+	// Grow for the largest padding first so that no read lands in a
+	// buffer that is then reallocated.
+	maxTotal := dataLen + minPad
 	if h.Version == kdf.V2 {
 		maxTotal = dataLen + c.maxPad
 	}
@@ -200,21 +205,38 @@ func (c *Codec) Encrypt(dst []byte, h Header, body []byte) ([]byte, error) {
 		panic("secret: Encrypt: body overlaps the output buffer")
 	}
 	data := out[off+Overhead:]
-	if h.Version == kdf.V2 {
-		if _, err := io.ReadFull(c.rand, data[roff-2:roff+n]); err != nil {
+	var selector []byte
+	var padStart int // first padding byte still to read
+	if first := sel + n + minPad; first <= len(c.rnd) {
+		if _, err := io.ReadFull(c.rand, c.rnd[:first]); err != nil {
 			return dst, err
 		}
-		choices := (c.maxPad-padding)/16 + 1
-		padding += 16 * (int(binary.LittleEndian.Uint16(data[roff-2:])) % choices)
-	} else if _, err := io.ReadFull(c.rand, data[roff:roff+n]); err != nil {
-		return dst, err
+		selector = c.rnd[:sel]
+		copy(data[roff:roff+n], c.rnd[sel:sel+n])
+		copy(data[dataLen:dataLen+minPad], c.rnd[sel+n:first])
+		padStart = dataLen + minPad
+	} else {
+		// Long random_bytes: read them in place, the selector just in
+		// front of them (over the envelope header, written afterwards).
+		if _, err := io.ReadFull(c.rand, data[roff-sel:roff+n]); err != nil {
+			return dst, err
+		}
+		selector = data[roff-sel : roff]
+		padStart = dataLen
+	}
+	padding := minPad
+	if h.Version == kdf.V2 {
+		choices := (c.maxPad-minPad)/16 + 1
+		padding += 16 * (int(binary.LittleEndian.Uint16(selector)) % choices)
 	}
 	total := dataLen + padding
 	out = out[:off+Overhead+total]
 	data = data[:total]
 	putEnvelope(data[:dataLen], &h, body)
-	if _, err := io.ReadFull(c.rand, data[dataLen:]); err != nil {
-		return dst, err
+	if padStart < total {
+		if _, err := io.ReadFull(c.rand, data[padStart:]); err != nil {
+			return dst, err
+		}
 	}
 
 	// msg_key goes straight to its place in the output: derive's hashing

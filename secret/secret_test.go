@@ -333,6 +333,12 @@ func TestEncryptErrors(t *testing.T) {
 	if _, err := broken.Encrypt(nil, secret.Header{Layer: 144}, body); !errors.Is(err, io.ErrUnexpectedEOF) {
 		t.Errorf("failing reader: %v", err)
 	}
+	// A reader that runs dry in the second read (the padding beyond the
+	// minimum, selected by the first two bytes).
+	dry := secret.NewCodec(key, secret.Originator, secret.WithRand(bytes.NewReader(append([]byte{1, 0}, make([]byte, 15+27)...))))
+	if _, err := dry.Encrypt(nil, secret.Header{Layer: 144}, body); !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Errorf("reader dry in the padding: %v", err)
+	}
 	// Version zero picks by layer.
 	rx := secret.NewCodec(key, secret.Responder)
 	for _, layer := range []int32{8, 72, 73, 144} {
