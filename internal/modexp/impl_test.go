@@ -27,5 +27,8 @@ func TestRequiredImpl(t *testing.T) {
 	if (v.w != nil) != useIFMA {
 		t.Fatalf("VarTimeModulus uses the fixed-width path: %v, useIFMA: %v", v.w != nil, useIFMA)
 	}
-	t.Logf("variable-time path: ifma=%v", useIFMA)
+	if want := map[bool]string{true: "avx512ifma", false: "generic"}[useIFMA]; Impl() != want {
+		t.Fatalf("Impl() = %q, want %q", Impl(), want)
+	}
+	t.Logf("implementation: %s", Impl())
 }

@@ -43,7 +43,8 @@
 // version of the radix-2^52 code is about 3 times slower than math/big and
 // is kept as the reference the assembly is tested against.
 //
-// SECRETBENCH_REQUIRE_IMPL=avx512ifma (or =generic) makes the tests fail
+// [Impl] names the implementation in use. SECRETBENCH_REQUIRE_IMPL=avx512ifma
+// (or =generic) makes the tests fail
 // unless that variable-time path is the one in use; GODEBUG=cpu.avx512f=off
 // turns the IFMA code off (math/big and bigmod are used instead).
 //

@@ -56,20 +56,8 @@ func newMont52(m []byte, amm func(out, a, b *nat52, m *[2]nat52, k0 uint64), amm
 
 // setNat52 splits x (< 2^2080) into 52-bit limbs.
 func setNat52(z *nat52, x *big.Int) {
-	words := x.Bits()
-	*z = nat52{}
-	for i := range z {
-		bit := i * 52
-		w, off := bit/bits.UintSize, uint(bit%bits.UintSize)
-		var v uint64
-		if w < len(words) {
-			v = uint64(words[w]) >> off
-		}
-		if off > bits.UintSize-52 && w+1 < len(words) {
-			v |= uint64(words[w+1]) << (bits.UintSize - off)
-		}
-		z[i] = v & mask52
-	}
+	var buf [limbs52 * 52 / 8]byte
+	z.setBytes52(x.FillBytes(buf[:]))
 }
 
 // fillBytes writes z (fully reduced, below 2^(8 len(dst))) big-endian into dst.

@@ -12,11 +12,21 @@ import (
 //
 // Moduli of at most 2048 bits use the fixed-width 2048-bit Montgomery
 // arithmetic of this package where the CPU supports its assembly (see
-// [VarTimeImpl]); other moduli use math/big.
+// [Impl]); other moduli use math/big.
 type VarTimeModulus struct {
 	size int // len(m) without leading zeros
 	m    *big.Int
 	w    *mont52 // nil when the fixed-width path is unavailable
+}
+
+// Impl names the arithmetic behind both paths for moduli of at most 2048
+// bits: "avx512ifma" (this package's kernels) or "generic" (math/big for
+// variable time, bigmod for constant time).
+func Impl() string {
+	if useIFMA {
+		return "avx512ifma"
+	}
+	return "generic"
 }
 
 // NewVarTimeModulus prepares m (big-endian, leading zeros ignored), which must
