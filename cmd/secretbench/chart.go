@@ -2,8 +2,8 @@ package main
 
 import (
 	"errors"
-	"image/color"
 	"fmt"
+	"image/color"
 	"io"
 	"slices"
 	"strconv"
