@@ -45,6 +45,14 @@
 // does only that AES work with no loads or stores, and [Case.Bound] names the
 // bound a case is stated against.
 //
+// # CPU time
+//
+// Besides ns/op, every case reports cpu-ns/op ([CPUUnit]): the process CPU
+// time of its timed loop per operation. On a machine shared with other
+// work, a benchmark loses the CPU now and then and its wall time grows while
+// its CPU time does not, so ratios of CPU times stay meaningful where ratios
+// of wall times drift. benchstat shows it as its own table (cpu-sec/op).
+//
 // # Suites
 //
 // Cases are grouped in suites (see [Suites]); [Case.Quick] marks the subset
