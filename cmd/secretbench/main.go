@@ -36,6 +36,7 @@
 //	-md file        write the headline table (selected implementation against
 //	                reference, speed-up, share of the bound) as Markdown
 //	-clock cpu|wall time per operation the ratios use (default cpu)
+//	-results dir    write -o, -json, -svg and -md files to dir, named by CPU
 //	-list           list the cases and exit
 //
 // The compare subcommand prints a benchstat-style comparison of two (or
@@ -45,8 +46,8 @@
 //
 // # Reproducing the committed results
 //
-//	go run ./cmd/secretbench -suite all -count 10 -o results/$CPU.txt -svg results/$CPU.svg
-//	go run golang.org/x/perf/cmd/benchstat@v0.0.0-20250813145418-2f7363a06fe1 -col /impl results/$CPU.txt
+//	go run ./cmd/secretbench -suite all -count 10 -benchtime 200ms -results results
+//	go run golang.org/x/perf/cmd/benchstat@v0.0.0-20250813145418-2f7363a06fe1 -col /impl results/AMD-EPYC.txt
 package main
 
 import (

@@ -127,9 +127,9 @@ func TestRunOutput(t *testing.T) {
 // draws the chart.
 func TestRunIGEChart(t *testing.T) {
 	dir := t.TempDir()
-	svg, md := filepath.Join(dir, "chart.svg"), filepath.Join(dir, "table.md")
+	svg, md := filepath.Join(dir, "chart.svg"), filepath.Join(dir, cpuFileName()+".md")
 	var stdout, stderr bytes.Buffer
-	err := run([]string{"-suite", "ige", "-run", `^BenchmarkIGE/op=encrypt/.*/size=(64B|1KiB)$`, "-benchtime", "2x", "-svg", svg, "-md", md, "-clock", "wall"}, &stdout, &stderr)
+	err := run([]string{"-suite", "ige", "-run", `^BenchmarkIGE/op=encrypt/.*/size=(64B|1KiB)$`, "-benchtime", "2x", "-svg", svg, "-results", dir, "-clock", "wall"}, &stdout, &stderr)
 	if err != nil {
 		t.Fatalf("run: %v\nstderr:\n%s", err, &stderr)
 	}
@@ -146,6 +146,14 @@ func TestRunIGEChart(t *testing.T) {
 	row := regexp.MustCompile("(?m)^\\| ige \\| `IGE/op=encrypt/impl=" + regexp.QuoteMeta(ige.Impl()) + "/size=1KiB` \\| [0-9]+ MB/s \\| [0-9]+ MB/s \\| [0-9.e+]+x \\| [0-9]+% \\|$")
 	if !row.Match(table) {
 		t.Errorf("markdown table lacks the 1KiB row of %s with its ratios:\n%s", ige.Impl(), table)
+	}
+	for _, ext := range []string{".txt", ".json"} {
+		if _, err := os.Stat(filepath.Join(dir, cpuFileName()+ext)); err != nil {
+			t.Errorf("-results: %v", err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, cpuFileName()+".svg")); err == nil {
+		t.Errorf("-results overrode the -svg given")
 	}
 	b, err := os.ReadFile(svg)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"regexp"
 	"runtime"
 	"slices"
@@ -34,6 +35,7 @@ type options struct {
 	svg       string
 	md        string
 	clock     string
+	results   string
 	list      bool
 }
 
@@ -137,6 +139,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&o.svg, "svg", "", "draw AES-IGE throughput by message size to `file` (SVG)")
 	fs.StringVar(&o.md, "md", "", "write the headline table (selected implementation against reference) as Markdown to `file`")
 	fs.StringVar(&o.clock, "clock", "cpu", "compute ratios from `clock` time per operation: cpu (process CPU time, robust to descheduling on a shared machine) or wall")
+	fs.StringVar(&o.results, "results", "", "write all outputs to `dir`, named by CPU: dir/<cpu>.txt, .json, .svg, .md (where -o, -json, -svg, -md are not given)")
 	fs.BoolVar(&o.list, "list", false, "list the selected cases and exit")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -152,6 +155,17 @@ func run(args []string, stdout, stderr io.Writer) error {
 		ratioClock = o.clock
 	default:
 		return fmt.Errorf("-clock %q: want cpu or wall", o.clock)
+	}
+	if o.results != "" {
+		base := filepath.Join(o.results, cpuFileName())
+		for _, f := range []struct {
+			p   *string
+			ext string
+		}{{&o.out, ".txt"}, {&o.json, ".json"}, {&o.svg, ".svg"}, {&o.md, ".md"}} {
+			if *f.p == "" {
+				*f.p = base + f.ext
+			}
+		}
 	}
 	if o.count < 1 {
 		return fmt.Errorf("-count %d: must be at least 1", o.count)
