@@ -55,6 +55,19 @@ func BenchmarkCheckParams(b *testing.B) {
 			}
 		}
 	})
+	b.Run("state=from-store", func(b *testing.B) {
+		// A new Checker (a new process) whose store already has the verdict.
+		dir := b.TempDir()
+		if err := NewChecker(WithStore(dir)).CheckParams(3, p); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := NewChecker(WithStore(dir)).CheckParams(3, p); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("state=warm-store", func(b *testing.B) {
 		c := NewChecker(WithStore(b.TempDir()))
 		if err := c.CheckParams(3, p); err != nil {
