@@ -27,10 +27,11 @@ func BenchmarkBatchKernel(b *testing.B) {
 func (st *batchState) init() {
 	st.align = st.window()
 	dummy := unsafe.Pointer(&st.dummy[0])
+	dummy = unsafe.Add(dummy, -uintptr(dummy)&63)
 	for l := range maxLanes {
 		st.ptrs.src[l], st.ptrs.dst[l] = dummy, dummy
 	}
 	for l := range st.ptrs.idle {
-		st.ptrs.idle[l] = unsafe.Pointer(&st.dummy[64])
+		st.ptrs.idle[l] = unsafe.Add(dummy, 64)
 	}
 }
