@@ -229,3 +229,10 @@ func TestList(t *testing.T) {
 		}
 	}
 }
+
+func TestCPUFileName(t *testing.T) {
+	name := cpuFileName()
+	if name == "" || strings.ContainsAny(name, " /\\:*?\"<>|") {
+		t.Errorf("cpuFileName() = %q: not a safe file name", name)
+	}
+}
