@@ -29,6 +29,7 @@ func BenchmarkStream(b *testing.B) {
 				b.ReportAllocs()
 				buf := make([]byte, chunk)
 				src := &repeatReader{data: data}
+				defer threadCPU(b)()
 				switch op + "/" + impl {
 				case "encrypt/ige":
 					for b.Loop() {
@@ -78,18 +79,22 @@ func BenchmarkFiles(b *testing.B) {
 	}
 	for _, op := range []string{"encrypt", "decrypt"} {
 		for _, impl := range []string{"serial", "batch"} {
-			for _, size := range []int{64 << 10, 1 << 20} {
-				name := fmt.Sprintf("op=%s/impl=%s/files=%d/size=%dKiB", op, impl, files, size>>10)
+			for _, size := range []struct {
+				name string
+				n    int
+			}{{"64KiB", 64 << 10}, {"1MiB", 1 << 20}} {
+				name := fmt.Sprintf("op=%s/impl=%s/files=%d/size=%s", op, impl, files, size.name)
 				b.Run(name, func(b *testing.B) {
-					data := randBytes(3, size)
-					ps, _ := filecrypt.PartSize(int64(size))
-					parts := (size + ps - 1) / ps
+					data := randBytes(3, size.n)
+					ps, _ := filecrypt.PartSize(int64(size.n))
+					parts := (size.n + ps - 1) / ps
 					dsts := make([][]byte, files)
 					for i := range dsts {
 						dsts[i] = make([]byte, ps)
 					}
-					b.SetBytes(int64(files * size))
+					b.SetBytes(int64(files * size.n))
 					b.ReportAllocs()
+					defer threadCPU(b)()
 					if op == "encrypt" {
 						benchUpload(b, impl, keys, data, dsts, ps, parts)
 					} else {
