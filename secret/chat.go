@@ -190,6 +190,46 @@ type queued struct {
 // Chat is one side of a secret chat after the key exchange: it numbers
 // what is sent, orders what is received, keeps the layers, re-keys, and
 // can be persisted. It is not safe for concurrent use.
+//
+// Specification: the base text (https://core.telegram.org/api/end-to-end),
+// sequence numbers (https://core.telegram.org/api/end-to-end/seq_no),
+// perfect forward secrecy (https://core.telegram.org/api/end-to-end/pfs);
+// docs/PROTOCOL.md sections 5, 6 and 8.
+//
+// Sending: [Chat.Send] (raw TL), [Chat.SendMessage] (gotd/td value) and
+// [Chat.SendAction] give each message its sequence numbers when it is
+// created and return the wire packets to send, in order. Messages are
+// encrypted with v2 when both sides are at layer 73 or above, v1 below; the
+// envelope carries the lower of the two layers.
+//
+// Receiving: [Chat.Receive] takes one wire packet and returns a [Receipt]:
+// its [Outcome] (processed, queued behind a gap, dropped, or aborted, with
+// the reason as an error matched with errors.Is), the messages now
+// delivered in order, and packets to send (a Resend for a gap, messages
+// the peer asked for, NotifyLayer, key exchange). A gap is asked for once
+// (again by [Chat.Tick] after Config.RetryAfter); a Resend from the peer is
+// served as soon as it arrives, even behind a gap, and only once.
+//
+// Resend needs the sent packets: they are kept as wire bytes until the
+// peer's in_seq_no acknowledges them, at most Config.MaxStored of them.
+//
+// Layers: the peer's starts at 8 and only rises (from an envelope at layer
+// 17 or above, or a NotifyLayer). NotifyLayer is sent when the chat is
+// created ([NewChat] returns it), when the peer's layer rises to 17 or above
+// (unless the chat is younger than [NotifyGrace]) and when ours rises
+// ([Chat.SetLayer]); while the peer is below 17 it is wrapped in
+// decryptedMessageService8.
+//
+// Re-keying: when the key has encrypted or decrypted more than
+// [RekeyMessages] messages, or is older than [RekeyAge] and has encrypted
+// one, the Chat requests a new one (if Config.DH is set and both sides are
+// at layer 20). Concurrent requests: the smaller exchange_id gives way,
+// equal ids abort both. Until the switch both keys decrypt; the old key is
+// overwritten with zeros once it can no longer be needed.
+//
+// Persistence: [Chat.MarshalBinary] and [RestoreChat] (or
+// [Chat.UnmarshalBinary]); persist after every call that returned packets,
+// before sending them. Clock and randomness come from [Config].
 type Chat struct {
 	role Role
 	cfg  Config
@@ -407,7 +447,8 @@ func (c *Chat) Tick() ([][]byte, error) {
 	return c.sends, nil
 }
 
-// Wipe clears every key the chat holds. The Chat is unusable afterwards.
+// Wipe clears every key the chat holds, and the plaintexts it keeps. The
+// Chat is unusable afterwards.
 func (c *Chat) Wipe() {
 	for _, k := range []*chatKey{c.cur, c.prev, c.next} {
 		if k != nil {
@@ -415,6 +456,10 @@ func (c *Chat) Wipe() {
 		}
 	}
 	c.ex.wipe()
+	for _, q := range c.queue {
+		clear(q.body)
+	}
+	clear(c.rbuf[:cap(c.rbuf)])
 	if c.aborted == nil {
 		c.aborted = errors.New("secret: chat wiped")
 	}

@@ -191,7 +191,11 @@ func (s *chatSim) deliver(lossy bool) {
 		s.net = append(s.net[:i], s.net[i+1:]...)
 	}
 	c := s.chats[p.to]
+	before := c.ex
 	r, err := c.Receive(p.wire)
+	if before.phase == exRequested && c.ex.phase == exAccepted && c.ex.id != before.id {
+		s.drops["own request abandoned (smaller id)"]++
+	}
 	switch r.Outcome {
 	case OutcomeAborted:
 		s.t.Fatalf("side %d aborted: %v", p.to, err)
