@@ -201,6 +201,7 @@ func TestErrors(t *testing.T) {
 		{"-suite", "nope"},
 		{"-count", "0"},
 		{"-clock", "sundial"},
+		{"-suite", "kdf", "-o", "testdata/no-such-dir/out.txt"}, // fails before running
 		{"-benchtime", "forever"},
 		{"-run", "("},
 		{"-suite", "quick,kdf"},

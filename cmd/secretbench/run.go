@@ -188,6 +188,38 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	defer restore()
 
+	// Create the output files first, so that a bad path fails now and not
+	// after a long run.
+	if o.results != "" {
+		if err := os.MkdirAll(o.results, 0o755); err != nil {
+			return err
+		}
+	}
+	var outs []*output
+	defer func() {
+		for _, out := range outs {
+			out.f.Close()
+		}
+	}()
+	for _, spec := range []struct {
+		name  string
+		write func(io.Writer, []*measured) error
+	}{
+		{o.out, writeBenchfmt},
+		{o.json, func(w io.Writer, ms []*measured) error { return writeJSON(w, ms, o) }},
+		{o.svg, writeSVG},
+		{o.md, func(w io.Writer, ms []*measured) error { return writeMarkdown(w, ms, o) }},
+	} {
+		if spec.name == "" {
+			continue
+		}
+		f, err := os.Create(spec.name)
+		if err != nil {
+			return err
+		}
+		outs = append(outs, &output{f: f, fill: spec.write})
+	}
+
 	fmt.Fprintf(stdout, "cpu: %s\n", cpuSummary())
 	fmt.Fprintf(stdout, "features: %s\n", strings.Join(cpuFeatures(), " "))
 	fmt.Fprintf(stdout, "ige: %s (available: %s)\n", ige.Impl(), strings.Join(ige.Implementations(), ", "))
@@ -202,17 +234,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 			errs = append(errs, fmt.Errorf("%s failed (run it with go test -run '^$' -bench to see why)", m.Case.FullName()))
 		}
 	}
-	if o.out != "" {
-		errs = append(errs, writeFile(o.out, func(w io.Writer) error { return writeBenchfmt(w, ms) }))
-	}
-	if o.json != "" {
-		errs = append(errs, writeFile(o.json, func(w io.Writer) error { return writeJSON(w, ms, o) }))
-	}
-	if o.md != "" {
-		errs = append(errs, writeFile(o.md, func(w io.Writer) error { return writeMarkdown(w, ms, o) }))
-	}
-	if o.svg != "" {
-		errs = append(errs, writeFile(o.svg, func(w io.Writer) error { return writeSVG(w, ms) }))
+	for _, out := range outs {
+		errs = append(errs, out.write(ms))
 	}
 	return errors.Join(errs...)
 }
@@ -403,16 +426,17 @@ func (p *lineProgress) step(name string, r *testing.BenchmarkResult) {
 }
 func (p *lineProgress) finish() {}
 
-func writeFile(name string, write func(io.Writer) error) error {
-	f, err := os.Create(name)
-	if err != nil {
-		return err
+// An output is a file created before the run and filled after it.
+type output struct {
+	f    *os.File
+	fill func(io.Writer, []*measured) error
+}
+
+func (o *output) write(ms []*measured) error {
+	if err := o.fill(o.f, ms); err != nil {
+		return fmt.Errorf("%s: %v", o.f.Name(), err)
 	}
-	if err := write(f); err != nil {
-		f.Close()
-		return fmt.Errorf("%s: %v", name, err)
-	}
-	return f.Close()
+	return o.f.Close()
 }
 
 func goVersion() string { return runtime.Version() }
