@@ -61,6 +61,7 @@ type Codec struct {
 	batch  batchState
 	sha    sha2Pair
 	rnd    [2 + 64 + MinPadding + 15]byte // Encrypt's randomness scratch
+	chain  [32]byte                       // IGE state after a first block
 	tl     bin.Buffer                     // EncryptMessage's encoding buffer
 }
 
@@ -112,6 +113,7 @@ func (c *Codec) Wipe() {
 	clear(c.aesKey[:])
 	clear(c.aesIV[:])
 	clear(c.rnd[:])
+	clear(c.chain[:])
 	_ = c.cipher.SetKey(c.aesKey[:])
 	c.batch.wipe()
 }
@@ -317,48 +319,101 @@ func (c *Codec) checkWire(wire []byte) error {
 // len(wire)-Overhead) and checks it. With v2Key set, data already holds the
 // v2 decryption and v2Key its msg_key (the batch path). It returns the
 // header and the body's bounds in data.
+//
+// The protocol order is v2, then v1. A v1 message would pay for a whole v2
+// decryption and hash before its own, so the first block is decrypted
+// alone: if its length prefix rules out any v2 reading (v2Plausible), v1 is
+// tried first and the v2 work is finished only if v1 fails too. The outcome
+// is the protocol order's, error included, except for a message that
+// verifies under both keys, which would take a collision of the hashes.
 func (c *Codec) open(data, wire []byte, v2Key *[16]byte) (h Header, start, end int, err error) {
 	msgKey := (*[16]byte)(wire[8:24])
 	ct := wire[Overhead:]
 	x := c.role.recvX()
 	var got [16]byte
-	if v2Key == nil {
-		c.derive(kdf.V2, msgKey, x)
-		ige.DecryptBlocks(&c.cipher, c.aesIV[:], data, ct)
-		got = kdf.MsgKeyV2(&c.key.k, x, data)
-	} else {
+	switch {
+	case v2Key != nil:
 		got = *v2Key
+	default:
+		c.derive(kdf.V2, msgKey, x)
+		ige.DecryptBlocks(&c.cipher, c.aesIV[:], data[:16], ct[:16])
+		if !v2Plausible(data) {
+			h, length, verified, err := c.openV1(data, wire)
+			if verified {
+				return c.envelope(data, h, length, err)
+			}
+			c.derive(kdf.V2, msgKey, x)
+			ige.DecryptBlocks(&c.cipher, c.aesIV[:], data, ct)
+			if got := kdf.MsgKeyV2(&c.key.k, x, data); subtle.ConstantTimeCompare(got[:], msgKey[:]) == 1 {
+				_, err := v2Length(data) // fails: the prefix is not plausible
+				return Header{Version: kdf.V2}, 0, 0, err
+			}
+			return h, 0, 0, err
+		}
+		// IGE state after the first block: (y_0, x_0).
+		copy(c.chain[:16], ct[:16])
+		copy(c.chain[16:], data[:16])
+		ige.DecryptBlocks(&c.cipher, c.chain[:], data[16:], ct[16:])
+		got = kdf.MsgKeyV2(&c.key.k, x, data)
 	}
-	var length int
 	if subtle.ConstantTimeCompare(got[:], msgKey[:]) == 1 {
-		h.Version = kdf.V2
-		length = int(int32(binary.LittleEndian.Uint32(data)))
-		if length <= 0 || length%4 != 0 || length > len(data)-4 {
-			return h, 0, 0, ErrLength
-		}
-		if pad := len(data) - 4 - length; pad < MinPadding || pad > MaxPadding {
-			return h, 0, 0, ErrPadding
-		}
-	} else {
-		// v1: x = 0 both ways; msg_key covers the data before padding, so
-		// the length must be usable before msg_key can be checked.
-		h.Version = kdf.V1
-		c.derive(kdf.V1, msgKey, 0)
-		ige.DecryptBlocks(&c.cipher, c.aesIV[:], data, ct)
-		length = int(int32(binary.LittleEndian.Uint32(data)))
-		if length < 0 || length > len(data)-4 {
-			return h, 0, 0, ErrMsgKey
-		}
-		got := kdf.MsgKeyV1(data[:4+length])
-		if subtle.ConstantTimeCompare(got[:], msgKey[:]) != 1 {
-			return h, 0, 0, ErrMsgKey
-		}
-		if length == 0 || length%4 != 0 {
-			return h, 0, 0, ErrLength
-		}
-		if len(data)-4-length > 15 {
-			return h, 0, 0, ErrPadding
-		}
+		length, err := v2Length(data)
+		return c.envelope(data, Header{Version: kdf.V2}, length, err)
+	}
+	h, length, _, err := c.openV1(data, wire)
+	return c.envelope(data, h, length, err)
+}
+
+// v2Plausible reports whether the length prefix of data passes the v2
+// checks (ErrLength, ErrPadding); it reads only the first block.
+func v2Plausible(data []byte) bool {
+	_, err := v2Length(data)
+	return err == nil
+}
+
+// v2Length returns the length prefix of v2 data, checked.
+func v2Length(data []byte) (int, error) {
+	length := int(int32(binary.LittleEndian.Uint32(data)))
+	if length <= 0 || length%4 != 0 || length > len(data)-4 {
+		return 0, ErrLength
+	}
+	if pad := len(data) - 4 - length; pad < MinPadding || pad > MaxPadding {
+		return 0, ErrPadding
+	}
+	return length, nil
+}
+
+// openV1 decrypts and checks wire as v1 (x = 0 both ways). verified tells
+// whether msg_key matched; err is the v1 verdict. msg_key covers the data
+// before padding, so the length must be usable before msg_key can be
+// checked: an unusable one is ErrMsgKey.
+func (c *Codec) openV1(data, wire []byte) (h Header, length int, verified bool, err error) {
+	msgKey := (*[16]byte)(wire[8:24])
+	h.Version = kdf.V1
+	c.derive(kdf.V1, msgKey, 0)
+	ige.DecryptBlocks(&c.cipher, c.aesIV[:], data, wire[Overhead:])
+	length = int(int32(binary.LittleEndian.Uint32(data)))
+	if length < 0 || length > len(data)-4 {
+		return h, 0, false, ErrMsgKey
+	}
+	got := kdf.MsgKeyV1(data[:4+length])
+	if subtle.ConstantTimeCompare(got[:], msgKey[:]) != 1 {
+		return h, 0, false, ErrMsgKey
+	}
+	if length == 0 || length%4 != 0 {
+		return h, 0, true, ErrLength
+	}
+	if len(data)-4-length > 15 {
+		return h, 0, true, ErrPadding
+	}
+	return h, length, true, nil
+}
+
+// envelope finishes a message whose msg_key verified: it parses the
+// envelope of data[4:4+length] unless err is already set.
+func (c *Codec) envelope(data []byte, h Header, length int, err error) (Header, int, int, error) {
+	if err != nil {
+		return h, 0, 0, err
 	}
 	body, err := parseEnvelope(data[4:4+length], &h)
 	if err != nil {
