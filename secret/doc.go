@@ -61,8 +61,10 @@
 //
 // # Receive checks
 //
-// Decrypt tries v2 first (the sender's x is the other role's), then v1, and
-// fails with one of these errors (match with errors.Is), in this order:
+// Decrypt tries v2 first (the sender's x is the other role's), then v1. (A
+// v1 message whose first block already rules out v2 skips the rest of the
+// v2 attempt; the outcome is the same.) It fails with one of these errors
+// (match with errors.Is), in this order:
 //
 //   - [ErrUnknownKey]: key_fingerprint is not the codec's key (with two keys
 //     during a re-key, pick the Codec with [PeekFingerprint]);
