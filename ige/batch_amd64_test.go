@@ -185,3 +185,33 @@ func TestBatchWidth(t *testing.T) {
 		}
 	}
 }
+
+// FuzzBatchLanes: fuzzer-chosen job lengths, buffer offsets and in-place
+// jobs, forced through every lane width this CPU has (FuzzBatch goes
+// through the dispatch, which picks the width from the job count).
+func FuzzBatchLanes(f *testing.F) {
+	f.Add([]byte{0, 1, 2, 3, 40, 5, 6}, uint64(1), uint8(0))
+	f.Add([]byte{4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4}, uint64(2), uint8(3))
+	f.Add([]byte{255, 1, 0, 17, 3, 3, 3, 9, 200, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 64}, uint64(3), uint8(0x2d))
+	f.Fuzz(func(t *testing.T, lengths []byte, seed uint64, flags uint8) {
+		if len(lengths) > 100 {
+			return
+		}
+		r := rand.New(rand.NewPCG(seed, 0))
+		inPlace := flags&2 != 0
+		off := int(flags>>2) & 15
+		blocks := make([]int, len(lengths))
+		for i, l := range lengths {
+			blocks[i] = int(l)
+		}
+		for _, lanes := range batchWidths() {
+			jobs := makeJobs(r, blocks, off)
+			if inPlace {
+				for i := range jobs {
+					jobs[i].Dst = jobs[i].Src
+				}
+			}
+			checkBatchLanes(t, "fuzz", jobs, lanes)
+		}
+	})
+}
