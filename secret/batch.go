@@ -37,8 +37,9 @@ func (b *batchState) wipe() {
 // DecryptBatch decrypts many wire messages (a client's backlog after a
 // reconnect) at once: the v2 AES-IGE work of all of them runs interleaved
 // through ige.DecryptBatch, which is bounded by AES throughput instead of
-// the latency of one serial chain. Messages that are not v2 fall back to v1
-// one by one.
+// the latency of one serial chain, and the msg_key hashes, which then
+// dominate, run two messages at a time. Messages that are not v2 fall back
+// to v1 one by one.
 //
 // dst grows by the total ciphertext length and holds every plaintext; one
 // Result per wire is appended to results, in order, with Body pointing into
@@ -111,5 +112,6 @@ func (c *Codec) DecryptBatch(dst []byte, wires [][]byte, results []Result) ([]by
 		r.Header = h
 		r.Body = data[start:end:end]
 	}
+	clear(b.jobs) // keep no reference to the caller's buffers
 	return out[:p], results
 }
