@@ -121,6 +121,9 @@ func shared(p, peer []byte, e *[exponentSize]byte) (*Key, error) {
 		return nil, err
 	}
 	defer clear(k)
+	if len(k) > KeySize {
+		return nil, ErrKeySize // p longer than 2048 bits; CheckParams refuses it first
+	}
 	var padded [KeySize]byte
 	copy(padded[KeySize-len(k):], k)
 	key, err := NewKey(padded[:])
