@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"math/rand/v2"
+	"os"
 	"testing"
 
 	"github.com/secretbench/secretbench/kdf"
@@ -139,4 +140,22 @@ func FuzzSum256x2(f *testing.F) {
 			t.Fatal("differs from crypto/sha256")
 		}
 	})
+}
+
+// TestRequiredImpl: SECRETBENCH_REQUIRE_IMPL=sha-ni-x2 fails unless the
+// two-lane SHA-256 kernel is in use, =generic unless it is not; other values
+// name other packages' code paths and are ignored here.
+func TestRequiredImpl(t *testing.T) {
+	switch req := os.Getenv("SECRETBENCH_REQUIRE_IMPL"); req {
+	case "sha-ni-x2":
+		if !useSHA2x {
+			t.Fatal("SECRETBENCH_REQUIRE_IMPL=sha-ni-x2 but the two-lane SHA-256 kernel is not in use")
+		}
+	case "generic":
+		if useSHA2x {
+			t.Fatal("SECRETBENCH_REQUIRE_IMPL=generic but the two-lane SHA-256 kernel is in use")
+		}
+	default:
+		t.Skipf("SECRETBENCH_REQUIRE_IMPL=%q does not name a path of this package", req)
+	}
 }
