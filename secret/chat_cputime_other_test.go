@@ -1,0 +1,5 @@
+//go:build !linux
+
+package secret
+
+func chatThreadCPU() (int64, bool) { return 0, false }
