@@ -196,15 +196,11 @@ func restore(data []byte, cfg Config) (c *Chat, err error) {
 	}
 	c.ex.phase = exPhase(r.u8())
 	c.ex.id = int64(r.u64())
+	// The exchange costs an exponentiation to restore: that waits until
+	// everything else has parsed.
+	var blob []byte
 	if n := r.u32(); n > 0 {
-		blob := r.bytes(int(min(n, 1<<16)))
-		if r.err == nil {
-			c.ex.req = new(Exchange)
-			if err := c.ex.req.UnmarshalBinary(blob); err != nil {
-				c.ex.req = nil
-				return c, bad("exchange")
-			}
-		}
+		blob = r.bytes(int(min(n, 1<<16)))
 	}
 	c.in, c.out, c.peerIn, c.askedTo, c.sentBase = r.u32(), r.u32(), r.u32(), r.u32(), r.u32()
 	c.unserved = int(r.u32())
@@ -216,7 +212,7 @@ func restore(data []byte, cfg Config) (c *Chat, err error) {
 	switch {
 	case c.cur == nil,
 		c.ex.phase > exCommitted,
-		(c.ex.phase == exRequested) != (c.ex.req != nil),
+		(c.ex.phase == exRequested) != (blob != nil),
 		(c.ex.phase == exAccepted) != (c.next != nil),
 		(c.ex.phase == exCommitted) != (c.prev != nil),
 		c.peerIn > c.out, c.sentBase > c.out,
@@ -266,6 +262,13 @@ func restore(data []byte, cfg Config) (c *Chat, err error) {
 	}
 	if len(r.b) != 0 {
 		return c, bad("trailing bytes")
+	}
+	if blob != nil {
+		c.ex.req = new(Exchange)
+		if err := c.ex.req.UnmarshalBinary(blob); err != nil {
+			c.ex.req = nil
+			return c, bad("exchange")
+		}
 	}
 	return c, nil
 }

@@ -1087,3 +1087,139 @@ func TestChatAllocs(t *testing.T) {
 		t.Fatalf("%v allocations per round trip", n)
 	}
 }
+
+func TestChatAPIErrors(t *testing.T) {
+	key := chatTestKey(t, 5)
+	if _, _, err := NewChat(nil, Originator, Config{}); err == nil {
+		t.Error("nil key accepted")
+	}
+	if _, _, err := NewChat(key, Role(2), Config{}); err == nil {
+		t.Error("bad role accepted")
+	}
+	if _, _, err := NewChat(key, Originator, Config{Layer: 7}); err == nil {
+		t.Error("layer 7 accepted")
+	}
+	c, _, err := NewChat(key, Responder, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Role() != Responder || c.Fingerprint() != key.Fingerprint() || c.Layer() != CurrentLayer || c.PeerLayer() != 8 {
+		t.Error("accessors")
+	}
+	if _, err := c.SendMessage(nil); !errors.Is(err, ErrMalformedTL) {
+		t.Errorf("SendMessage(nil): %v", err)
+	}
+	if _, err := c.Send([]byte{1, 2, 3, 4}); !errors.Is(err, ErrUnknownConstructor) {
+		t.Errorf("Send of a non-message: %v", err)
+	}
+	if r, err := c.Receive([]byte{1, 2}); r.Outcome != OutcomeDropped || !errors.Is(err, ErrMessageSize) {
+		t.Errorf("Receive of 2 bytes: %v %v", r.Outcome, err)
+	}
+	for o, s := range map[Outcome]string{OutcomeProcessed: "processed", OutcomeQueued: "queued", OutcomeDropped: "dropped", OutcomeAborted: "aborted", 9: "Outcome(9)"} {
+		if o.String() != s {
+			t.Errorf("%d: %s", int(o), o)
+		}
+	}
+	c.Wipe()
+	if c.cur.key.k != [KeySize]byte{} {
+		t.Error("Wipe left the key")
+	}
+	if _, err := c.Send(chatBody(t, 1, "x")); !errors.Is(err, ErrChatAborted) {
+		t.Errorf("Send after Wipe: %v", err)
+	}
+	if _, err := c.Tick(); !errors.Is(err, ErrChatAborted) {
+		t.Errorf("Tick after Wipe: %v", err)
+	}
+}
+
+func TestChatResendRanges(t *testing.T) {
+	p := newChatPair(t, func(c *Config) { c.MaxStored = 3 })
+	var sent [][]byte
+	for id := int64(1); id <= 5; id++ {
+		sent = append(sent, p.send(p.a, id)[0])
+	}
+	// a has sent indexes 0..5 (0 is its NotifyLayer); 3..5 are stored.
+	for _, tc := range []struct {
+		name       string
+		start, end int
+		want       [][]byte
+		unserved   int
+	}{
+		{"wrong parity", 2*3 + 0, 2*4 + 0, nil, 0},
+		{"reversed", 2*4 + 1, 2*3 + 1, nil, 0},
+		{"stored", 2*3 + 1, 2*4 + 1, sent[2:4], 0},
+		{"beyond sent", 2*5 + 1, 2*9 + 1, sent[4:5], 0},
+		{"forgotten", 2*1 + 1, 2*3 + 1, sent[2:3], 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := p.a.unserved
+			out, err := p.b.SendAction(&e2e.DecryptedMessageActionResend{StartSeqNo: tc.start, EndSeqNo: tc.end})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := p.recv(p.a, bytes.Clone(out[0]), OutcomeProcessed)
+			if len(r.Send) != len(tc.want) {
+				t.Fatalf("%d packets, want %d", len(r.Send), len(tc.want))
+			}
+			for i := range r.Send {
+				if !bytes.Equal(r.Send[i], tc.want[i]) {
+					t.Fatalf("packet %d is not the stored one", i)
+				}
+			}
+			if p.a.unserved-before != tc.unserved {
+				t.Fatalf("%d unserved", p.a.unserved-before)
+			}
+		})
+	}
+}
+
+func TestChatRekeyRequestWhileBusy(t *testing.T) {
+	t.Run("accepted, a new request replaces it", func(t *testing.T) {
+		p := newChatPair(t, nil)
+		p.recv(p.b, makeDue(t, p.a), OutcomeProcessed)
+		first := p.b.next.key
+		// a gives up (as after a restart from an older state) and asks again.
+		p.a.ex.wipe()
+		p.clock.advance(time.Second)
+		r := p.recv(p.b, makeDue(t, p.a), OutcomeProcessed)
+		if first.k != [KeySize]byte{} || p.b.next == nil || p.b.ex.id != p.a.ex.id || len(r.Send) != 1 {
+			t.Fatal("the new request did not replace the accepted one")
+		}
+		p.deliverAll(p.a, r.Send)
+		if p.a.cur.key.fp != p.b.cur.key.fp || p.b.next != nil {
+			t.Fatal("no common key")
+		}
+	})
+	t.Run("committed, a request is refused", func(t *testing.T) {
+		p := newChatPair(t, nil)
+		r := p.recv(p.b, makeDue(t, p.a), OutcomeProcessed)
+		p.recv(p.a, r.Send[0], OutcomeProcessed) // a commits
+		out, _ := p.b.SendAction(&e2e.DecryptedMessageActionRequestKey{ExchangeID: 5, GA: p.b.next.key.Bytes()[:8]})
+		r = p.recv(p.a, chatCopy(out)[0], OutcomeProcessed)
+		if p.a.ex.phase != exCommitted || len(r.Send) != 1 || actionType(t, p.a, r.Send[0]) != "*e2e.DecryptedMessageActionAbortKey" {
+			t.Fatal("request during a commit not refused")
+		}
+	})
+	t.Run("bad g_a", func(t *testing.T) {
+		p := newChatPair(t, nil)
+		out, _ := p.a.SendAction(&e2e.DecryptedMessageActionRequestKey{ExchangeID: 5, GA: []byte{1}})
+		r := p.recv(p.b, chatCopy(out)[0], OutcomeProcessed)
+		if p.b.ex.phase != exIdle || len(r.Send) != 1 || actionType(t, p.b, r.Send[0]) != "*e2e.DecryptedMessageActionAbortKey" {
+			t.Fatal("bad g_a not refused")
+		}
+	})
+}
+
+// Truncations of the contents behind a valid checksum reach every read of
+// the parser.
+func TestChatUnmarshalTruncatedContents(t *testing.T) {
+	for name, st := range chatStates(t) {
+		body := st[:len(st)-sha256.Size]
+		for n := range len(body) {
+			sum := sha256.Sum256(body[:n])
+			if _, err := RestoreChat(append(bytes.Clone(body[:n]), sum[:]...), Config{}); !errors.Is(err, ErrCorruptChat) {
+				t.Fatalf("%s cut at %d: %v", name, n, err)
+			}
+		}
+	}
+}
