@@ -196,7 +196,8 @@ func runBatch(jobs []Job, lanes int, dec bool) {
 	for l := range st.ptrs.idle {
 		st.ptrs.idle[l] = unsafe.Add(dummy, 64)
 	}
-	var left [maxLanes]int // blocks still to do per lane; 0 means idle
+	var left [maxLanes]int  // blocks still to do per lane; 0 means idle
+	var jobOf [maxLanes]int // the job in each busy lane
 	next := 0
 	for {
 		k, busy, started, held := batchChunk, 0, 0, false
@@ -216,6 +217,7 @@ func runBatch(jobs []Job, lanes int, dec bool) {
 				}
 				st.load(&jobs[next], l, p, dec)
 				left[l] = len(jobs[next].Src) / BlockSize
+				jobOf[l] = next
 				next++
 				started++
 			}
@@ -227,6 +229,34 @@ func runBatch(jobs []Job, lanes int, dec bool) {
 		}
 		if held {
 			k = min(k, 64/BlockSize)
+		}
+		// Once no job waits and half the lanes or fewer are busy, move the
+		// busy lanes to the next narrower kernel, which does the same work
+		// per step at half the cost (the long jobs of a short/long mix).
+		// The chaining rows are indexed by lane at every width; the key
+		// rows are laid out again.
+		for lanes > 8 && busy <= lanes/2 && next == len(jobs) {
+			lanes /= 2
+			p = lanes / 8
+			rows := st.rows()
+			n := 0
+			for l := range 2 * lanes {
+				if left[l] == 0 {
+					continue
+				}
+				if n != l {
+					*(*[BlockSize]byte)(rows[aOff+n*BlockSize:]) = *(*[BlockSize]byte)(rows[aOff+l*BlockSize:])
+					*(*[BlockSize]byte)(rows[bOff+n*BlockSize:]) = *(*[BlockSize]byte)(rows[bOff+l*BlockSize:])
+					st.ptrs.src[n], st.ptrs.dst[n] = st.ptrs.src[l], st.ptrs.dst[l]
+					left[n], jobOf[n] = left[l], jobOf[l]
+				}
+				st.loadKeys(jobs[jobOf[n]].Cipher, n, p, dec)
+				n++
+			}
+			for l := n; l < 2*lanes; l++ {
+				left[l] = 0
+				st.ptrs.src[l], st.ptrs.dst[l] = dummy, dummy
+			}
 		}
 		st.kernel(lanes, dec, k)
 		for l := range lanes {

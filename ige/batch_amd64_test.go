@@ -125,6 +125,13 @@ func TestBatchLanesShapes(t *testing.T) {
 			{"many short, one long last", append(fill(3*lanes, 5), 600)},
 			{"zero-length between", []int{5, 0, 7, 0, 0, 9, 1, 0, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 0, 3}},
 			{"fewer jobs than lanes", fill(lanes/2+1, 21)},
+			{"long and short alternating (narrowing)", func() []int {
+				s := make([]int, 2*lanes+1)
+				for i := range s {
+					s[i] = 3 + 97*(i%2) + i
+				}
+				return s
+			}()},
 		}
 		for _, sh := range shapes {
 			for _, off := range []int{0, 3} {
