@@ -201,6 +201,7 @@ func (r *Reader) Read(p []byte) (int, error) {
 func (r *Reader) readDirect(p []byte) int {
 	want := min(int64(len(p)), r.plainLeft) &^ (BlockSize - 1)
 	k, err := r.src.Read(p[:want])
+	checkCount(k, int(want))
 	whole := k &^ (BlockSize - 1)
 	decryptChain(&r.c, &r.st, p[:whole], p[:whole])
 	r.remain -= int64(k)
@@ -220,6 +221,7 @@ func (r *Reader) fill() {
 	for r.ctEnd < BlockSize && r.remain > 0 && r.err == nil {
 		want := min(int64(bufSize-r.ctEnd), r.remain)
 		k, err := r.src.Read(r.buf[r.ctEnd : r.ctEnd+int(want)])
+		checkCount(k, int(want))
 		r.ctEnd += k
 		r.remain -= int64(k)
 		r.noteReadErr(err, k)
@@ -230,6 +232,14 @@ func (r *Reader) fill() {
 	r.plainLeft -= int64(r.plain)
 	if r.plainLeft == 0 {
 		r.ctEnd = r.plain // the rest of the last block is padding
+	}
+}
+
+// checkCount rejects a count outside 0..n from a Read of n bytes, which
+// would otherwise slice out of bounds (bufio panics likewise).
+func checkCount(k, n int) {
+	if k < 0 || k > n {
+		panic("filecrypt: underlying reader returned an invalid count")
 	}
 }
 

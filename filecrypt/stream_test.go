@@ -215,6 +215,8 @@ func roundTripSizes() []int {
 func randomSizes(rng *rand.Rand) []int {
 	count, max := 4, 3<<20
 	switch {
+	case long && slow:
+		count, max = 6, 16<<20
 	case long:
 		count, max = 12, 64<<20
 	case slow:
@@ -559,4 +561,21 @@ func mustReader(t *testing.T, k filecrypt.Key, ct []byte, size int64) *filecrypt
 		t.Fatal(err)
 	}
 	return r
+}
+
+// badReader claims to have read more than it was asked for.
+type badReader struct{ n int }
+
+func (r badReader) Read(p []byte) (int, error) { return len(p) + r.n, nil }
+
+func TestReaderBadCount(t *testing.T) {
+	k := testKey(t, 1)
+	for _, extra := range []int{1, -1 << 20} {
+		r, _ := filecrypt.NewReader(badReader{extra}, &k, 1000)
+		for _, size := range []int{100, 5} { // direct path, buffered path
+			mustPanic(t, fmt.Sprintf("Read(%d) over a reader returning len+%d", size, extra), func() {
+				r.Read(make([]byte, size))
+			})
+		}
+	}
 }
