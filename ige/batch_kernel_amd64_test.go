@@ -35,3 +35,28 @@ func (st *batchState) init() {
 		st.ptrs.idle[l] = unsafe.Add(dummy, 64)
 	}
 }
+
+// TestBatchLayout pins the offsets the generator (asm/batch/main.go)
+// compiles into the kernels; change both together.
+func TestBatchLayout(t *testing.T) {
+	var p lanePtrs
+	for _, c := range []struct {
+		name      string
+		got, want uintptr
+	}{
+		{"keysOff", keysOff, 0},
+		{"aOff", aOff, 7680},
+		{"bOff", bOff, 8192},
+		{"inOff", inOff, 8704},
+		{"stageOff", stageOff, 9216},
+		{"stageSize", stageSize, 4608},
+		{"rowsSize", rowsSize, 18432},
+		{"lanePtrs.src", unsafe.Offsetof(p.src), 0},
+		{"lanePtrs.dst", unsafe.Offsetof(p.dst), 256},
+		{"lanePtrs.idle", unsafe.Offsetof(p.idle), 512},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s = %d, the kernels use %d", c.name, c.got, c.want)
+		}
+	}
+}
