@@ -70,7 +70,7 @@ func (r *repeatReader) next(n int) ([]byte, error) {
 // BenchmarkFiles: several files of the same size encrypted or decrypted
 // part by part, one file after another (impl=serial) or all files one part
 // at a time through EncryptParts/DecryptParts (impl=batch), which hands
-// the streams to ige's interleaved batch code. impl=ige is the bound: the
+// the streams to ige's interleaved batch code. impl=ige-batch is the bound: the
 // same parts through ige.EncryptBatch/DecryptBatch directly, without
 // filecrypt's checks and chaining state (so not a correct file).
 func BenchmarkFiles(b *testing.B) {
@@ -80,7 +80,7 @@ func BenchmarkFiles(b *testing.B) {
 		keys[i] = testKey(b, uint64(i))
 	}
 	for _, op := range []string{"encrypt", "decrypt"} {
-		for _, impl := range []string{"serial", "batch", "ige"} {
+		for _, impl := range []string{"serial", "batch", "ige-batch"} {
 			for _, size := range []struct {
 				name string
 				n    int
@@ -97,7 +97,7 @@ func BenchmarkFiles(b *testing.B) {
 					b.SetBytes(int64(files * size.n))
 					b.ReportAllocs()
 					defer threadCPU(b)()
-					if impl == "ige" {
+					if impl == "ige-batch" {
 						benchIGEBatch(b, op, keys, data, dsts, ps, parts)
 					} else if op == "encrypt" {
 						benchUpload(b, impl, keys, data, dsts, ps, parts)

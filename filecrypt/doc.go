@@ -22,7 +22,8 @@
 // size. Any chunking of writes and reads gives the same bytes. Each holds
 // one 32 KiB buffer and allocates nothing per call; errors of the
 // underlying stream come back unchanged (errors.Is finds them) and stay;
-// Close is idempotent and any use after it is ErrClosed.
+// Close is idempotent and any use after it is ErrClosed. Streams have no
+// size limit of their own; the 4000-part rule below limits uploads.
 //
 // # Parts
 //
