@@ -152,7 +152,7 @@ func aesBoundLanes(c *Cipher, lanes, blocks int) {
 // keeps its round keys in registers; otherwise the narrowest kernel with a
 // lane for every job, since a kernel costs the same per step whatever number
 // of its lanes is busy, and a narrower one costs less (measured on Zen 5: a
-// 32-lane step about 1.4 times a 16-lane one, which is about 1.5 times an
+// 32-lane step about 1.4 times a 16-lane one, which is about 1.3 times an
 // 8-lane one; 2 streams in the 8-lane kernel already beat running them one
 // after the other). runBatch narrows further as a batch drains.
 func batchWidth(streams, lanes int) int {
