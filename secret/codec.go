@@ -2,9 +2,12 @@ package secret
 
 import (
 	"crypto/rand"
+	"crypto/sha1"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/binary"
 	"fmt"
+	"hash"
 	"io"
 
 	"github.com/gotd/td/bin"
@@ -61,8 +64,11 @@ type Codec struct {
 	batch  batchState
 	sha    sha2Pair
 	rnd    [2 + 64 + MinPadding + 15]byte // Encrypt's randomness scratch
-	chain  [32]byte                       // IGE state after a first block
-	tl     bin.Buffer                     // EncryptMessage's encoding buffer
+	chain  [32]byte                       // IGE state between block groups
+	h256   hash.Hash                      // msg_key hashes of Decrypt
+	h1     hash.Hash
+	sum    [sha256.Size]byte
+	tl     bin.Buffer // EncryptMessage's encoding buffer
 }
 
 // Option configures a Codec.
@@ -94,7 +100,7 @@ func NewCodec(key *Key, role Role, opts ...Option) *Codec {
 	if role != Originator && role != Responder {
 		panic(fmt.Sprintf("secret: NewCodec with %v", role))
 	}
-	c := &Codec{key: key, role: role, rand: rand.Reader, maxPad: MaxPadding}
+	c := &Codec{key: key, role: role, rand: rand.Reader, maxPad: MaxPadding, h256: sha256.New(), h1: sha1.New()}
 	for _, o := range opts {
 		o(c)
 	}
@@ -114,6 +120,9 @@ func (c *Codec) Wipe() {
 	clear(c.aesIV[:])
 	clear(c.rnd[:])
 	clear(c.chain[:])
+	clear(c.sum[:])
+	c.h256.Reset()
+	c.h1.Reset()
 	_ = c.cipher.SetKey(c.aesKey[:])
 	c.batch.wipe()
 }
@@ -350,11 +359,7 @@ func (c *Codec) open(data, wire []byte, v2Key *[16]byte) (h Header, start, end i
 			}
 			return h, 0, 0, err
 		}
-		// IGE state after the first block: (y_0, x_0).
-		copy(c.chain[:16], ct[:16])
-		copy(c.chain[16:], data[:16])
-		ige.DecryptBlocks(&c.cipher, c.chain[:], data[16:], ct[16:])
-		got = kdf.MsgKeyV2(&c.key.k, x, data)
+		got = c.decryptHashV2(data, ct, x)
 	}
 	if subtle.ConstantTimeCompare(got[:], msgKey[:]) == 1 {
 		length, err := v2Length(data)
@@ -362,6 +367,44 @@ func (c *Codec) open(data, wire []byte, v2Key *[16]byte) (h Header, start, end i
 	}
 	h, length, _, err := c.openV1(data, wire)
 	return c.envelope(data, h, length, err)
+}
+
+// decryptHashV2 finishes the v2 decryption of ct into data (the first block
+// is done) and returns the msg_key of data.
+func (c *Codec) decryptHashV2(data, ct []byte, x int) [16]byte {
+	c.h256.Reset()
+	c.h256.Write(c.key.k[88+x : 120+x])
+	sum := c.decryptHash(c.h256, data, ct, len(data))
+	return [16]byte(sum[8:24])
+}
+
+// decryptHash finishes the decryption of ct into data (the first block is
+// done, with the cipher and aesIV of this message) and writes data[:hashEnd]
+// to h, returning its sum. AES-IGE decryption and the hash are each a
+// serial chain, but independent of each other: decrypting block group k+1
+// while hashing group k lets the core run both chains at once, which a
+// decryption followed by a hash cannot (about a fifth less time for 1 KiB).
+// Groups are 64 bytes (one hash block, four AES blocks) and aligned to the
+// hash's blocks, so that both chains stay within the out-of-order window.
+func (c *Codec) decryptHash(h hash.Hash, data, ct []byte, hashEnd int) []byte {
+	const group = 64
+	// IGE state after a block: (y, x) of that block.
+	copy(c.chain[:16], ct[:16])
+	copy(c.chain[16:], data[:16])
+	hashed := 0
+	for off := 16; off < len(ct); {
+		end := min((off+group)&^(group-1), len(ct))
+		ige.DecryptBlocks(&c.cipher, c.chain[:], data[off:end], ct[off:end])
+		copy(c.chain[:16], ct[end-16:end])
+		copy(c.chain[16:], data[end-16:end])
+		if upTo := min(off, hashEnd); upTo > hashed {
+			h.Write(data[hashed:upTo])
+			hashed = upTo
+		}
+		off = end
+	}
+	h.Write(data[hashed:hashEnd])
+	return h.Sum(c.sum[:0])
 }
 
 // v2Plausible reports whether the length prefix of data passes the v2
@@ -389,15 +432,17 @@ func v2Length(data []byte) (int, error) {
 // checked: an unusable one is ErrMsgKey.
 func (c *Codec) openV1(data, wire []byte) (h Header, length int, verified bool, err error) {
 	msgKey := (*[16]byte)(wire[8:24])
+	ct := wire[Overhead:]
 	h.Version = kdf.V1
 	c.derive(kdf.V1, msgKey, 0)
-	ige.DecryptBlocks(&c.cipher, c.aesIV[:], data, wire[Overhead:])
+	ige.DecryptBlocks(&c.cipher, c.aesIV[:], data[:16], ct[:16])
 	length = int(int32(binary.LittleEndian.Uint32(data)))
 	if length < 0 || length > len(data)-4 {
 		return h, 0, false, ErrMsgKey
 	}
-	got := kdf.MsgKeyV1(data[:4+length])
-	if subtle.ConstantTimeCompare(got[:], msgKey[:]) != 1 {
+	c.h1.Reset()
+	sum := c.decryptHash(c.h1, data, ct, 4+length)
+	if subtle.ConstantTimeCompare(sum[4:20], msgKey[:]) != 1 {
 		return h, 0, false, ErrMsgKey
 	}
 	if length == 0 || length%4 != 0 {
