@@ -73,8 +73,8 @@ func (l *layout) plainLen(i int) int {
 // 32-byte chaining state at the start of every part produced (at most
 // 4001 x 32 bytes) and the random padding of the last part, so any part
 // already reached can be encrypted again on its own, byte for byte the same,
-// when its upload must be retried. A file of size 0 has no parts. An Upload
-// is not safe for concurrent use.
+// when its upload must be retried. A file of size 0 has no parts. Make one
+// with NewUpload; an Upload is not safe for concurrent use.
 type Upload struct {
 	c       ige.Cipher
 	l       layout
@@ -138,10 +138,11 @@ func (u *Upload) checkIndex(i int) {
 
 // Next reads the plaintext of the next part from src into dst, encrypts it
 // in place and returns it. dst must have room for PartLen(NextPart) bytes
-// (io.ErrShortBuffer otherwise); PartSize bytes always suffice. After the last part Next returns io.EOF. If src ends early it
-// returns ErrTruncated; other errors of src are returned unchanged. After an
-// error the upload stays at the same part, so Next may be called again with
-// src positioned at the part's start.
+// (io.ErrShortBuffer otherwise); PartSize bytes always suffice. After the
+// last part Next returns io.EOF. If src ends early it returns ErrTruncated;
+// other errors of src are returned unchanged. After an error the upload
+// stays at the same part, so Next may be called again with src positioned
+// at the part's start.
 func (u *Upload) Next(dst []byte, src io.Reader) (Part, error) {
 	i := u.NextPart()
 	if i == u.l.parts {
