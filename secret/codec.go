@@ -47,8 +47,8 @@ func (r Role) sendX() int {
 
 func (r Role) recvX() int { return 8 - r.sendX() }
 
-// Codec encrypts and decrypts the messages of one chat direction pair under
-// one key, as one side of the chat. It owns the scratch state that makes the
+// Codec encrypts and decrypts the messages of one chat under one key, as
+// one side of the chat. It owns the scratch state that makes the
 // steady state allocation-free (an expanded AES key re-keyed per message,
 // batch buffers), so a Codec is not safe for concurrent use: give each
 // goroutine its own (they may share the Key).
@@ -113,8 +113,9 @@ func (c *Codec) Key() *Key { return c.key }
 // Role returns the codec's role.
 func (c *Codec) Role() Role { return c.role }
 
-// Wipe clears the per-message key material the codec keeps between calls
-// (the last AES key and its schedule). The Codec stays usable.
+// Wipe clears what the codec keeps between calls from the last messages:
+// AES key and schedule, hash states, scratch copies of plaintext and
+// randomness. The Codec stays usable.
 func (c *Codec) Wipe() {
 	clear(c.aesKey[:])
 	clear(c.aesIV[:])
@@ -123,6 +124,8 @@ func (c *Codec) Wipe() {
 	clear(c.sum[:])
 	c.h256.Reset()
 	c.h1.Reset()
+	c.sha = sha2Pair{}
+	clear(c.tl.Buf[:cap(c.tl.Buf)])
 	_ = c.cipher.SetKey(c.aesKey[:])
 	c.batch.wipe()
 }
