@@ -48,7 +48,7 @@ func writeMarkdown(w io.Writer, ms []*measured, o options) error {
 	var bounds []string
 	for _, m := range ms {
 		if m.Case.Suite == "bound" && m.Case.Get("impl") == ige.Impl() && m.ok() {
-			bounds = append(bounds, fmt.Sprintf("lanes=%s %.0f MB/s", m.Case.Get("lanes"), m.mbPerSec()))
+			bounds = append(bounds, "lanes="+m.Case.Get("lanes")+" "+speed(m))
 		}
 	}
 	if len(bounds) > 0 {
