@@ -11,6 +11,7 @@ import (
 
 	"github.com/secretbench/secretbench/bench/reference"
 	"github.com/secretbench/secretbench/ige"
+	"github.com/secretbench/secretbench/internal/modexp"
 	"github.com/secretbench/secretbench/kdf"
 	"github.com/secretbench/secretbench/secret"
 )
@@ -59,7 +60,11 @@ var implOnce sync.Once
 
 // printImpl writes the IGE code path as a configuration line of the
 // benchmark format, which benchstat shows above its tables.
-func printImpl() { implOnce.Do(func() { fmt.Printf("ige-impl: %s\n", ige.Impl()) }) }
+func printImpl() {
+	implOnce.Do(func() {
+		fmt.Printf("ige-impl: %s\nmodexp-impl: %s\nsha256x2: %v\n", ige.Impl(), modexp.Impl(), secret.SHA256x2())
+	})
+}
 
 var benchSizes = []struct {
 	name string
@@ -252,6 +257,7 @@ func BenchmarkKeyExchange(b *testing.B) {
 	printImpl()
 	b.Run("impl=ref", func(b *testing.B) {
 		b.ReportAllocs()
+		defer startCPU(b).stop()
 		for b.Loop() {
 			a, gA, err := reference.Request(3, wellKnownPrime, nil, nil)
 			if err != nil {
@@ -269,6 +275,7 @@ func BenchmarkKeyExchange(b *testing.B) {
 	b.Run("impl=fast", func(b *testing.B) {
 		b.ReportAllocs()
 		dh := secret.DH{G: 3, P: wellKnownPrime}
+		defer startCPU(b).stop()
 		for b.Loop() {
 			ex, err := dh.Request(nil)
 			if err != nil {

@@ -16,6 +16,10 @@ import (
 // useSHA2x selects the kernel; tests switch it off to check the fallback.
 var useSHA2x = hasSHA2x
 
+// SHA256x2 reports whether the two-lane SHA-256 kernel is in use (amd64
+// with the SHA extensions, without the purego tag); benchmarks print it.
+func SHA256x2() bool { return useSHA2x }
+
 var sha256IV = [8]uint32{0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19}
 
 // sha2Lane is one message pre || msg laid out as runs of whole blocks: a
