@@ -232,3 +232,62 @@ func TestVectorsThroughPipeline(t *testing.T) {
 		}
 	}
 }
+
+// TestParseEnvelopeErrors reaches every rejection of parseEnvelope.
+func TestParseEnvelopeErrors(t *testing.T) {
+	id := binary.LittleEndian.AppendUint32(nil, layerTypeID)
+	msg := binary.LittleEndian.AppendUint32(nil, 0x73164160) // decryptedMessageService
+	random15 := append([]byte{15}, make([]byte, 15)...)
+	ints := make([]byte, 12)
+	cat := func(parts ...[]byte) []byte {
+		var out []byte
+		for _, p := range parts {
+			out = append(out, p...)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name string
+		tl   []byte
+		want error
+	}{
+		{"empty", nil, ErrEnvelope},
+		{"wrong id", cat([]byte{1, 2, 3, 4}, random15, ints, msg), ErrUnknownConstructor},
+		{"no random_bytes", id, ErrEnvelope},
+		{"long length truncated", cat(id, []byte{254, 1}), ErrEnvelope},
+		{"length byte 255", cat(id, []byte{255, 0, 0, 0}), ErrEnvelope},
+		{"random_bytes past end", cat(id, []byte{100}, make([]byte, 20)), ErrEnvelope},
+		{"long random_bytes past end", cat(id, []byte{254, 0, 1, 0}, make([]byte, 20)), ErrEnvelope},
+		{"short random_bytes", cat(id, []byte{14}, make([]byte, 15), ints, msg), ErrShortRandomBytes},
+		{"ints truncated", cat(id, random15, ints[:8]), ErrEnvelope},
+		{"no message", cat(id, random15, ints), ErrEnvelope},
+		{"unknown message", cat(id, random15, ints, []byte{9, 9, 9, 9}), ErrUnknownConstructor},
+	} {
+		var h Header
+		if _, err := parseEnvelope(tc.tl, &h); !errors.Is(err, tc.want) {
+			t.Errorf("%s: %v, want %v", tc.name, err, tc.want)
+		}
+	}
+	var h Header
+	if off, err := parseEnvelope(cat(id, random15, ints, msg), &h); err != nil || off != 4+16+12 || h.RandomBytes != 15 {
+		t.Fatalf("valid envelope: %d %v", off, err)
+	}
+}
+
+// TestDecryptMessageErrors: DecryptMessage passes on both Decrypt's and
+// DecodeMessage's errors.
+func TestDecryptMessageErrors(t *testing.T) {
+	key := sequentialKey(t)
+	tx, rx := NewCodec(key, Originator), NewCodec(key, Responder)
+	if _, _, err := rx.DecryptMessage([]byte{1}); !errors.Is(err, ErrMessageSize) {
+		t.Errorf("short wire: %v", err)
+	}
+	// A body whose constructor is known but whose fields are cut short.
+	wire, err := tx.Encrypt(nil, Header{Layer: 144}, []byte{0x60, 0x41, 0x16, 0x73, 1, 0, 0, 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := rx.DecryptMessage(wire); !errors.Is(err, ErrMalformedTL) {
+		t.Errorf("truncated body: %v", err)
+	}
+}
