@@ -1,0 +1,905 @@
+package ige_test
+
+// Black-box contract tests: everything here uses only the exported API, as a
+// user who has read /work/shared/docs/API.md and PROTOCOL.md would, and
+// checks the promises made there (names, signatures, panics, untouched
+// bytes, state across calls, concurrency, allocation) against
+// github.com/gotd/ige v0.2.2 and crypto/aes as references.
+
+import (
+	"bytes"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/des"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"math/rand/v2"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+
+	gotd "github.com/gotd/ige"
+
+	"github.com/secretbench/secretbench/ige"
+	"github.com/secretbench/secretbench/internal/raceflag"
+)
+
+// The signatures must be exactly gotd/ige's, so that swapping the import
+// path compiles.
+var (
+	_ func(cipher.Block, []byte) ige.IGE         = ige.NewIGEEncrypter
+	_ func(cipher.Block, []byte) ige.IGE         = ige.NewIGEDecrypter
+	_ func(cipher.Block, []byte, []byte, []byte) = gotd.EncryptBlocks
+	_ func(cipher.Block, []byte, []byte, []byte) = ige.EncryptBlocks
+	_ func(cipher.Block, []byte, []byte, []byte) = ige.DecryptBlocks
+	_ func([]byte, []byte, []byte, []byte)       = ige.EncryptAES256Blocks
+	_ func([]byte, []byte, []byte, []byte)       = ige.DecryptAES256Blocks
+	_ func([]byte) (*ige.Cipher, error)          = ige.NewCipher
+	_ func(*ige.Cipher, []byte) error            = (*ige.Cipher).SetKey
+	_ func([]ige.Job)                            = ige.EncryptBatch
+	_ func([]ige.Job)                            = ige.DecryptBatch
+	_ func() string                              = ige.Impl
+	_ cipher.Block                               = (*ige.Cipher)(nil)
+	_ gotd.IGE                                   = ige.IGE(nil)
+	_ ige.IGE                                    = gotd.IGE(nil)
+	_ error                                      = ige.ErrInvalidIV
+	_                                            = ige.Job{Cipher: (*ige.Cipher)(nil), IV: []byte(nil), Dst: []byte(nil), Src: []byte(nil)}
+)
+
+func TestContractConstants(t *testing.T) {
+	if ige.BlockSize != 16 || ige.KeySize != 32 || ige.IVSize != 32 {
+		t.Fatalf("BlockSize, KeySize, IVSize = %d, %d, %d; want 16, 32, 32", ige.BlockSize, ige.KeySize, ige.IVSize)
+	}
+	if ige.ErrInvalidIV == nil || ige.ErrInvalidIV.Error() != gotd.ErrInvalidIV.Error() {
+		t.Fatalf("ErrInvalidIV = %v, gotd's is %q", ige.ErrInvalidIV, gotd.ErrInvalidIV)
+	}
+	c := mustCipher(t, key32(1))
+	if c.BlockSize() != 16 {
+		t.Fatal("Cipher.BlockSize() != 16")
+	}
+	if m := ige.NewIGEEncrypter(c, make([]byte, 32)); m.BlockSize() != 16 {
+		t.Fatal("encrypter BlockSize() != 16")
+	}
+	// The mode is a cipher.BlockMode, as gotd's is.
+	var _ cipher.BlockMode = ige.NewIGEDecrypter(c, make([]byte, 32))
+}
+
+func TestContractImplName(t *testing.T) {
+	known := map[string]bool{"vaes-avx512": true, "vaes-avx2": true, "aes-ni": true, "armv8": true, "generic": true}
+	if !known[ige.Impl()] {
+		t.Fatalf("Impl() = %q, not one of the documented names", ige.Impl())
+	}
+	for _, name := range ige.Implementations() {
+		if !known[name] {
+			t.Errorf("Implementations() lists undocumented %q", name)
+		}
+	}
+}
+
+// eachImpl runs f under every implementation this CPU supports.
+func eachImpl(t *testing.T, f func(t *testing.T)) {
+	t.Helper()
+	for _, name := range ige.Implementations() {
+		t.Run("impl="+name, func(t *testing.T) {
+			restore, err := ige.UseImpl(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer restore()
+			f(t)
+		})
+	}
+}
+
+func key32(seed byte) []byte {
+	k := make([]byte, 32)
+	for i := range k {
+		k[i] = seed*31 + byte(i)*7 + 1
+	}
+	return k
+}
+
+func mustCipher(t testing.TB, key []byte) *ige.Cipher {
+	t.Helper()
+	c, err := ige.NewCipher(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func rnd(r *rand.Rand, n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(r.Uint32())
+	}
+	return b
+}
+
+func newRand() *rand.Rand { return rand.New(rand.NewPCG(1, 2)) }
+
+// mustPanicWith calls f and requires a panic whose text contains want.
+func mustPanicWith(t *testing.T, what, want string, f func()) {
+	t.Helper()
+	defer func() {
+		t.Helper()
+		r := recover()
+		if r == nil {
+			t.Errorf("%s: no panic", what)
+			return
+		}
+		msg := fmt.Sprint(r)
+		if _, isRuntime := r.(runtime.Error); isRuntime {
+			t.Errorf("%s: runtime panic %q instead of a clear message", what, msg)
+			return
+		}
+		if !strings.Contains(msg, want) {
+			t.Errorf("%s: panic %q does not mention %q", what, msg, want)
+		}
+	}()
+	f()
+}
+
+func unhex(s string) []byte {
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// PROTOCOL.md section 10, OpenSSL's AES-128 IGE vectors, through crypto/aes.
+func TestContractOpenSSLVectorsAES128(t *testing.T) {
+	iv1 := make([]byte, 32)
+	for i := range iv1 {
+		iv1[i] = byte(i)
+	}
+	vecs := []struct{ key, iv, pt, ct []byte }{
+		{unhex("000102030405060708090a0b0c0d0e0f"), iv1, make([]byte, 32),
+			unhex("1a8519a6557be652e9da8e43da4ef4453cf456b4ca488aa383c79c98b34797cb")},
+		{unhex("5468697320697320616e20696d706c65"),
+			unhex("6d656e746174696f6e206f6620494745206d6f646520666f72204f70656e5353"),
+			unhex("99706487a1cde613bc6de0b6f24b1c7aa448c8b9c3403e3467a8cad89340f53b"),
+			unhex("4c2e204c6574277320686f70652042656e20676f74206974207269676874210a")},
+	}
+	for i, v := range vecs {
+		b, _ := aes.NewCipher(v.key)
+		got := make([]byte, len(v.pt))
+		ige.EncryptBlocks(b, v.iv, got, v.pt)
+		if !bytes.Equal(got, v.ct) {
+			t.Errorf("vector %d: EncryptBlocks = %x", i, got)
+		}
+		ige.NewIGEEncrypter(b, v.iv).CryptBlocks(got, v.pt)
+		if !bytes.Equal(got, v.ct) {
+			t.Errorf("vector %d: encrypter = %x", i, got)
+		}
+		ige.DecryptBlocks(b, v.iv, got, v.ct)
+		if !bytes.Equal(got, v.pt) {
+			t.Errorf("vector %d: DecryptBlocks = %x", i, got)
+		}
+		ige.NewIGEDecrypter(b, v.iv).CryptBlocks(got, v.ct)
+		if !bytes.Equal(got, v.pt) {
+			t.Errorf("vector %d: decrypter = %x", i, got)
+		}
+	}
+}
+
+// tdlib generates PROTOCOL.md's TDLib data: n plaintext bytes, key, iv.
+func tdlib(n int) (pt, key, iv []byte) {
+	seed := uint32(n)
+	buf := make([]byte, n+64)
+	for i := range buf {
+		seed = seed*123457567 + 987651241
+		buf[i] = byte(seed >> 23)
+	}
+	return buf[:n], buf[n : n+32], buf[n+32:]
+}
+
+// PROTOCOL.md section 10, TDLib's AES-256 vectors, through every entry point.
+func TestContractTDLibVectors(t *testing.T) {
+	pt, key, iv := tdlib(32)
+	if hex.EncodeToString(key) != "3ef36a602c7c290e9f61268b6ea7ff16fec2e55b47989477d17d5df8b1381eda" {
+		t.Fatalf("generator disagrees with PROTOCOL.md: key %x", key)
+	}
+	wantCT := "c7dc97b92ae0375496947e56678e2bf4b1b5f178a91dfa2ddeb69d9d5db2361c"
+	want := map[int]uint32{0: 0, 16: 2045698207, 32: 2423540300, 256: 525522475, 1024: 1545267325, 65536: 724143417}
+	eachImpl(t, func(t *testing.T) {
+		for n, crc := range want {
+			pt, key, iv := tdlib(n)
+			c := mustCipher(t, key)
+			outs := map[string][]byte{}
+			o := make([]byte, n)
+			ige.EncryptBlocks(c, iv, o, pt)
+			outs["EncryptBlocks"] = o
+			o = make([]byte, n)
+			ige.EncryptAES256Blocks(key, iv, o, pt)
+			outs["EncryptAES256Blocks"] = o
+			o = make([]byte, n)
+			ige.NewIGEEncrypter(c, iv).CryptBlocks(o, pt)
+			outs["NewIGEEncrypter"] = o
+			o = make([]byte, n)
+			ige.EncryptBatch([]ige.Job{{Cipher: c, IV: iv, Dst: o, Src: pt}})
+			outs["EncryptBatch"] = o
+			std, _ := aes.NewCipher(key)
+			o = make([]byte, n)
+			ige.EncryptBlocks(std, iv, o, pt)
+			outs["EncryptBlocks(crypto/aes)"] = o
+			for name, ct := range outs {
+				if got := crc32.ChecksumIEEE(ct); got != crc {
+					t.Errorf("n=%d %s: crc %d, want %d", n, name, got, crc)
+				}
+				back := make([]byte, n)
+				ige.DecryptBlocks(c, iv, back, ct)
+				if !bytes.Equal(back, pt) {
+					t.Errorf("n=%d %s: round trip failed", n, name)
+				}
+			}
+		}
+		c := mustCipher(t, key)
+		got := make([]byte, 32)
+		ige.EncryptBlocks(c, iv, got, pt)
+		if hex.EncodeToString(got) != wantCT {
+			t.Errorf("n=32 ct %x", got)
+		}
+	})
+}
+
+// blocksUnderTest returns cipher.Blocks of several kinds with their key: our
+// *Cipher, crypto/aes of all three sizes, DES (8-byte blocks) and 3DES.
+func blocksUnderTest(t *testing.T) map[string]cipher.Block {
+	m := map[string]cipher.Block{}
+	m["ige.Cipher"] = mustCipher(t, key32(9))
+	for _, n := range []int{16, 24, 32} {
+		b, err := aes.NewCipher(key32(byte(n))[:n])
+		if err != nil {
+			t.Fatal(err)
+		}
+		m[fmt.Sprintf("aes-%d", n*8)] = b
+	}
+	d, err := des.NewCipher(key32(3)[:8])
+	if err != nil {
+		t.Fatal(err)
+	}
+	m["des"] = d
+	d3, err := des.NewTripleDESCipher(key32(4)[:24])
+	if err != nil {
+		t.Fatal(err)
+	}
+	m["3des"] = d3
+	m["wide32"] = wideBlock{}
+	return m
+}
+
+// wideBlock is a toy 32-byte block cipher (an invertible byte permutation
+// with a key-free xor), to check block sizes other than 16 and 8.
+type wideBlock struct{}
+
+func (wideBlock) BlockSize() int { return 32 }
+func (wideBlock) Encrypt(dst, src []byte) {
+	var t [32]byte
+	for i := range t {
+		t[(i*7+3)%32] = src[i] ^ byte(i*13+5)
+	}
+	copy(dst, t[:])
+}
+func (wideBlock) Decrypt(dst, src []byte) {
+	var t [32]byte
+	for i := range t {
+		t[i] = src[(i*7+3)%32] ^ byte(i*13+5)
+	}
+	copy(dst, t[:])
+}
+
+// Drop-in: for any cipher.Block, one call agrees with gotd/ige (separate
+// buffers, since gotd's decrypter is wrong in place), and several calls on one
+// BlockMode equal one call over the concatenation.
+func TestContractAgainstGotd(t *testing.T) {
+	r := newRand()
+	eachImpl(t, func(t *testing.T) {
+		for name, b := range blocksUnderTest(t) {
+			bs := b.BlockSize()
+			for _, nb := range []int{0, 1, 2, 3, 7, 16, 33} {
+				iv := rnd(r, 2*bs)
+				ivCopy := bytes.Clone(iv)
+				pt := rnd(r, nb*bs)
+				want := make([]byte, len(pt))
+				gotd.EncryptBlocks(b, iv, want, pt)
+
+				got := make([]byte, len(pt))
+				ige.EncryptBlocks(b, iv, got, pt)
+				if !bytes.Equal(got, want) {
+					t.Fatalf("%s nb=%d: EncryptBlocks differs from gotd", name, nb)
+				}
+				got2 := make([]byte, len(pt))
+				ige.NewIGEEncrypter(b, iv).CryptBlocks(got2, pt)
+				if !bytes.Equal(got2, want) {
+					t.Fatalf("%s nb=%d: encrypter differs from gotd", name, nb)
+				}
+				wantPT := make([]byte, len(pt))
+				gotd.DecryptBlocks(b, iv, wantPT, want)
+				if !bytes.Equal(wantPT, pt) {
+					t.Fatalf("%s: gotd reference does not round-trip", name)
+				}
+				back := make([]byte, len(pt))
+				ige.DecryptBlocks(b, iv, back, want)
+				if !bytes.Equal(back, pt) {
+					t.Fatalf("%s nb=%d: DecryptBlocks differs from gotd", name, nb)
+				}
+				ige.NewIGEDecrypter(b, iv).CryptBlocks(back, want)
+				if !bytes.Equal(back, pt) {
+					t.Fatalf("%s nb=%d: decrypter differs from gotd", name, nb)
+				}
+				if !bytes.Equal(iv, ivCopy) {
+					t.Fatalf("%s: iv modified", name)
+				}
+
+				// Chaining state carried across calls, split at every block.
+				for split := 0; split <= nb; split++ {
+					enc := ige.NewIGEEncrypter(b, iv)
+					dec := ige.NewIGEDecrypter(b, iv)
+					o := make([]byte, len(pt))
+					enc.CryptBlocks(o[:split*bs], pt[:split*bs])
+					enc.CryptBlocks(o[split*bs:], pt[split*bs:])
+					if !bytes.Equal(o, want) {
+						t.Fatalf("%s nb=%d split=%d: encrypter does not carry state", name, nb, split)
+					}
+					p := make([]byte, len(pt))
+					dec.CryptBlocks(p[:split*bs], want[:split*bs])
+					dec.CryptBlocks(p[split*bs:], want[split*bs:])
+					if !bytes.Equal(p, pt) {
+						t.Fatalf("%s nb=%d split=%d: decrypter does not carry state", name, nb, split)
+					}
+				}
+
+				// In place, through every entry point.
+				buf := bytes.Clone(pt)
+				ige.EncryptBlocks(b, iv, buf, buf)
+				if !bytes.Equal(buf, want) {
+					t.Fatalf("%s nb=%d: in-place EncryptBlocks wrong", name, nb)
+				}
+				ige.DecryptBlocks(b, iv, buf, buf)
+				if !bytes.Equal(buf, pt) {
+					t.Fatalf("%s nb=%d: in-place DecryptBlocks wrong", name, nb)
+				}
+				ige.NewIGEEncrypter(b, iv).CryptBlocks(buf, buf)
+				if !bytes.Equal(buf, want) {
+					t.Fatalf("%s nb=%d: in-place encrypter wrong", name, nb)
+				}
+				ige.NewIGEDecrypter(b, iv).CryptBlocks(buf, buf)
+				if !bytes.Equal(buf, pt) {
+					t.Fatalf("%s nb=%d: in-place decrypter wrong", name, nb)
+				}
+			}
+		}
+	})
+}
+
+// The iv is copied by the constructors: changing it afterwards changes nothing.
+func TestContractIVCopied(t *testing.T) {
+	for name, b := range blocksUnderTest(t) {
+		bs := b.BlockSize()
+		iv := key32(5)
+		iv = append(iv, iv...)[:2*bs]
+		pt := rnd(newRand(), 4*bs)
+		want := make([]byte, len(pt))
+		gotd.EncryptBlocks(b, bytes.Clone(iv), want, pt)
+		enc := ige.NewIGEEncrypter(b, iv)
+		for i := range iv {
+			iv[i] ^= 0xff
+		}
+		got := make([]byte, len(pt))
+		enc.CryptBlocks(got, pt)
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s: encrypter keeps a reference to the caller's iv", name)
+		}
+	}
+}
+
+// Only dst[:len(src)] is written, and the iv is not.
+func TestContractDstLonger(t *testing.T) {
+	r := newRand()
+	eachImpl(t, func(t *testing.T) {
+		key := key32(2)
+		c := mustCipher(t, key)
+		for _, nb := range []int{0, 1, 5, 64} {
+			pt := rnd(r, nb*16)
+			iv := rnd(r, 32)
+			ivc := bytes.Clone(iv)
+			check := func(name string, f func(dst []byte)) {
+				dst := bytes.Repeat([]byte{0xa5}, len(pt)+37)
+				f(dst)
+				for i, v := range dst[len(pt):] {
+					if v != 0xa5 {
+						t.Fatalf("%s nb=%d: byte %d after dst[:len(src)] written", name, nb, len(pt)+i)
+					}
+				}
+				if !bytes.Equal(iv, ivc) {
+					t.Fatalf("%s: iv modified", name)
+				}
+			}
+			std, _ := aes.NewCipher(key)
+			check("EncryptBlocks", func(d []byte) { ige.EncryptBlocks(c, iv, d, pt) })
+			check("DecryptBlocks", func(d []byte) { ige.DecryptBlocks(c, iv, d, pt) })
+			check("EncryptBlocks/aes", func(d []byte) { ige.EncryptBlocks(std, iv, d, pt) })
+			check("DecryptBlocks/aes", func(d []byte) { ige.DecryptBlocks(std, iv, d, pt) })
+			check("EncryptAES256Blocks", func(d []byte) { ige.EncryptAES256Blocks(key, iv, d, pt) })
+			check("DecryptAES256Blocks", func(d []byte) { ige.DecryptAES256Blocks(key, iv, d, pt) })
+			check("encrypter", func(d []byte) { ige.NewIGEEncrypter(c, iv).CryptBlocks(d, pt) })
+			check("decrypter", func(d []byte) { ige.NewIGEDecrypter(c, iv).CryptBlocks(d, pt) })
+			check("EncryptBatch", func(d []byte) { ige.EncryptBatch([]ige.Job{{Cipher: c, IV: iv, Dst: d, Src: pt}}) })
+			check("DecryptBatch", func(d []byte) { ige.DecryptBatch([]ige.Job{{Cipher: c, IV: iv, Dst: d, Src: pt}}) })
+			check("Encrypt", func(d []byte) {
+				if nb > 0 {
+					c.Encrypt(d, pt)
+					if len(pt) > 16 && d[16] != pt[16] && !bytes.Equal(d[16:len(pt)], bytes.Repeat([]byte{0xa5}, len(pt)-16)) {
+						t.Fatal("Cipher.Encrypt wrote past one block")
+					}
+				}
+			})
+		}
+	})
+}
+
+func TestContractZeroLength(t *testing.T) {
+	c := mustCipher(t, key32(1))
+	iv := make([]byte, 32)
+	for _, src := range [][]byte{nil, {}} {
+		for _, dst := range [][]byte{nil, {}, make([]byte, 16)} {
+			ige.EncryptBlocks(c, iv, dst, src)
+			ige.DecryptBlocks(c, iv, dst, src)
+			ige.EncryptAES256Blocks(key32(1), iv, dst, src)
+			ige.DecryptAES256Blocks(key32(1), iv, dst, src)
+			ige.NewIGEEncrypter(c, iv).CryptBlocks(dst, src)
+			ige.NewIGEDecrypter(c, iv).CryptBlocks(dst, src)
+			ige.EncryptBatch([]ige.Job{{Cipher: c, IV: iv, Dst: dst, Src: src}})
+			ige.DecryptBatch([]ige.Job{{Cipher: c, IV: iv, Dst: dst, Src: src}})
+			if len(dst) == 16 && !bytes.Equal(dst, make([]byte, 16)) {
+				t.Fatal("zero-length src wrote to dst")
+			}
+		}
+	}
+	ige.EncryptBatch(nil)
+	ige.DecryptBatch([]ige.Job{})
+}
+
+func TestContractKeyErrors(t *testing.T) {
+	good := key32(7)
+	for _, n := range []int{-1, 0, 1, 8, 16, 24, 31, 33, 64} {
+		var key []byte
+		if n >= 0 {
+			key = make([]byte, n)
+		}
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Errorf("key len %d: NewCipher/SetKey panicked: %v", n, r)
+				}
+			}()
+			c, err := ige.NewCipher(key)
+			if err == nil || c != nil {
+				t.Errorf("key len %d: NewCipher = %v, %v; want nil, error", n, c, err)
+			}
+			if err != nil && !strings.Contains(err.Error(), "key") {
+				t.Errorf("key len %d: unclear error %q", n, err)
+			}
+			// On error an existing Cipher keeps its key.
+			k := mustCipher(t, good)
+			if err := k.SetKey(key); err == nil {
+				t.Errorf("key len %d: SetKey accepted", n)
+			}
+			want := make([]byte, 16)
+			std, _ := aes.NewCipher(good)
+			std.Encrypt(want, make([]byte, 16))
+			got := make([]byte, 16)
+			k.Encrypt(got, make([]byte, 16))
+			if !bytes.Equal(got, want) {
+				t.Errorf("key len %d: failed SetKey changed the Cipher", n)
+			}
+			// And a zero Cipher stays unusable.
+			var z ige.Cipher
+			if err := z.SetKey(key); err == nil {
+				t.Errorf("key len %d: SetKey on zero Cipher accepted", n)
+			}
+			mustPanicWith(t, "zero Cipher after failed SetKey", "ige", func() { z.Encrypt(got, got) })
+		}()
+	}
+	// SetKey re-keys: a Cipher re-keyed equals a fresh one.
+	c := mustCipher(t, key32(1))
+	if err := c.SetKey(good); err != nil {
+		t.Fatal(err)
+	}
+	std, _ := aes.NewCipher(good)
+	a, b := make([]byte, 16), make([]byte, 16)
+	std.Encrypt(a, good[:16])
+	c.Encrypt(b, good[:16])
+	if !bytes.Equal(a, b) {
+		t.Fatal("SetKey did not re-key")
+	}
+	std.Decrypt(a, good[16:])
+	c.Decrypt(b, good[16:])
+	if !bytes.Equal(a, b) {
+		t.Fatal("SetKey did not re-key the decryption schedule")
+	}
+	// The key is copied: changing it afterwards does not change the Cipher.
+	k := bytes.Clone(good)
+	c2 := mustCipher(t, k)
+	for i := range k {
+		k[i] = 0
+	}
+	c2.Encrypt(b, good[:16])
+	std.Encrypt(a, good[:16])
+	if !bytes.Equal(a, b) {
+		t.Fatal("Cipher keeps a reference to the caller's key")
+	}
+}
+
+// Misuse panics with a clear message and writes nothing.
+func TestContractMisusePanics(t *testing.T) {
+	eachImpl(t, func(t *testing.T) {
+		key := key32(1)
+		c := mustCipher(t, key)
+		std, _ := aes.NewCipher(key)
+		var zero ige.Cipher
+		var nilC *ige.Cipher
+		iv := make([]byte, 32)
+		src := make([]byte, 64)
+		const fill = 0x5a
+		type call struct {
+			name, want string
+			f          func(dst []byte)
+			dstLen     int
+		}
+		calls := []call{}
+		for _, bl := range []struct {
+			name string
+			b    cipher.Block
+		}{{"Cipher", c}, {"crypto/aes", std}} {
+			b := bl.b
+			for _, dir := range []struct {
+				name string
+				f    func(cipher.Block, []byte, []byte, []byte)
+				mode func(cipher.Block, []byte) ige.IGE
+			}{{"Encrypt", ige.EncryptBlocks, ige.NewIGEEncrypter}, {"Decrypt", ige.DecryptBlocks, ige.NewIGEDecrypter}} {
+				f, mode := dir.f, dir.mode
+				p := bl.name + "/" + dir.name
+				for _, n := range []int{0, 16, 31, 33, 64} {
+					calls = append(calls, call{fmt.Sprintf("%sBlocks iv=%d", p, n), "iv length", func(d []byte) { f(b, make([]byte, n), d, src) }, 64})
+					calls = append(calls, call{fmt.Sprintf("New%s iv=%d", p, n), "iv length", func(d []byte) { mode(b, make([]byte, n)) }, 64})
+				}
+				calls = append(calls, call{p + "Blocks nil iv", "iv length", func(d []byte) { f(b, nil, d, src) }, 64})
+				calls = append(calls, call{p + "Blocks partial", "full block", func(d []byte) { f(b, iv, d, src[:33]) }, 64})
+				calls = append(calls, call{p + "Blocks short dst", "dst", func(d []byte) { f(b, iv, d, src) }, 48})
+				calls = append(calls, call{p + "Blocks nil dst", "dst", func(d []byte) { f(b, iv, nil, src) }, 64})
+				calls = append(calls, call{p + " mode partial", "full block", func(d []byte) { mode(b, iv).CryptBlocks(d, src[:17]) }, 64})
+				calls = append(calls, call{p + " mode short dst", "dst", func(d []byte) { mode(b, iv).CryptBlocks(d, src) }, 63})
+			}
+		}
+		for _, dir := range []struct {
+			name string
+			f    func(k, iv, d, s []byte)
+		}{{"EncryptAES256Blocks", ige.EncryptAES256Blocks}, {"DecryptAES256Blocks", ige.DecryptAES256Blocks}} {
+			f := dir.f
+			for _, n := range []int{0, 16, 24, 31, 33} {
+				calls = append(calls, call{fmt.Sprintf("%s key=%d", dir.name, n), "key", func(d []byte) { f(make([]byte, n), iv, d, src) }, 64})
+			}
+			calls = append(calls, call{dir.name + " nil key", "key", func(d []byte) { f(nil, iv, d, src) }, 64})
+			calls = append(calls, call{dir.name + " iv=31", "iv length", func(d []byte) { f(key, iv[:31], d, src) }, 64})
+			calls = append(calls, call{dir.name + " partial", "full block", func(d []byte) { f(key, iv, d, src[:63]) }, 64})
+			calls = append(calls, call{dir.name + " short dst", "dst", func(d []byte) { f(key, iv, d, src) }, 32})
+		}
+		for _, dir := range []struct {
+			name string
+			f    func([]ige.Job)
+		}{{"EncryptBatch", ige.EncryptBatch}, {"DecryptBatch", ige.DecryptBatch}} {
+			f := dir.f
+			// Job 0 is valid and its Dst is the checked buffer: a bad job 1
+			// must stop the batch before anything is written.
+			bad := func(j ige.Job) func(d []byte) {
+				return func(d []byte) {
+					f([]ige.Job{{Cipher: c, IV: iv, Dst: d, Src: src}, j})
+				}
+			}
+			calls = append(calls,
+				call{dir.name + " nil Cipher", "nil", bad(ige.Job{IV: iv, Dst: make([]byte, 16), Src: src[:16]}), 64},
+				call{dir.name + " zero Cipher", "key", bad(ige.Job{Cipher: &zero, IV: iv, Dst: make([]byte, 16), Src: src[:16]}), 64},
+				call{dir.name + " iv=16", "iv length", bad(ige.Job{Cipher: c, IV: iv[:16], Dst: make([]byte, 16), Src: src[:16]}), 64},
+				call{dir.name + " nil iv", "iv length", bad(ige.Job{Cipher: c, Dst: make([]byte, 16), Src: src[:16]}), 64},
+				call{dir.name + " partial", "full block", bad(ige.Job{Cipher: c, IV: iv, Dst: make([]byte, 16), Src: src[:15]}), 64},
+				call{dir.name + " short dst", "dst", bad(ige.Job{Cipher: c, IV: iv, Dst: make([]byte, 16), Src: src[:32]}), 64},
+				call{dir.name + " nil Cipher zero-length", "nil", bad(ige.Job{}), 64},
+			)
+		}
+		for _, z := range []struct {
+			name string
+			c    *ige.Cipher
+			want string
+		}{{"zero", &zero, "key"}, {"nil", nilC, "nil"}} {
+			zc := z.c
+			calls = append(calls,
+				call{z.name + " Cipher EncryptBlocks", z.want, func(d []byte) { ige.EncryptBlocks(zc, iv, d, src) }, 64},
+				call{z.name + " Cipher DecryptBlocks", z.want, func(d []byte) { ige.DecryptBlocks(zc, iv, d, src) }, 64},
+				call{z.name + " Cipher EncryptBlocks empty", z.want, func(d []byte) { ige.EncryptBlocks(zc, iv, d, nil) }, 64},
+				call{z.name + " Cipher NewIGEEncrypter", z.want, func(d []byte) { ige.NewIGEEncrypter(zc, iv) }, 64},
+				call{z.name + " Cipher NewIGEDecrypter", z.want, func(d []byte) { ige.NewIGEDecrypter(zc, iv) }, 64},
+				call{z.name + " Cipher Encrypt", z.want, func(d []byte) { zc.Encrypt(d, src) }, 64},
+				call{z.name + " Cipher Decrypt", z.want, func(d []byte) { zc.Decrypt(d, src) }, 64},
+			)
+		}
+		calls = append(calls,
+			call{"Cipher.Encrypt short src", "block", func(d []byte) { c.Encrypt(d, src[:15]) }, 64},
+			call{"Cipher.Encrypt short dst", "block", func(d []byte) { c.Encrypt(d, src) }, 15},
+			call{"Cipher.Decrypt short src", "block", func(d []byte) { c.Decrypt(d, nil) }, 64},
+			call{"Cipher.Decrypt short dst", "block", func(d []byte) { c.Decrypt(d, src) }, 0},
+		)
+		for _, cl := range calls {
+			dst := bytes.Repeat([]byte{fill}, cl.dstLen)
+			mustPanicWith(t, cl.name, cl.want, func() { cl.f(dst) })
+			for i, v := range dst {
+				if v != fill {
+					t.Errorf("%s: panicked after writing dst[%d]", cl.name, i)
+					break
+				}
+			}
+		}
+	})
+}
+
+// The iv check panics with ErrInvalidIV's text, as gotd's does.
+func TestContractInvalidIVMessage(t *testing.T) {
+	c := mustCipher(t, key32(1))
+	for _, f := range []func(){
+		func() { ige.NewIGEEncrypter(c, make([]byte, 16)) },
+		func() { ige.EncryptBlocks(c, make([]byte, 16), nil, nil) },
+		func() { ige.NewIGEDecrypter(wideBlock{}, make([]byte, 32)) },
+		func() { ige.DecryptBlocks(wideBlock{}, make([]byte, 32), nil, nil) },
+	} {
+		mustPanicWith(t, "iv", ige.ErrInvalidIV.Error(), f)
+	}
+	// des: 8-byte blocks take a 16-byte iv and refuse 32, as in gotd.
+	d, _ := des.NewCipher(make([]byte, 8))
+	ige.EncryptBlocks(d, make([]byte, 16), make([]byte, 8), make([]byte, 8))
+	mustPanicWith(t, "des iv 32", ige.ErrInvalidIV.Error(), func() { ige.NewIGEEncrypter(d, make([]byte, 32)) })
+}
+
+// Jobs: 1000 of them, mixed lengths, shared Ciphers, in place and separate,
+// dst longer than src; each equals EncryptBlocks, iv untouched.
+func TestContractBatchLarge(t *testing.T) {
+	r := newRand()
+	eachImpl(t, func(t *testing.T) {
+		n := 1000
+		if testing.Short() || runtime.GOARCH != "amd64" {
+			n = 200
+		}
+		ciphers := make([]*ige.Cipher, 7)
+		for i := range ciphers {
+			ciphers[i] = mustCipher(t, key32(byte(i)))
+		}
+		type exp struct{ iv, src, enc, dec []byte }
+		jobs := make([]ige.Job, n)
+		exps := make([]exp, n)
+		for i := range jobs {
+			nb := r.IntN(40)
+			if i%97 == 0 {
+				nb = 300 + r.IntN(100)
+			}
+			if i%13 == 0 {
+				nb = 0
+			}
+			c := ciphers[r.IntN(len(ciphers))]
+			if i%3 == 0 {
+				c = mustCipher(t, rnd(r, 32))
+			}
+			src := rnd(r, nb*16)
+			iv := rnd(r, 32)
+			e := exp{iv: bytes.Clone(iv), src: bytes.Clone(src), enc: make([]byte, len(src)), dec: make([]byte, len(src))}
+			ige.EncryptBlocks(c, iv, e.enc, src)
+			ige.DecryptBlocks(c, iv, e.dec, src)
+			exps[i] = e
+			j := ige.Job{Cipher: c, IV: iv, Src: src}
+			switch i % 4 {
+			case 0:
+				j.Dst = src // exactly in place
+			case 1:
+				j.Dst = make([]byte, len(src))
+			default:
+				j.Dst = bytes.Repeat([]byte{0xee}, len(src)+r.IntN(40))
+			}
+			jobs[i] = j
+		}
+		for _, dir := range []string{"encrypt", "decrypt"} {
+			js := make([]ige.Job, n)
+			for i := range jobs {
+				js[i] = jobs[i]
+				js[i].Src = bytes.Clone(exps[i].src)
+				if i%4 == 0 {
+					js[i].Dst = js[i].Src
+				} else {
+					js[i].Dst = bytes.Repeat([]byte{0xee}, len(jobs[i].Dst))
+				}
+			}
+			var want func(e exp) []byte
+			if dir == "encrypt" {
+				ige.EncryptBatch(js)
+				want = func(e exp) []byte { return e.enc }
+			} else {
+				ige.DecryptBatch(js)
+				want = func(e exp) []byte { return e.dec }
+			}
+			for i, j := range js {
+				e := exps[i]
+				if !bytes.Equal(j.Dst[:len(e.src)], want(e)) {
+					t.Fatalf("%s job %d (%d blocks, in place %v): wrong output", dir, i, len(e.src)/16, i%4 == 0)
+				}
+				for _, v := range j.Dst[len(e.src):] {
+					if v != 0xee {
+						t.Fatalf("%s job %d: wrote past len(Src)", dir, i)
+					}
+				}
+				if !bytes.Equal(j.IV, e.iv) {
+					t.Fatalf("%s job %d: IV modified", dir, i)
+				}
+				if i%4 != 0 && !bytes.Equal(j.Src, e.src) {
+					t.Fatalf("%s job %d: Src modified", dir, i)
+				}
+			}
+		}
+	})
+}
+
+// A Job's IV may live in memory that the job's own Dst overwrites: the IV is
+// an input read before output is written, as in EncryptBlocks (which copies
+// it first).
+func TestContractBatchIVInDst(t *testing.T) {
+	r := newRand()
+	eachImpl(t, func(t *testing.T) {
+		c := mustCipher(t, key32(3))
+		for _, nb := range []int{1, 2, 5, 40} {
+			src := rnd(r, nb*16)
+			buf := rnd(r, max(nb*16, 32))
+			iv := bytes.Clone(buf[:32])
+			want := make([]byte, len(src))
+			ige.EncryptBlocks(c, iv, want, src)
+			ige.EncryptBatch([]ige.Job{{Cipher: c, IV: buf[:32], Dst: buf[:len(src)], Src: src}})
+			if !bytes.Equal(buf[:len(src)], want) {
+				t.Errorf("nb=%d: EncryptBatch with IV inside Dst differs from EncryptBlocks", nb)
+			}
+		}
+	})
+}
+
+// One *Cipher used by many goroutines at once, through every entry point,
+// and EncryptBatch called concurrently with jobs sharing Ciphers.
+func TestContractConcurrentUse(t *testing.T) {
+	r := newRand()
+	shared := []*ige.Cipher{mustCipher(t, key32(1)), mustCipher(t, key32(2))}
+	const G = 8
+	iters := 20
+	if testing.Short() || runtime.GOARCH != "amd64" {
+		iters = 5
+	}
+	type work struct{ iv, pt, ct []byte }
+	ws := make([]work, 64)
+	for i := range ws {
+		pt := rnd(r, (1+r.IntN(64))*16)
+		iv := rnd(r, 32)
+		ct := make([]byte, len(pt))
+		gotd.EncryptBlocks(shared[i%2], iv, ct, pt)
+		ws[i] = work{iv, pt, ct}
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, G*4)
+	for g := range G {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for it := range iters {
+				i := (g*7 + it) % len(ws)
+				w := ws[i]
+				c := shared[i%2]
+				out := make([]byte, len(w.pt))
+				switch (g + it) % 4 {
+				case 0:
+					ige.EncryptBlocks(c, w.iv, out, w.pt)
+				case 1:
+					ige.NewIGEEncrypter(c, w.iv).CryptBlocks(out, w.pt)
+				case 2:
+					jobs := make([]ige.Job, 0, 8)
+					outs := make([][]byte, 0, 8)
+					for k := range 8 {
+						w2 := ws[(i+2*k)%len(ws)]
+						o := make([]byte, len(w2.pt))
+						outs = append(outs, o)
+						jobs = append(jobs, ige.Job{Cipher: shared[((i+2*k)%len(ws))%2], IV: w2.iv, Dst: o, Src: w2.pt})
+					}
+					ige.EncryptBatch(jobs)
+					for k, o := range outs {
+						if !bytes.Equal(o, ws[(i+2*k)%len(ws)].ct) {
+							errs <- fmt.Errorf("goroutine %d: concurrent EncryptBatch job %d wrong", g, k)
+							return
+						}
+					}
+					copy(out, w.ct)
+				case 3:
+					back := make([]byte, len(w.ct))
+					ige.DecryptBatch([]ige.Job{{Cipher: c, IV: w.iv, Dst: back, Src: w.ct}})
+					if !bytes.Equal(back, w.pt) {
+						errs <- fmt.Errorf("goroutine %d: concurrent DecryptBatch wrong", g)
+						return
+					}
+					ige.DecryptBlocks(c, w.iv, back, w.ct)
+					if !bytes.Equal(back, w.pt) {
+						errs <- fmt.Errorf("goroutine %d: concurrent DecryptBlocks wrong", g)
+						return
+					}
+					copy(out, w.ct)
+				}
+				if !bytes.Equal(out, w.ct) {
+					errs <- fmt.Errorf("goroutine %d: concurrent use of a shared Cipher gave a wrong result", g)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
+// The zero-allocation promises: SetKey and the one-shot helpers; the fast
+// path over a *Cipher as well.
+func TestContractAllocs(t *testing.T) {
+	if raceflag.Enabled {
+		t.Skip("allocation counts are not meaningful under -race")
+	}
+	eachImpl(t, func(t *testing.T) {
+		key := key32(1)
+		iv := make([]byte, 32)
+		buf := make([]byte, 1024)
+		c := mustCipher(t, key)
+		checks := map[string]func(){
+			"SetKey":              func() { _ = c.SetKey(key) },
+			"EncryptAES256Blocks": func() { ige.EncryptAES256Blocks(key, iv, buf, buf) },
+			"DecryptAES256Blocks": func() { ige.DecryptAES256Blocks(key, iv, buf, buf) },
+			"EncryptBlocks":       func() { ige.EncryptBlocks(c, iv, buf, buf) },
+			"DecryptBlocks":       func() { ige.DecryptBlocks(c, iv, buf, buf) },
+		}
+		for name, f := range checks {
+			if n := testing.AllocsPerRun(20, f); n != 0 {
+				t.Errorf("%s: %v allocations, want 0", name, n)
+			}
+		}
+	})
+}
+
+// AES-128/192 keys are refused by the fast path with an error, not
+// silently treated as AES-256.
+func TestContractKeySizeErrorIsError(t *testing.T) {
+	_, err := ige.NewCipher(make([]byte, 16))
+	if err == nil {
+		t.Fatal("AES-128 key accepted")
+	}
+	var target interface{ Error() string }
+	if !errors.As(err, &target) {
+		t.Fatal("not an error")
+	}
+}
+
+// A shifted overlap of dst and src is refused (exact overlap is in place).
+func TestContractInexactOverlap(t *testing.T) {
+	c := mustCipher(t, key32(1))
+	iv := make([]byte, 32)
+	buf := make([]byte, 80)
+	mustPanicWith(t, "EncryptBlocks overlap", "overlap", func() { ige.EncryptBlocks(c, iv, buf[16:80], buf[:64]) })
+	mustPanicWith(t, "DecryptBlocks overlap", "overlap", func() { ige.DecryptBlocks(c, iv, buf[1:65], buf[:64]) })
+	mustPanicWith(t, "EncryptBatch overlap", "overlap", func() {
+		ige.EncryptBatch([]ige.Job{{Cipher: c, IV: iv, Dst: buf[:64], Src: buf[16:80]}})
+	})
+	if !bytes.Equal(buf, make([]byte, 80)) {
+		t.Fatal("overlap panic after writing")
+	}
+}
