@@ -69,6 +69,13 @@ func cpuFeatures() []string {
 
 func cpuSummary() string {
 	c := cpuid.CPU
-	return fmt.Sprintf("%s (%s family %d model %d, %d logical cores, GOMAXPROCS %d)",
-		cpuBrand(), c.VendorString, c.Family, c.Model, c.LogicalCores, runtime.GOMAXPROCS(0))
+	var detail []string
+	if c.VendorString != "" {
+		detail = append(detail, c.VendorString)
+	}
+	if c.Family != 0 || c.Model != 0 {
+		detail = append(detail, fmt.Sprintf("family %d model %d", c.Family, c.Model))
+	}
+	detail = append(detail, fmt.Sprintf("%d logical cores, GOMAXPROCS %d", c.LogicalCores, runtime.GOMAXPROCS(0)))
+	return fmt.Sprintf("%s (%s)", cpuBrand(), strings.Join(detail, ", "))
 }
