@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 
 	gotdige "github.com/gotd/ige"
@@ -685,6 +686,51 @@ func TestOverlapPanics(t *testing.T) {
 	dst := backing[:0:2048]
 	after := append(backing[2048:2048], body...)
 	if _, err := c.Encrypt(dst, headerFor(kdf.V2), after); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestConcurrentCodecsShareKey: Codecs on several goroutines may share one
+// Key (run with -race), and key exchanges may run concurrently.
+func TestConcurrentCodecsShareKey(t *testing.T) {
+	key := mustKey(t, seqKeyBytes())
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tx := secret.NewCodec(key, secret.Originator)
+			rx := secret.NewCodec(key, secret.Responder)
+			for i := 0; i < 30; i++ {
+				w, err := tx.Encrypt(nil, headerFor(kdf.V2), textBody(t, i*10))
+				if err == nil {
+					_, _, err = rx.Decrypt(nil, w)
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	for g := 0; g < 2; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			dh := secret.DH{G: 3, P: wellKnownPrime}
+			ex, err := dh.Request(nil)
+			if err == nil {
+				_, _, err = dh.Accept(ex.GA(), nil)
+			}
+			if err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
 		t.Fatal(err)
 	}
 }
