@@ -516,6 +516,14 @@ func TestIntegrityClaims(t *testing.T) {
 	}
 
 	wrong = k
+	wrong.IV[20] ^= 1 // x_-1
+	for i, s := range sameBlocks(decrypt(wrong, ct)) {
+		if s {
+			t.Errorf("wrong x_-1: block %d decrypted correctly", i)
+		}
+	}
+
+	wrong = k
 	wrong.IV[3] ^= 0x80 // y_-1
 	got := decrypt(wrong, ct)
 	shifted := append([]byte(nil), plain[:16]...)
