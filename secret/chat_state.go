@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/secretbench/secretbench/kdf"
@@ -78,7 +79,7 @@ func (c *Chat) MarshalBinary() ([]byte, error) {
 	w = le32(w, uint32(len(req)))
 	w = append(w, req...)
 	clear(req)
-	for _, v := range []uint32{c.in, c.out, c.peerIn, c.askedTo, c.sentBase, uint32(min(c.unserved, 1<<31))} {
+	for _, v := range []uint32{c.in, c.out, c.peerIn, c.askedTo, c.sentBase, uint32(min(c.unserved, math.MaxInt32))} {
 		w = le32(w, v)
 	}
 	w = le64(w, uint64(c.askedAt))
