@@ -98,6 +98,19 @@
 // reconnect) with their IGE chains interleaved by [ige.DecryptBatch]. What
 // is left is hashing; it runs two messages at a time (below).
 //
+// # Chats
+//
+// [Chat] is the state machine on top of the Codec for one side of a secret
+// chat after the key exchange: sequence numbers with their parity checks,
+// gap queueing and Resend requests, the peer's layer and NotifyLayer
+// messages, the choice of v1 or v2 by layer, re-keying for perfect forward
+// secrecy (RequestKey, AcceptKey, CommitKey, AbortKey, Noop, with the old
+// and new key both decrypting until the switch), and persistence of the
+// whole state with [Chat.MarshalBinary] and [RestoreChat]. [Chat.Receive]
+// returns one outcome per packet: processed, queued (a gap), dropped (with
+// the reason) or an abort (with the reason). Clock and randomness are
+// injectable through [Config].
+//
 // # Speed
 //
 // One message is bound by two serial chains: SHA-256 over the padded
