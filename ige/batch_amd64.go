@@ -117,6 +117,9 @@ func boundAVX2(sched *[scheduleSize]byte, blocks int)
 //go:noescape
 func boundAVX512(sched *[scheduleSize]byte, blocks int)
 
+//go:noescape
+func boundDistinctAVX512(rows *[rowsSize]byte, blocks int)
+
 // encryptBatchLanes encrypts jobs interleaved over at most lanes streams
 // (8: AES-NI, 16: VAES ymm, 32: VAES zmm); see batchWidth for how a
 // small batch picks a narrower kernel.

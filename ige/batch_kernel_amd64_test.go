@@ -9,17 +9,52 @@ import (
 )
 
 // BenchmarkBatchKernel times the kernels alone, every lane on the dummy
-// buffer: the ceiling the scheduler can reach.
+// buffer (kind=kernel: the ceiling the scheduler can reach), next to two
+// bounds in the same units: kind=bound is AESBound's pure AES throughput
+// with one key schedule in registers, kind=bound-distinct-keys the same
+// with a distinct schedule per lane loaded by every AES instruction, as the
+// kernels must (32 lanes only). Compare them side by side:
+//
+//	go test -run '^$' -bench BatchKernel -count 5 ./ige | tee /tmp/k.txt
+//	benchstat -col /kind /tmp/k.txt
 func BenchmarkBatchKernel(b *testing.B) {
-	for _, lanes := range []int{8, 16, 32} {
-		b.Run(fmt.Sprintf("lanes=%d", lanes), func(b *testing.B) {
-			var st batchState
-			st.init()
-			b.SetBytes(int64(lanes * batchChunk * BlockSize))
-			for b.Loop() {
-				st.kernel(lanes, false, batchChunk)
-			}
-		})
+	c, err := NewCipher(make([]byte, KeySize))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, lanes := range batchWidths() {
+		kinds := []string{"kernel", "bound"}
+		if lanes == 32 {
+			kinds = append(kinds, "bound-distinct-keys")
+		}
+		for _, kind := range kinds {
+			b.Run(fmt.Sprintf("lanes=%d/kind=%s", lanes, kind), func(b *testing.B) {
+				var st batchState
+				st.init()
+				p := lanes / 8
+				for l := range lanes {
+					key := make([]byte, KeySize)
+					key[0], key[1] = byte(l), 0xa5
+					lc, err := NewCipher(key)
+					if err != nil {
+						b.Fatal(err)
+					}
+					st.loadKeys(lc, l, p, false)
+				}
+				b.SetBytes(int64(lanes * batchChunk * BlockSize))
+				b.ReportAllocs()
+				for b.Loop() {
+					switch kind {
+					case "kernel":
+						st.kernel(lanes, false, batchChunk)
+					case "bound":
+						aesBoundLanes(c, lanes, batchChunk)
+					default:
+						boundDistinctAVX512(st.rows(), batchChunk)
+					}
+				}
+			})
+		}
 	}
 }
 
