@@ -20,14 +20,26 @@ const (
 	// batchChunk caps the blocks of one kernel call. Idle lanes read and
 	// write the dummy buffer of that size instead of being masked.
 	batchChunk = 256
-	// cohort caps the jobs that start in one kernel call. Jobs of equal
-	// size tend to sit at the same offset modulo 4 KiB, and lanes started
-	// together stay in step, so their current cache lines share one L1 set:
-	// more of them than the set has ways (12 on Zen 5, 8 to 12 elsewhere)
-	// evict each other on every line. Starting at most 8 at a time puts
-	// the next group at least one line further on, at the price of a few
-	// steps with idle lanes when a batch starts.
-	cohort = 8
+	// Lanes advance in step, so the distance between two lanes' current
+	// lines never changes while both are busy; lanes whose lines lie a
+	// multiple of 4 KiB apart (equal-sized jobs usually do) keep sharing
+	// one L1 set, and more of them than the set has ways (12 on Zen 5, 8
+	// to 12 elsewhere) evict each other's lines between a load and the
+	// store back. A job waits, and the busy lanes advance one line, while
+	// setWays busy lanes already sit in its set (lines 64*l1Sets bytes
+	// apart share a set).
+	setWays = 8
+	l1Sets  = 64
+	// shortJob: up to this many blocks a job starts in a crowded set when
+	// the 32-lane kernel runs. That kernel touches each lane's line twice
+	// per 4 blocks (one 64-byte load, one store), so conflicts cost it
+	// little, while staggering 32 equal jobs of 256 blocks costs about a
+	// tenth (measured on Zen 5: 32 x 4 KiB went from 0.34 to 0.39 of the
+	// bound); the narrower kernels touch a line 8 times and do need the
+	// stagger (16 long jobs in one set ran at half speed). Longer jobs,
+	// which may end up in a narrower kernel, stagger for a negligible share
+	// of their length.
+	shortJob = batchChunk
 )
 
 // The rows the kernels read, at offsets fixed by asm/batch. Lane l sits in
@@ -170,8 +182,8 @@ func batchWidth(streams, lanes int) int {
 	return 32
 }
 
-// runBatch is the scheduler: it fills free lanes with the next jobs (at
-// most cohort per step), runs the kernel for the shortest remaining job,
+// runBatch is the scheduler: it fills free lanes with the next jobs (in
+// order; see setWays for when the next one waits), runs the kernel for the shortest remaining job,
 // retires finished lanes and repeats; the jobs' IVs are only read.
 func runBatch(jobs []Job, lanes int, dec bool) {
 	streams, first := 0, -1
@@ -214,26 +226,34 @@ func runBatch(jobs []Job, lanes int, dec bool) {
 	var jobOf [maxLanes]int // the job in each busy lane
 	next := 0
 	for {
-		k, busy, started, held := batchChunk, 0, 0, false
+		k, busy, held := batchChunk, 0, false
+		var inSet [l1Sets]int // busy lanes per L1 set of their current line
+		for l := range lanes {
+			if left[l] != 0 {
+				inSet[l1Set(st.ptrs.src[l])]++
+			}
+		}
 		for l := range lanes {
 			if left[l] == 0 {
 				for next < len(jobs) && len(jobs[next].Src) == 0 {
 					next++
 				}
-				if next < len(jobs) && started == cohort {
-					held = true // start it one line later
-					st.ptrs.src[l], st.ptrs.dst[l] = dummy, dummy
-					continue
-				}
 				if next == len(jobs) {
 					st.ptrs.src[l], st.ptrs.dst[l] = dummy, dummy
 					continue
 				}
-				st.load(&jobs[next], l, p, dec)
-				left[l] = len(jobs[next].Src) / BlockSize
+				j := &jobs[next]
+				set := l1Set(unsafe.Pointer(&j.Src[0]))
+				if inSet[set] >= setWays && (lanes < maxLanes || len(j.Src) > shortJob*BlockSize) {
+					held = true // and so do the jobs after it
+					st.ptrs.src[l], st.ptrs.dst[l] = dummy, dummy
+					continue
+				}
+				inSet[set]++
+				st.load(j, l, p, dec)
+				left[l] = len(j.Src) / BlockSize
 				jobOf[l] = next
 				next++
-				started++
 			}
 			busy++
 			k = min(k, left[l])
@@ -242,14 +262,16 @@ func runBatch(jobs []Job, lanes int, dec bool) {
 			return
 		}
 		if held {
-			k = min(k, 64/BlockSize)
+			k = min(k, 64/BlockSize) // one line on
 		}
 		// Once no job waits and half the lanes or fewer are busy, move the
 		// busy lanes to the next narrower kernel, which does the same work
 		// per step at half the cost (the long jobs of a short/long mix).
 		// The chaining rows are indexed by lane at every width; the key
 		// rows are laid out again.
-		for lanes > 8 && busy <= lanes/2 && next == len(jobs) {
+		// Lanes that share a set beyond its ways (short jobs started
+		// together in the 32-lane kernel) stay in the wide kernel.
+		for lanes > 8 && busy <= lanes/2 && next == len(jobs) && maxInt(inSet[:]) <= setWays {
 			lanes /= 2
 			p = lanes / 8
 			rows := st.rows()
@@ -288,6 +310,18 @@ func runBatch(jobs []Job, lanes int, dec bool) {
 			}
 		}
 	}
+}
+
+// l1Set is the L1 set of the line at ptr (virtual address bits 6 to 11,
+// which index the set on every x86 L1 data cache of 64 sets).
+func l1Set(ptr unsafe.Pointer) int { return int(uintptr(ptr)/64) % l1Sets }
+
+func maxInt(s []int) int {
+	m := 0
+	for _, v := range s {
+		m = max(m, v)
+	}
+	return m
 }
 
 // kernel runs the kernel for lanes over k blocks. It switches rather than
