@@ -55,11 +55,12 @@ const (
 	aOff  = keysOff + maxLanes*scheduleSize
 	bOff  = aOff + maxLanes*BlockSize
 	inOff = bOff + maxLanes*BlockSize
-	// stageOff: the zmm kernel's two stage buffers of transposed blocks, 4
-	// per register, each as x = in ^ k0 (then the output) and lk = k14 ^
-	// previous input, and the last input block of each register.
+	// stageOff: the zmm kernel's two stage buffers of transposed blocks, up
+	// to 8 per register (its steps move 8 or 4 blocks per lane), each as x
+	// = in ^ k0 (then the output) and lk = k14 ^ previous input, and the
+	// last input block of each register.
 	stageOff  = inOff + maxLanes*BlockSize
-	stageSize = 2*8*4*64 + 8*64
+	stageSize = 2*8*8*64 + 8*64
 	rowsSize  = stageOff + 2*stageSize
 	// rowsAlign keeps the 32- and 64-byte key rows within one cache line
 	// each: a split load costs two, and the zmm kernel is load bound.
@@ -67,9 +68,9 @@ const (
 )
 
 // lanePtrs points at each lane's current block. idle is a second table of
-// the same layout (src, then dst) pointing 64 bytes into the dummy buffer
-// for every lane: the zmm kernel's look-ahead and look-behind where there
-// is none.
+// the same layout (src, then dst) pointing idleAt bytes into the dummy
+// buffer for every lane: the zmm kernel's look-ahead and look-behind (one
+// step of up to 128 bytes) where there is none.
 type lanePtrs struct {
 	src, dst [maxLanes]unsafe.Pointer
 	idle     [2 * maxLanes]unsafe.Pointer
@@ -81,8 +82,13 @@ type batchState struct {
 	buf   [rowsSize + rowsAlign - 1]byte
 	align uintptr // offset of the window in buf when last computed
 	ptrs  lanePtrs
-	dummy [batchChunk*BlockSize + 128 + 64]byte // used from its first 64-byte boundary
+	dummy [batchChunk*BlockSize + 2*idleAt + 64]byte // used from its first 64-byte boundary
 }
+
+// idleAt is where the idle pointers point into the dummy buffer: a step
+// (128 bytes) on from its start, and more than a step from its end after
+// a chunk's worth of blocks.
+const idleAt = 128
 
 // rows returns the aligned window. A stack copy keeps a frame's offset
 // from the top of the stack, and stacks are aligned far beyond 64 bytes, so
@@ -220,7 +226,7 @@ func runBatch(jobs []Job, lanes int, dec bool) {
 		st.ptrs.src[l], st.ptrs.dst[l] = dummy, dummy
 	}
 	for l := range st.ptrs.idle {
-		st.ptrs.idle[l] = unsafe.Add(dummy, 64)
+		st.ptrs.idle[l] = unsafe.Add(dummy, idleAt)
 	}
 	var left [maxLanes]int  // blocks still to do per lane; 0 means idle
 	var jobOf [maxLanes]int // the job in each busy lane

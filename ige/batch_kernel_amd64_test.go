@@ -67,7 +67,7 @@ func (st *batchState) init() {
 		st.ptrs.src[l], st.ptrs.dst[l] = dummy, dummy
 	}
 	for l := range st.ptrs.idle {
-		st.ptrs.idle[l] = unsafe.Add(dummy, 64)
+		st.ptrs.idle[l] = unsafe.Add(dummy, idleAt)
 	}
 }
 
@@ -84,8 +84,8 @@ func TestBatchLayout(t *testing.T) {
 		{"bOff", bOff, 8192},
 		{"inOff", inOff, 8704},
 		{"stageOff", stageOff, 9216},
-		{"stageSize", stageSize, 4608},
-		{"rowsSize", rowsSize, 18432},
+		{"stageSize", stageSize, 8704},
+		{"rowsSize", rowsSize, 26624},
 		{"lanePtrs.src", unsafe.Offsetof(p.src), 0},
 		{"lanePtrs.dst", unsafe.Offsetof(p.dst), 256},
 		{"lanePtrs.idle", unsafe.Offsetof(p.idle), 512},
