@@ -689,3 +689,56 @@ func TestContractConcurrentStore(t *testing.T) {
 		}
 	}
 }
+
+// FuzzContractPublicAndGenerator checks CheckPublic and CheckGenerator
+// against math/big and PROTOCOL.md's table, for arbitrary bytes (with
+// leading zeros) as gx and as p.
+func FuzzContractPublicAndGenerator(f *testing.F) {
+	f.Add([]byte{1}, 0, 3)
+	f.Add(new(big.Int).Lsh(big.NewInt(1), 1984).Bytes(), 2, 7)
+	f.Add(wellKnown, 1, 4)
+	f.Fuzz(func(t *testing.T, x []byte, pad int, g int) {
+		pad = pad & 7
+		two1984 := new(big.Int).Lsh(big.NewInt(1), 1984)
+		for _, p := range [][]byte{wellKnown, rfc3526} {
+			pb := new(big.Int).SetBytes(p)
+			gx := new(big.Int).SetBytes(x)
+			// Also probe the bounds: x read as an offset from p - 2^1984.
+			for _, v := range []*big.Int{gx, new(big.Int).Sub(new(big.Int).Sub(pb, two1984), new(big.Int).SetBytes(x[:min(len(x), 2)]))} {
+				if v.Sign() < 0 {
+					continue
+				}
+				hi := new(big.Int).Sub(pb, two1984)
+				want := v.Cmp(two1984) >= 0 && v.Cmp(hi) <= 0
+				in := cat(zeros(pad), v.Bytes())
+				err := dhcheck.CheckPublic(cat(zeros(pad/2), p), in)
+				if (err == nil) != want || (err != nil && !errors.Is(err, dhcheck.ErrRange)) {
+					t.Fatalf("CheckPublic(%x) = %v, want ok=%v", v, err, want)
+				}
+			}
+		}
+		// CheckGenerator on x as p: PROTOCOL.md's table, computed with big.
+		pb := new(big.Int).SetBytes(x)
+		mod := func(m int64) int64 { return new(big.Int).Mod(pb, big.NewInt(m)).Int64() }
+		var want bool
+		switch g {
+		case 2:
+			want = mod(8) == 7
+		case 3:
+			want = mod(3) == 2
+		case 4:
+			want = true
+		case 5:
+			want = mod(5) == 1 || mod(5) == 4
+		case 6:
+			want = mod(24) == 19 || mod(24) == 23
+		case 7:
+			r := mod(7)
+			want = r == 3 || r == 5 || r == 6
+		}
+		err := dhcheck.CheckGenerator(g, cat(zeros(pad), x))
+		if (err == nil) != want || (err != nil && !errors.Is(err, dhcheck.ErrGenerator)) {
+			t.Fatalf("CheckGenerator(%d, %x) = %v, want ok=%v", g, x, err, want)
+		}
+	})
+}
