@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"syscall"
 )
 
 // store keeps passing verdicts as one file per (p, g) under dir. A file's
@@ -41,7 +42,11 @@ func (s *store) name(g int, p []byte) string {
 // has reports whether the store holds the exact passing entry for (p, g).
 func (s *store) has(g int, p []byte) bool {
 	want := entry(g, p)
-	f, err := os.Open(s.name(g, p))
+	// A FIFO planted under an entry's name would block a plain open until
+	// some writer appears, hanging CheckParams; O_NONBLOCK makes that open
+	// return at once (it changes nothing for regular files), and the Stat
+	// below then rejects anything that is not a regular file.
+	f, err := os.OpenFile(s.name(g, p), os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return false
 	}
