@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/secretbench/secretbench/dhcheck"
+	"github.com/secretbench/secretbench/internal/raceflag"
 )
 
 var allErrs = []error{dhcheck.ErrPrimeSize, dhcheck.ErrNotSafePrime, dhcheck.ErrGenerator, dhcheck.ErrRange}
@@ -741,4 +742,33 @@ func FuzzContractPublicAndGenerator(f *testing.F) {
 			t.Fatalf("CheckGenerator(%d, %x) = %v, want ok=%v", g, x, err, want)
 		}
 	})
+}
+
+// The package doc promises that a warm CheckParams does not allocate.
+func TestContractWarmNoAllocs(t *testing.T) {
+	if raceflag.Enabled {
+		t.Skip("allocation counts are not meaningful under -race")
+	}
+	padded := cat(zeros(7), wellKnown)
+	for name, c := range map[string]*dhcheck.Checker{
+		"NewChecker": dhcheck.NewChecker(),
+		"zero":       new(dhcheck.Checker),
+		"WithStore":  dhcheck.NewChecker(dhcheck.WithStore(t.TempDir())),
+	} {
+		_ = c.CheckParams(2, rfc3526)
+		_ = c.CheckParams(2, cheapBad)
+		for _, q := range []struct {
+			g int
+			p []byte
+		}{{3, wellKnown}, {2, wellKnown}, {7, padded}, {2, rfc3526}, {2, cheapBad}, {9, rfc3526}} {
+			want := c.CheckParams(q.g, q.p)
+			if n := testing.AllocsPerRun(20, func() {
+				if c.CheckParams(q.g, q.p) != want {
+					panic("verdict changed")
+				}
+			}); n != 0 {
+				t.Errorf("%s: warm CheckParams(%d, %x...) allocates %v times", name, q.g, q.p[:2], n)
+			}
+		}
+	}
 }
