@@ -31,14 +31,13 @@ const (
 	setWays = 8
 	l1Sets  = 64
 	// shortJob: up to this many blocks a job starts in a crowded set when
-	// the 32-lane kernel runs. That kernel touches each lane's line twice
-	// per 4 blocks (one 64-byte load, one store), so conflicts cost it
-	// little, while staggering 32 equal jobs of 256 blocks costs about a
-	// tenth (measured on Zen 5: 32 x 4 KiB went from 0.34 to 0.39 of the
-	// bound); the narrower kernels touch a line 8 times and do need the
-	// stagger (16 long jobs in one set ran at half speed). Longer jobs,
-	// which may end up in a narrower kernel, stagger for a negligible share
-	// of their length.
+	// the zmm kernels run. They touch each lane's line twice per 4 or 8
+	// blocks (one 64-byte load, one store), so conflicts cost them little,
+	// while staggering 32 equal jobs of 256 blocks costs about a tenth
+	// (measured on Zen 5: 32 x 4 KiB went from 0.34 to 0.39 of the bound);
+	// the ymm and xmm kernels touch a line 8 times and do need the stagger
+	// (16 long jobs in one set ran at half speed). Longer jobs stagger
+	// anyway, for a negligible share of their length.
 	shortJob = batchChunk
 )
 
@@ -127,6 +126,24 @@ func batchEncAVX512(rows *[rowsSize]byte, ptrs *lanePtrs, blocks int)
 func batchDecAVX512(rows *[rowsSize]byte, ptrs *lanePtrs, blocks int)
 
 //go:noescape
+func batchEncAVX512x24(rows *[rowsSize]byte, ptrs *lanePtrs, blocks int)
+
+//go:noescape
+func batchDecAVX512x24(rows *[rowsSize]byte, ptrs *lanePtrs, blocks int)
+
+//go:noescape
+func batchEncAVX512x16(rows *[rowsSize]byte, ptrs *lanePtrs, blocks int)
+
+//go:noescape
+func batchDecAVX512x16(rows *[rowsSize]byte, ptrs *lanePtrs, blocks int)
+
+//go:noescape
+func batchEncAVX512x8(rows *[rowsSize]byte, ptrs *lanePtrs, blocks int)
+
+//go:noescape
+func batchDecAVX512x8(rows *[rowsSize]byte, ptrs *lanePtrs, blocks int)
+
+//go:noescape
 func boundSSE(sched *[scheduleSize]byte, blocks int)
 
 //go:noescape
@@ -184,8 +201,28 @@ func batchWidth(streams, lanes int) int {
 		return 8
 	case streams <= 16 || lanes == 16:
 		return 16
+	case streams <= 24:
+		return 24 // zmm only: see narrower
 	}
 	return 32
+}
+
+// narrower is the next narrower kernel than lanes, 0 if none. With zmm
+// there is a 24-lane kernel (6 registers): the 32-lane kernel saturates the
+// load ports and vector pipes so that on Zen 5 it moves no more bytes per
+// second than the 24-lane one (both about 20 GB/s on idle lanes), and the
+// 16- and 8-lane ones run at the latency of their chains, at about the
+// same cost per step.
+func narrower(lanes int, zmm bool) int {
+	switch {
+	case lanes == 32 && zmm:
+		return 24
+	case lanes == 24 || lanes == 32:
+		return 16
+	case lanes == 16:
+		return 8
+	}
+	return 0
 }
 
 // runBatch is the scheduler: it fills free lanes with the next jobs (in
@@ -201,6 +238,9 @@ func runBatch(jobs []Job, lanes int, dec bool) {
 			streams++
 		}
 	}
+	// With AVX-512 every width runs on zmm registers, four lanes each
+	// (see lanesPerReg).
+	zmm := lanes == maxLanes
 	lanes = batchWidth(streams, lanes)
 	if lanes == 0 {
 		if first >= 0 {
@@ -214,7 +254,7 @@ func runBatch(jobs []Job, lanes int, dec bool) {
 		}
 		return
 	}
-	p := lanes / 8
+	p := lanesPerReg(lanes, zmm)
 
 	// st stays on this stack only if the pointers into it are stored here,
 	// on the local variable, not through a method.
@@ -250,7 +290,7 @@ func runBatch(jobs []Job, lanes int, dec bool) {
 				}
 				j := &jobs[next]
 				set := l1Set(unsafe.Pointer(&j.Src[0]))
-				if inSet[set] >= setWays && (lanes < maxLanes || len(j.Src) > shortJob*BlockSize) {
+				if inSet[set] >= setWays && (!zmm || len(j.Src) > shortJob*BlockSize) {
 					held = true // and so do the jobs after it
 					st.ptrs.src[l], st.ptrs.dst[l] = dummy, dummy
 					continue
@@ -270,19 +310,24 @@ func runBatch(jobs []Job, lanes int, dec bool) {
 		if held {
 			k = min(k, 64/BlockSize) // one line on
 		}
-		// Once no job waits and half the lanes or fewer are busy, move the
-		// busy lanes to the next narrower kernel, which does the same work
-		// per step at half the cost (the long jobs of a short/long mix).
+		// Once no job waits and the busy lanes fit in the next narrower
+		// kernel, move them there: it does the same work per step for less
+		// (the long jobs of a short/long mix).
 		// The chaining rows are indexed by lane at every width; the key
 		// rows are laid out again.
-		// Lanes that share a set beyond its ways (short jobs started
-		// together in the 32-lane kernel) stay in the wide kernel.
-		for lanes > 8 && busy <= lanes/2 && next == len(jobs) && maxInt(inSet[:]) <= setWays {
-			lanes /= 2
-			p = lanes / 8
+		// Without zmm, lanes that share a set beyond its ways (short jobs
+		// started together) stay in the wide kernel.
+		for next == len(jobs) {
+			narrow := narrower(lanes, zmm)
+			if busy > narrow || !zmm && maxInt(inSet[:]) > setWays {
+				break
+			}
+			wide := lanes
+			lanes = narrow
+			p = lanesPerReg(lanes, zmm)
 			rows := st.rows()
 			n := 0
-			for l := range 2 * lanes {
+			for l := range wide {
 				if left[l] == 0 {
 					continue
 				}
@@ -295,12 +340,12 @@ func runBatch(jobs []Job, lanes int, dec bool) {
 				st.loadKeys(jobs[jobOf[n]].Cipher, n, p, dec)
 				n++
 			}
-			for l := n; l < 2*lanes; l++ {
+			for l := n; l < wide; l++ {
 				left[l] = 0
 				st.ptrs.src[l], st.ptrs.dst[l] = dummy, dummy
 			}
 		}
-		st.kernel(lanes, dec, k)
+		st.kernel(lanes, zmm, dec, k)
 		for l := range lanes {
 			switch {
 			case left[l] == 0:
@@ -330,15 +375,43 @@ func maxInt(s []int) int {
 	return m
 }
 
+// lanesPerReg is P, the lanes per vector register of the kernel for lanes:
+// with AVX-512 (zmm) always 4, the narrower widths as 4 and 2 zmm
+// registers; otherwise 2 (ymm, 16 lanes) or 1 (xmm, 8 lanes).
+//
+// The narrower zmm kernels have fewer chains than the AES unit has room
+// for, so they run at the latency of the rounds, not their throughput, and
+// the data movement fills the idle slots: on Zen 5 16 lanes on 4 zmm chains
+// beat 16 on 8 ymm chains (both have the same AES throughput, but the ymm
+// kernel moves every block one by one with two pointer loads per lane).
+func lanesPerReg(lanes int, zmm bool) int {
+	if zmm {
+		return 4
+	}
+	return lanes / 8
+}
+
 // kernel runs the kernel for lanes over k blocks. It switches rather than
 // calling through a func value, which would move st to the heap.
-func (st *batchState) kernel(lanes int, dec bool, k int) {
+func (st *batchState) kernel(lanes int, zmm, dec bool, k int) {
 	rows, ptrs := st.rows(), &st.ptrs
 	switch {
-	case lanes == 32 && dec:
+	case zmm && lanes == 32 && dec:
 		batchDecAVX512(rows, ptrs, k)
-	case lanes == 32:
+	case zmm && lanes == 32:
 		batchEncAVX512(rows, ptrs, k)
+	case lanes == 24 && dec:
+		batchDecAVX512x24(rows, ptrs, k)
+	case lanes == 24:
+		batchEncAVX512x24(rows, ptrs, k)
+	case zmm && lanes == 16 && dec:
+		batchDecAVX512x16(rows, ptrs, k)
+	case zmm && lanes == 16:
+		batchEncAVX512x16(rows, ptrs, k)
+	case zmm && dec:
+		batchDecAVX512x8(rows, ptrs, k)
+	case zmm:
+		batchEncAVX512x8(rows, ptrs, k)
 	case lanes == 16 && dec:
 		batchDecAVX2(rows, ptrs, k)
 	case lanes == 16:

@@ -184,7 +184,7 @@ func TestBatchLanesAliasedBuffers(t *testing.T) {
 
 func TestBatchWidth(t *testing.T) {
 	for _, c := range []struct{ streams, lanes, want int }{
-		{0, 32, 0}, {1, 32, 0}, {2, 32, 8}, {8, 32, 8}, {9, 32, 16}, {16, 32, 16}, {17, 32, 32},
+		{0, 32, 0}, {1, 32, 0}, {2, 32, 8}, {8, 32, 8}, {9, 32, 16}, {16, 32, 16}, {17, 32, 24}, {24, 32, 24}, {25, 32, 32},
 		{100, 32, 32}, {9, 8, 8}, {17, 16, 16}, {2, 16, 8},
 	} {
 		if got := batchWidth(c.streams, c.lanes); got != c.want {

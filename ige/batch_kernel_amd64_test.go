@@ -9,7 +9,9 @@ import (
 )
 
 // BenchmarkBatchKernel times the kernels alone, every lane on the dummy
-// buffer (kind=kernel: the ceiling the scheduler can reach), next to two
+// buffer (kind=kernel: the ceiling the scheduler can reach; kind=kernel-zmm:
+// the 24-, 16- and 8-lane kernels on zmm registers that AVX-512 CPUs use
+// instead of the ymm and xmm ones), next to two
 // bounds in the same units: kind=bound is AESBound's pure AES throughput
 // with one key schedule in registers, kind=bound-distinct-keys the same
 // with a distinct schedule per lane loaded by every AES instruction, as the
@@ -22,16 +24,25 @@ func BenchmarkBatchKernel(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, lanes := range batchWidths() {
+	widths := batchWidths()
+	zmm := len(widths) > 0 && widths[0] == maxLanes
+	if zmm {
+		widths = []int{32, 24, 16, 8}
+	}
+	for _, lanes := range widths {
 		kinds := []string{"kernel", "bound"}
 		if lanes == 32 {
 			kinds = append(kinds, "bound-distinct-keys")
+		} else if lanes == 24 {
+			kinds = []string{"kernel-zmm"}
+		} else if zmm {
+			kinds = append(kinds, "kernel-zmm")
 		}
 		for _, kind := range kinds {
 			b.Run(fmt.Sprintf("lanes=%d/kind=%s", lanes, kind), func(b *testing.B) {
 				var st batchState
 				st.init()
-				p := lanes / 8
+				p := lanesPerReg(lanes, zmm && kind != "kernel" || lanes == 32)
 				for l := range lanes {
 					key := make([]byte, KeySize)
 					key[0], key[1] = byte(l), 0xa5
@@ -46,7 +57,9 @@ func BenchmarkBatchKernel(b *testing.B) {
 				for b.Loop() {
 					switch kind {
 					case "kernel":
-						st.kernel(lanes, false, batchChunk)
+						st.kernel(lanes, lanes == 32, false, batchChunk)
+					case "kernel-zmm":
+						st.kernel(lanes, true, false, batchChunk)
 					case "bound":
 						aesBoundLanes(c, lanes, batchChunk)
 					default:

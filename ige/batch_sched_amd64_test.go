@@ -83,3 +83,20 @@ func TestL1Set(t *testing.T) {
 		t.Error("adjacent lines in one set")
 	}
 }
+
+// TestBatchLanesFewStreams: 2 to 25 streams of random lengths at every
+// width; with AVX-512 these run on the 8-, 16- and 24-lane zmm kernels
+// (two, four and six registers), which the other tests reach only by
+// narrowing.
+func TestBatchLanesFewStreams(t *testing.T) {
+	r := newRand(t)
+	for _, lanes := range batchWidths() {
+		for n := 2; n <= 25; n++ {
+			blocks := make([]int, n)
+			for i := range blocks {
+				blocks[i] = 1 + r.IntN(3*batchChunk/2)
+			}
+			checkBatchLanes(t, fmt.Sprintf("%d streams", n), makeJobs(r, blocks, r.IntN(16)), lanes)
+		}
+	}
+}

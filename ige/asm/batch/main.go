@@ -51,7 +51,9 @@ func main() {
 	for _, dec := range []bool{false, true} {
 		batchSSE(dec)
 		batchAVX2(dec)
-		batchAVX512(dec)
+		for _, nregs := range []int{8, 6, 4, 2} {
+			batchAVX512(dec, nregs)
+		}
 	}
 	boundSSE()
 	boundAVX2()
@@ -282,14 +284,17 @@ func batchAVX2(dec bool) {
 // 0.56 of the shared-key bound and 32 x 4 KiB from 0.39 to 0.44. Software
 // prefetch of the next lines did not help (the hardware prefetchers keep
 // up with 32 streams).
-func batchAVX512(dec bool) {
+func batchAVX512(dec bool, nregs int) {
 	const p = 4
 	name := "batch" + opName(dec) + "AVX512"
+	if nregs < 8 {
+		name += fmt.Sprintf("x%d", nregs*p)
+	}
 	round, last := roundOps(dec)
 	prologue(name)
 	zs := []VecPhysical{Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15,
 		Z16, Z17, Z18, Z19, Z20, Z21, Z22, Z23, Z24, Z25, Z26, Z27, Z28, Z29, Z30, Z31}
-	states, as, tmp := zs[0:8], zs[8:16], zs[16:32]
+	states, as, tmp := zs[0:nregs], zs[8:8+nregs], zs[16:32]
 	var (
 		cur, other = R9, R10 // stage buffers
 		nextTbl    = R11     // lane pointers for the next step's load phase
@@ -381,15 +386,15 @@ func batchAVX512(dec bool) {
 		LEAQ(Mem{Base: st, Disp: stageOff + stageSize}, other)
 		LEAQ(Mem{Base: ptrs, Disp: idleOff}, idleTbl)
 		MOVQ(idleTbl, prevTbl)
-		for j := range 8 {
+		for j := range nregs {
 			VMOVDQU64(bRow(p, j), tmp[j])
 			VMOVDQU64(tmp[j], stageB(other, j))
 		}
-		for j := range 8 {
+		for j := range nregs {
 			loadPhase(j, ptrs, 0, cur, other)
 		}
 
-		Comment(fmt.Sprintf("32 lanes x %d blocks per step", bs))
+		Comment(fmt.Sprintf("%d lanes x %d blocks per step", nregs*p, bs))
 		Label(sec + "_step")
 		MOVQ(ptrs, nextTbl)
 		CMPQ(steps, U8(1))
@@ -398,20 +403,16 @@ func batchAVX512(dec bool) {
 		// step and load phase for the next, spread over the rounds; a
 		// register's store phase reads its rows of other before its load
 		// phase overwrites them.
-		per := 8 / bs // registers per block (bs = 4: 2, bs = 8: 1)
-		if per == 0 {
-			per = 1
-		}
-		sideRounds := map[int][2]int{} // round -> (kind, register)
-		for i := range bs {
-			for k := range per {
-				j := i*per + k
-				if j >= 8 {
-					continue
-				}
-				sideRounds[i*16+2+3*k] = [2]int{0, j}
-				sideRounds[i*16+8+3*k] = [2]int{1, j}
+		// Register j's phases go to block j*bs/nregs, the second register
+		// of a block three rounds after the first.
+		sideRounds := map[int][2]int{} // block*16+round -> (kind, register)
+		for j := range nregs {
+			i, k := j*bs/nregs, 0
+			if j > 0 && (j-1)*bs/nregs == i {
+				k = 1
 			}
+			sideRounds[i*16+2+3*k] = [2]int{0, j}
+			sideRounds[i*16+8+3*k] = [2]int{1, j}
 		}
 		for i := range bs {
 			for j, s := range states {
@@ -441,7 +442,7 @@ func batchAVX512(dec bool) {
 		JNZ(LabelRef(sec + "_step"))
 
 		Comment("the last step's outputs and input")
-		for j := range 8 {
+		for j := range nregs {
 			storePhase(j, ptrs, -bs*blockSize, other)
 			VMOVDQU64(stageB(other, j), tmp[j])
 			VMOVDQU64(tmp[j], bRow(p, j))
@@ -449,7 +450,7 @@ func batchAVX512(dec bool) {
 		Label(sec + "_skip")
 	}
 
-	for j := range 8 {
+	for j := range nregs {
 		VMOVDQU64(aRow(p, j), as[j])
 	}
 	MOVQ(n, steps)
@@ -465,9 +466,9 @@ func batchAVX512(dec bool) {
 	Label(name + "_tail")
 	ANDQ(U8(3), n)
 	JZ(LabelRef(name + "_done"))
-	Comment("32 lanes x 1 block per iteration")
+	Comment(fmt.Sprintf("%d lanes x 1 block per iteration", nregs*p))
 	Label(name + "_single")
-	ins := tmp[0:8]
+	ins := tmp[0:nregs]
 	for j, s := range states {
 		in := ins[j]
 		for q := range p {
@@ -515,7 +516,7 @@ func batchAVX512(dec bool) {
 	JNZ(LabelRef(name + "_single"))
 
 	Label(name + "_done")
-	for j := range 8 {
+	for j := range nregs {
 		VMOVDQU64(as[j], aRow(p, j))
 	}
 	VZEROUPPER()
