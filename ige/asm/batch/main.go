@@ -1,10 +1,13 @@
 // Command batch generates ige/batch_amd64.s: the multi-stream IGE kernels
-// (8 lanes on xmm with AES-NI, 16 on ymm and 32 on zmm with VAES) and the
-// AES throughput bound kernels at the same widths.
+// (8 lanes on xmm with AES-NI, 16 on ymm with VAES, and with AVX-512 8, 16,
+// 24 and 32 lanes on 2, 4, 6 and 8 zmm registers) and the AES throughput
+// bound kernels.
 //
 // # Lane layout
 //
-// A kernel keeps eight AES states in flight, one per vector register; a
+// A kernel keeps up to eight AES states in flight, one per vector register
+// (eight fill the AES unit: it takes two instructions a cycle and each
+// takes about four cycles; fewer run at the latency of their chains); a
 // register of width P blocks (P = 1 xmm, 2 ymm, 4 zmm) carries P lanes, so
 // lane l sits in register l/P at 128-bit position l%P. Every lane has its
 // own key schedule, so the round keys of one register's lanes are packed
@@ -236,9 +239,12 @@ func batchAVX2(dec bool) {
 	RET()
 }
 
-// batchAVX512: 32 lanes, four per zmm register, eight blocks per lane per
-// step of the main loop (then at most one step of four, then single
-// blocks).
+// batchAVX512: 4*nregs lanes, four per zmm register, eight blocks per lane
+// per step of the main loop (then at most one step of four, then single
+// blocks). With nregs = 8 the AES unit is full and the kernel is bound by
+// throughput; with 6, 4 or 2 registers the chains' latency leaves idle
+// slots that the data movement fills, so those run close to 4*nregs times
+// the single-stream bound.
 //
 // Going one block at a time costs, per lane and block, a pointer load and a
 // 16-byte load for the input and the same for the output, plus an insert
@@ -268,22 +274,24 @@ func batchAVX2(dec bool) {
 //
 // # Costs, measured on Zen 5
 //
-// The kernel is bound by the load ports and the vector pipes together:
-// every AES instruction already loads its 64-byte key row (the rows of 8
-// registers x 15 rounds do not fit in 32 registers), and the AES units
-// share their pipes with the shuffles. Added next to the rounds of a
-// distinct-key bound loop, one at a time per register and block, each of
+// The 32-lane kernel is bound by the load ports and the vector pipes
+// together: every AES instruction already loads its 64-byte key row (the
+// rows of 8 registers x 15 rounds do not fit in 32 registers; with no data
+// moved, that alone reaches 0.9 to 0.97 of the shared-key bound), and the
+// AES units share their pipes with the shuffles. Added next to the rounds
+// of that distinct-key loop, one at a time per register and block, each of
 // these cost about one AES instruction's slot: a VSHUFI64X2, a
 // VINSERTI32X4 or merge-masked VBROADCASTI32X4 from memory, a 16-byte
-// load, a pointer (GPR) load (1.2); a 64-byte load about 0.6, a
-// register xor 0.4, a store 0.3; a VEXTRACTI32X4 to memory about 2. So
-// the transpose (8 shuffles per 16 blocks each way) beats inserts and
-// extracts, and the lane pointers, two per lane and phase, matter: a
-// phase loads a register's four pointers once and moves two lines per
-// lane with them (8-block steps), which took the kernel from about 0.5 to
-// 0.56 of the shared-key bound and 32 x 4 KiB from 0.39 to 0.44. Software
-// prefetch of the next lines did not help (the hardware prefetchers keep
-// up with 32 streams).
+// load, a pointer (GPR) load (1.2); a 64-byte load about 0.6, a register
+// xor 0.4, a store 0.3; a VEXTRACTI32X4 to memory about 2. So the
+// transpose (8 shuffles per 16 blocks each way) beats inserts and
+// extracts, and the lane pointers matter: a phase loads a register's four
+// pointers once and moves two lines per lane with them (8-block steps;
+// 16-block steps gained nothing more). Per register and step that leaves
+// 120 AES-and-xor slots against about 80 slots of data movement (32
+// shuffles, 24 line and row loads, 8 pointer loads, 24 xors, 33 stores),
+// so about 0.6 of the bound on data in L1, which the kernel reaches
+// (BenchmarkBatchKernel). Software prefetch of the next lines did not help.
 func batchAVX512(dec bool, nregs int) {
 	const p = 4
 	name := "batch" + opName(dec) + "AVX512"
