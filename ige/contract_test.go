@@ -904,6 +904,23 @@ func TestContractInexactOverlap(t *testing.T) {
 	}
 }
 
+// TestContractAgainstGotdRandom runs the fuzz target's check on random
+// inputs under every implementation (fuzzing itself runs only the default
+// one, and not at all under emulation).
+func TestContractAgainstGotdRandom(t *testing.T) {
+	r := newRand()
+	n := 300
+	if testing.Short() || runtime.GOARCH != "amd64" {
+		n = 60
+	}
+	eachImpl(t, func(t *testing.T) {
+		for range n {
+			data := rnd(r, r.IntN(40)*16+r.IntN(3)*1024)
+			checkAgainstGotd(t, rnd(r, 32), rnd(r, 32), data, uint8(r.Uint32()), uint8(r.Uint32()), uint8(r.Uint32()), r.IntN(2) == 0)
+		}
+	})
+}
+
 // FuzzContractAgainstGotd compares every entry point with gotd/ige over
 // crypto/aes, at arbitrary byte offsets (unaligned for the assembly), split
 // into two CryptBlocks calls, in place or not, and as batch jobs that share
@@ -911,79 +928,81 @@ func TestContractInexactOverlap(t *testing.T) {
 func FuzzContractAgainstGotd(f *testing.F) {
 	f.Add(key32(1), key32(2), make([]byte, 64), uint8(0), uint8(0), uint8(1), false)
 	f.Add(key32(3), key32(4), bytes.Repeat([]byte{7}, 1000), uint8(3), uint8(9), uint8(17), true)
-	f.Fuzz(func(t *testing.T, key, iv, data []byte, srcOff, dstOff, split uint8, inPlace bool) {
-		if len(key) < 32 || len(iv) < 32 {
-			return
+	f.Fuzz(checkAgainstGotd)
+}
+
+func checkAgainstGotd(t *testing.T, key, iv, data []byte, srcOff, dstOff, split uint8, inPlace bool) {
+	if len(key) < 32 || len(iv) < 32 {
+		return
+	}
+	key, iv = key[:32], iv[:32]
+	data = data[:len(data)/16*16]
+	so, do := int(srcOff%16), int(dstOff%16)
+	std, err := aes.NewCipher(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantEnc := make([]byte, len(data))
+	gotd.EncryptBlocks(std, iv, wantEnc, data)
+	wantDec := make([]byte, len(data))
+	gotd.DecryptBlocks(std, iv, wantDec, data)
+	c := mustCipher(t, key)
+	at := func(off int, b []byte) []byte { return append(make([]byte, off), b...)[off:] }
+	out := func(src []byte) []byte {
+		if inPlace {
+			return src
 		}
-		key, iv = key[:32], iv[:32]
-		data = data[:len(data)/16*16]
-		so, do := int(srcOff%16), int(dstOff%16)
-		std, err := aes.NewCipher(key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		wantEnc := make([]byte, len(data))
-		gotd.EncryptBlocks(std, iv, wantEnc, data)
-		wantDec := make([]byte, len(data))
-		gotd.DecryptBlocks(std, iv, wantDec, data)
-		c := mustCipher(t, key)
-		at := func(off int, b []byte) []byte { return append(make([]byte, off), b...)[off:] }
-		out := func(src []byte) []byte {
-			if inPlace {
-				return src
+		return make([]byte, do+len(src))[do:]
+	}
+	sp := 16 * (int(split) % (len(data)/16 + 1))
+	type entry struct {
+		name string
+		want []byte
+		f    func(dst, src []byte)
+	}
+	for _, e := range []entry{
+		{"EncryptBlocks", wantEnc, func(d, s []byte) { ige.EncryptBlocks(c, iv, d, s) }},
+		{"DecryptBlocks", wantDec, func(d, s []byte) { ige.DecryptBlocks(c, iv, d, s) }},
+		{"EncryptAES256Blocks", wantEnc, func(d, s []byte) { ige.EncryptAES256Blocks(key, iv, d, s) }},
+		{"DecryptAES256Blocks", wantDec, func(d, s []byte) { ige.DecryptAES256Blocks(key, iv, d, s) }},
+		{"encrypter split", wantEnc, func(d, s []byte) {
+			m := ige.NewIGEEncrypter(c, iv)
+			m.CryptBlocks(d[:sp], s[:sp])
+			m.CryptBlocks(d[sp:], s[sp:])
+		}},
+		{"decrypter split", wantDec, func(d, s []byte) {
+			m := ige.NewIGEDecrypter(c, iv)
+			m.CryptBlocks(d[:sp], s[:sp])
+			m.CryptBlocks(d[sp:], s[sp:])
+		}},
+		{"EncryptBatch", wantEnc, func(d, s []byte) {
+			// The same stream split in two, as independent jobs whose
+			// second iv is the state after the first part.
+			iv2 := make([]byte, 32)
+			if sp > 0 {
+				copy(iv2, wantEnc[sp-16:sp])
+				copy(iv2[16:], data[sp-16:sp])
+			} else {
+				copy(iv2, iv)
 			}
-			return make([]byte, do+len(src))[do:]
-		}
-		sp := 16 * (int(split) % (len(data)/16 + 1))
-		type entry struct {
-			name string
-			want []byte
-			f    func(dst, src []byte)
-		}
-		for _, e := range []entry{
-			{"EncryptBlocks", wantEnc, func(d, s []byte) { ige.EncryptBlocks(c, iv, d, s) }},
-			{"DecryptBlocks", wantDec, func(d, s []byte) { ige.DecryptBlocks(c, iv, d, s) }},
-			{"EncryptAES256Blocks", wantEnc, func(d, s []byte) { ige.EncryptAES256Blocks(key, iv, d, s) }},
-			{"DecryptAES256Blocks", wantDec, func(d, s []byte) { ige.DecryptAES256Blocks(key, iv, d, s) }},
-			{"encrypter split", wantEnc, func(d, s []byte) {
-				m := ige.NewIGEEncrypter(c, iv)
-				m.CryptBlocks(d[:sp], s[:sp])
-				m.CryptBlocks(d[sp:], s[sp:])
-			}},
-			{"decrypter split", wantDec, func(d, s []byte) {
-				m := ige.NewIGEDecrypter(c, iv)
-				m.CryptBlocks(d[:sp], s[:sp])
-				m.CryptBlocks(d[sp:], s[sp:])
-			}},
-			{"EncryptBatch", wantEnc, func(d, s []byte) {
-				// The same stream split in two, as independent jobs whose
-				// second iv is the state after the first part.
-				iv2 := make([]byte, 32)
-				if sp > 0 {
-					copy(iv2, wantEnc[sp-16:sp])
-					copy(iv2[16:], data[sp-16:sp])
-				} else {
-					copy(iv2, iv)
-				}
-				ige.EncryptBatch([]ige.Job{{Cipher: c, IV: iv, Dst: d[:sp], Src: s[:sp]}, {Cipher: c, IV: iv2, Dst: d[sp:], Src: s[sp:]}})
-			}},
-			{"DecryptBatch", wantDec, func(d, s []byte) {
-				iv2 := make([]byte, 32)
-				if sp > 0 {
-					copy(iv2, data[sp-16:sp])
-					copy(iv2[16:], wantDec[sp-16:sp])
-				} else {
-					copy(iv2, iv)
-				}
-				ige.DecryptBatch([]ige.Job{{Cipher: c, IV: iv, Dst: d[:sp], Src: s[:sp]}, {Cipher: c, IV: iv2, Dst: d[sp:], Src: s[sp:]}})
-			}},
-		} {
-			src := at(so, data)
-			dst := out(src)
-			e.f(dst, src)
-			if !bytes.Equal(dst, e.want) {
-				t.Fatalf("%s (src+%d dst+%d in place %v split %d, %d bytes) differs from gotd", e.name, so, do, inPlace, sp, len(data))
+			ige.EncryptBatch([]ige.Job{{Cipher: c, IV: iv, Dst: d[:sp], Src: s[:sp]}, {Cipher: c, IV: iv2, Dst: d[sp:], Src: s[sp:]}})
+		}},
+		{"DecryptBatch", wantDec, func(d, s []byte) {
+			iv2 := make([]byte, 32)
+			if sp > 0 {
+				copy(iv2, data[sp-16:sp])
+				copy(iv2[16:], wantDec[sp-16:sp])
+			} else {
+				copy(iv2, iv)
 			}
+			ige.DecryptBatch([]ige.Job{{Cipher: c, IV: iv, Dst: d[:sp], Src: s[:sp]}, {Cipher: c, IV: iv2, Dst: d[sp:], Src: s[sp:]}})
+		}},
+	} {
+		src := at(so, data)
+		dst := out(src)
+		e.f(dst, src)
+		if !bytes.Equal(dst, e.want) {
+			t.Fatalf("%s (src+%d dst+%d in place %v split %d, %d bytes) differs from gotd", e.name, so, do, inPlace, sp, len(data))
 		}
-	})
+	}
 }
