@@ -24,7 +24,7 @@ func alignedJobs(t *testing.T, n int, blocks func(i int) int, inPlace bool) []Jo
 	base := -int(uintptr(unsafe.Pointer(&slab[0]))) & 4095
 	jobs := make([]Job, n)
 	for i := range jobs {
-		src := slab[base+i*stride:][:16*blocks(i):16*blocks(i)]
+		src := slab[base+i*stride:][: 16*blocks(i) : 16*blocks(i)]
 		dst := src
 		if !inPlace {
 			dst = randBytes(r, len(src))
