@@ -84,12 +84,10 @@ TEXT ·expandKeyAsm(SB), NOSPLIT, $0-24
 	AESIMC X1, X2
 	MOVOU  X2, 208(CX)
 	MOVO   X1, X2
-	MOVOU  expandConsts<>+128(SB), X3
-	PSHUFB X3, X2
+	PSHUFB expandConsts<>+128(SB), X2
 
 	// Round key 2 (σ = 0).
-	MOVOU      expandConsts<>+144(SB), X3
-	AESENCLAST X3, X2
+	AESENCLAST expandConsts<>+144(SB), X2
 	MOVO       X0, X3
 	PSLLDQ     $0x04, X3
 	MOVO       X0, X4
@@ -132,20 +130,18 @@ TEXT ·expandKeyAsm(SB), NOSPLIT, $0-24
 	MOVOU      X3, 176(CX)
 
 	// Round key 4 (σ = 3).
-	MOVOU      expandConsts<>+160(SB), X3
-	MOVO       X0, X4
-	PSRLDQ     $0x08, X4
-	PXOR       X0, X4
-	MOVO       X4, X0
-	MOVOU      expandConsts<>+112(SB), X4
-	PSHUFB     X4, X0
+	MOVO       X0, X3
+	PSRLDQ     $0x08, X3
 	PXOR       X0, X3
+	MOVO       X3, X0
+	PSHUFB     expandConsts<>+112(SB), X0
+	MOVO       X0, X3
+	PXOR       expandConsts<>+160(SB), X3
 	AESENCLAST X3, X2
 	MOVO       X2, X3
 	PXOR       X0, X3
 	MOVO       X3, X0
-	MOVOU      expandConsts<>+96(SB), X3
-	PSHUFB     X3, X0
+	PSHUFB     expandConsts<>+96(SB), X0
 	MOVO       X5, X3
 	PSLLDQ     $0x04, X3
 	MOVO       X5, X4
@@ -165,14 +161,12 @@ TEXT ·expandKeyAsm(SB), NOSPLIT, $0-24
 	PSRLDQ     $0x08, X0
 	PXOR       X1, X0
 	MOVO       X0, X0
-	MOVOU      expandConsts<>+112(SB), X1
-	PSHUFB     X1, X0
+	PSHUFB     expandConsts<>+112(SB), X0
 	AESENCLAST X0, X2
 	MOVO       X2, X1
 	PXOR       X0, X1
 	MOVO       X1, X0
-	MOVOU      expandConsts<>+96(SB), X1
-	PSHUFB     X1, X0
+	PSHUFB     expandConsts<>+96(SB), X0
 	MOVO       X7, X1
 	PSLLDQ     $0x04, X1
 	MOVO       X7, X3
@@ -188,20 +182,18 @@ TEXT ·expandKeyAsm(SB), NOSPLIT, $0-24
 	MOVOU      X0, 144(CX)
 
 	// Round key 6 (σ = 2).
-	MOVOU      expandConsts<>+176(SB), X0
-	MOVO       X5, X1
-	PSRLDQ     $0x08, X1
-	PXOR       X5, X1
-	MOVO       X1, X1
-	MOVOU      expandConsts<>+80(SB), X3
-	PSHUFB     X3, X1
-	PXOR       X1, X0
-	AESENCLAST X0, X2
-	MOVO       X2, X0
-	PXOR       X1, X0
+	MOVO       X5, X0
+	PSRLDQ     $0x08, X0
+	PXOR       X5, X0
 	MOVO       X0, X0
-	MOVOU      expandConsts<>+64(SB), X1
-	PSHUFB     X1, X0
+	PSHUFB     expandConsts<>+80(SB), X0
+	MOVO       X0, X1
+	PXOR       expandConsts<>+176(SB), X1
+	AESENCLAST X1, X2
+	MOVO       X2, X1
+	PXOR       X0, X1
+	MOVO       X1, X0
+	PSHUFB     expandConsts<>+64(SB), X0
 	MOVO       X6, X1
 	PSLLDQ     $0x04, X1
 	MOVO       X6, X3
@@ -221,14 +213,12 @@ TEXT ·expandKeyAsm(SB), NOSPLIT, $0-24
 	PSRLDQ     $0x08, X0
 	PXOR       X7, X0
 	MOVO       X0, X0
-	MOVOU      expandConsts<>+80(SB), X1
-	PSHUFB     X1, X0
+	PSHUFB     expandConsts<>+80(SB), X0
 	AESENCLAST X0, X2
 	MOVO       X2, X1
 	PXOR       X0, X1
 	MOVO       X1, X0
-	MOVOU      expandConsts<>+64(SB), X1
-	PSHUFB     X1, X0
+	PSHUFB     expandConsts<>+64(SB), X0
 	MOVO       X4, X1
 	PSLLDQ     $0x04, X1
 	MOVO       X4, X3
@@ -244,20 +234,18 @@ TEXT ·expandKeyAsm(SB), NOSPLIT, $0-24
 	MOVOU      X0, 112(CX)
 
 	// Round key 8 (σ = 1).
-	MOVOU      expandConsts<>+192(SB), X0
-	MOVO       X6, X1
-	PSRLDQ     $0x08, X1
-	PXOR       X6, X1
-	MOVO       X1, X1
-	MOVOU      expandConsts<>+48(SB), X3
-	PSHUFB     X3, X1
-	PXOR       X1, X0
-	AESENCLAST X0, X2
-	MOVO       X2, X0
-	PXOR       X1, X0
+	MOVO       X6, X0
+	PSRLDQ     $0x08, X0
+	PXOR       X6, X0
 	MOVO       X0, X0
-	MOVOU      expandConsts<>+32(SB), X1
-	PSHUFB     X1, X0
+	PSHUFB     expandConsts<>+48(SB), X0
+	MOVO       X0, X1
+	PXOR       expandConsts<>+192(SB), X1
+	AESENCLAST X1, X2
+	MOVO       X2, X1
+	PXOR       X0, X1
+	MOVO       X1, X0
+	PSHUFB     expandConsts<>+32(SB), X0
 	MOVO       X5, X1
 	PSLLDQ     $0x04, X1
 	MOVO       X5, X3
@@ -277,14 +265,12 @@ TEXT ·expandKeyAsm(SB), NOSPLIT, $0-24
 	PSRLDQ     $0x08, X0
 	PXOR       X4, X0
 	MOVO       X0, X0
-	MOVOU      expandConsts<>+48(SB), X1
-	PSHUFB     X1, X0
+	PSHUFB     expandConsts<>+48(SB), X0
 	AESENCLAST X0, X2
 	MOVO       X2, X1
 	PXOR       X0, X1
 	MOVO       X1, X0
-	MOVOU      expandConsts<>+32(SB), X1
-	PSHUFB     X1, X0
+	PSHUFB     expandConsts<>+32(SB), X0
 	MOVO       X7, X1
 	PSLLDQ     $0x04, X1
 	MOVO       X7, X3
@@ -300,27 +286,26 @@ TEXT ·expandKeyAsm(SB), NOSPLIT, $0-24
 	MOVOU      X0, 80(CX)
 
 	// Round key 10 (σ = 0).
-	MOVOU      expandConsts<>+208(SB), X0
-	MOVO       X5, X1
-	PSRLDQ     $0x08, X1
-	PXOR       X5, X1
-	MOVO       X1, X1
-	MOVOU      expandConsts<>+16(SB), X3
-	PSHUFB     X3, X1
-	PXOR       X1, X0
-	AESENCLAST X0, X2
-	MOVO       X2, X0
-	PXOR       X1, X0
-	MOVO       X6, X1
-	PSLLDQ     $0x04, X1
+	MOVO       X5, X0
+	PSRLDQ     $0x08, X0
+	PXOR       X5, X0
+	MOVO       X0, X0
+	PSHUFB     expandConsts<>+16(SB), X0
+	MOVO       X0, X1
+	PXOR       expandConsts<>+208(SB), X1
+	AESENCLAST X1, X2
+	MOVO       X2, X1
+	PXOR       X0, X1
+	MOVO       X6, X0
+	PSLLDQ     $0x04, X0
 	MOVO       X6, X3
 	PSLLDQ     $0x08, X3
 	MOVO       X6, X5
 	PSLLDQ     $0x0c, X5
-	PXOR       X6, X1
+	PXOR       X6, X0
 	PXOR       X3, X5
-	PXOR       X1, X5
 	PXOR       X0, X5
+	PXOR       X1, X5
 	MOVOU      X5, 160(AX)
 	AESIMC     X5, X0
 	MOVOU      X0, 64(CX)
@@ -330,8 +315,7 @@ TEXT ·expandKeyAsm(SB), NOSPLIT, $0-24
 	PSRLDQ     $0x08, X0
 	PXOR       X7, X0
 	MOVO       X0, X0
-	MOVOU      expandConsts<>+16(SB), X1
-	PSHUFB     X1, X0
+	PSHUFB     expandConsts<>+16(SB), X0
 	AESENCLAST X0, X2
 	MOVO       X2, X1
 	PXOR       X0, X1
@@ -350,20 +334,18 @@ TEXT ·expandKeyAsm(SB), NOSPLIT, $0-24
 	MOVOU      X0, 48(CX)
 
 	// Round key 12 (σ = 3).
-	MOVOU      expandConsts<>+224(SB), X0
-	MOVO       X6, X1
-	PSRLDQ     $0x08, X1
-	PXOR       X6, X1
-	MOVO       X1, X1
-	MOVOU      expandConsts<>+112(SB), X3
-	PSHUFB     X3, X1
-	PXOR       X1, X0
-	AESENCLAST X0, X2
-	MOVO       X2, X0
-	PXOR       X1, X0
+	MOVO       X6, X0
+	PSRLDQ     $0x08, X0
+	PXOR       X6, X0
 	MOVO       X0, X0
-	MOVOU      expandConsts<>+96(SB), X1
-	PSHUFB     X1, X0
+	PSHUFB     expandConsts<>+112(SB), X0
+	MOVO       X0, X1
+	PXOR       expandConsts<>+224(SB), X1
+	AESENCLAST X1, X2
+	MOVO       X2, X1
+	PXOR       X0, X1
+	MOVO       X1, X0
+	PSHUFB     expandConsts<>+96(SB), X0
 	MOVO       X5, X1
 	PSLLDQ     $0x04, X1
 	MOVO       X5, X3
@@ -383,14 +365,12 @@ TEXT ·expandKeyAsm(SB), NOSPLIT, $0-24
 	PSRLDQ     $0x08, X0
 	PXOR       X4, X0
 	MOVO       X0, X0
-	MOVOU      expandConsts<>+112(SB), X1
-	PSHUFB     X1, X0
+	PSHUFB     expandConsts<>+112(SB), X0
 	AESENCLAST X0, X2
 	MOVO       X2, X1
 	PXOR       X0, X1
 	MOVO       X1, X0
-	MOVOU      expandConsts<>+96(SB), X1
-	PSHUFB     X1, X0
+	PSHUFB     expandConsts<>+96(SB), X0
 	MOVO       X7, X1
 	PSLLDQ     $0x04, X1
 	MOVO       X7, X3
@@ -406,11 +386,9 @@ TEXT ·expandKeyAsm(SB), NOSPLIT, $0-24
 	MOVOU      X0, 16(CX)
 
 	// Round key 14 (σ = 2).
-	MOVOU      expandConsts<>+240(SB), X0
-	AESENCLAST X0, X2
+	AESENCLAST expandConsts<>+240(SB), X2
 	MOVO       X2, X0
-	MOVOU      expandConsts<>+64(SB), X1
-	PSHUFB     X1, X0
+	PSHUFB     expandConsts<>+64(SB), X0
 	MOVO       X6, X1
 	PSLLDQ     $0x04, X1
 	MOVO       X6, X2

@@ -91,10 +91,9 @@ func expandKey() {
 	}
 	// shuffle returns a copy of x permuted by the mask at m.
 	shuffle := func(x VecVirtual, m Mem) VecVirtual {
-		t, mk := XMM(), XMM()
+		t := XMM()
 		MOVO(x, t)
-		MOVOU(m, mk)
-		PSHUFB(mk, t)
+		PSHUFB(m, t) // the table is aligned, see newTable
 		return t
 	}
 	// prefixXor returns k with word j replaced by the xor of words 0..j, as
@@ -160,14 +159,16 @@ func expandKey() {
 		// The chain value after this step is R^σ(last(k[2i])) =
 		// R^σ(SubWord(RotWord(...)) ^ rcon) ^ R^σ(Σk[2i-2]); the second
 		// term goes into the round key where it is known in time.
-		rk := XMM()
-		MOVOU(rconKey[i], rk)
 		var sig VecVirtual
 		if i > 1 && i < 7 {
 			sig = sigmaNext(even[i-2], s)
-			PXOR(sig, rk)
+			rk := XMM()
+			MOVO(sig, rk)
+			PXOR(rconKey[i], rk)
+			AESENCLAST(rk, chain)
+		} else {
+			AESENCLAST(rconKey[i], chain)
 		}
-		AESENCLAST(rk, chain)
 		even = append(even, nextKey(even[i-1], chain, sig, s))
 		store(even[i], 2*i)
 		if i == 7 {
@@ -203,6 +204,10 @@ type table struct {
 	size int
 }
 
+// newTable starts a table. Legacy SSE memory operands must be 16-byte
+// aligned; the Go linker aligns a data symbol to the largest power of two up to 32 that does not exceed its
+// size, so a table of two or more constants is 32-byte aligned (the
+// standard library's assembly relies on the same rule).
 func newTable(name string) *table { return &table{base: GLOBL(name, RODATA|NOPTR)} }
 
 // add appends a constant and returns its address.
