@@ -205,9 +205,10 @@ type table struct {
 }
 
 // newTable starts a table. Legacy SSE memory operands must be 16-byte
-// aligned; the Go linker aligns a data symbol to the largest power of two up to 32 that does not exceed its
-// size, so a table of two or more constants is 32-byte aligned (the
-// standard library's assembly relies on the same rule).
+// aligned; the Go linker aligns a data symbol to the largest power of two
+// up to 32 that does not exceed its size, so a table of two or more
+// constants is 32-byte aligned (the standard library's assembly relies on
+// the same rule).
 func newTable(name string) *table { return &table{base: GLOBL(name, RODATA|NOPTR)} }
 
 // add appends a constant and returns its address.
