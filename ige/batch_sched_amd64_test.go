@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"testing"
 	"unsafe"
+
+	"github.com/secretbench/secretbench/internal/raceflag"
 )
 
 // alignedJobs builds n jobs of blocks blocks each whose Src (and, in place,
@@ -97,6 +99,32 @@ func TestBatchLanesFewStreams(t *testing.T) {
 				blocks[i] = 1 + r.IntN(3*batchChunk/2)
 			}
 			checkBatchLanes(t, fmt.Sprintf("%d streams", n), makeJobs(r, blocks, r.IntN(16)), lanes)
+		}
+	}
+}
+
+// TestBatchLanesAllocs: no allocation at any width and job count (the
+// scheduler's state, some 30 KiB, lives on the stack).
+func TestBatchLanesAllocs(t *testing.T) {
+	if raceflag.Enabled {
+		t.Skip("allocation counts are not meaningful under -race")
+	}
+	r := newRand(t)
+	for _, lanes := range batchWidths() {
+		for _, n := range []int{2, 9, 20, 33} {
+			blocks := make([]int, n)
+			for i := range blocks {
+				blocks[i] = 1 + r.IntN(300)
+			}
+			jobs := makeJobs(r, blocks, 0)
+			for name, f := range map[string]func(){
+				"encrypt": func() { encryptBatchLanes(jobs, lanes) },
+				"decrypt": func() { decryptBatchLanes(jobs, lanes) },
+			} {
+				if a := testing.AllocsPerRun(5, f); a != 0 {
+					t.Errorf("lanes=%d, %d jobs, %s: %v allocations, want 0", lanes, n, name, a)
+				}
+			}
 		}
 	}
 }
