@@ -493,22 +493,24 @@ TEXT ·encryptIGEAsm(SB), NOSPLIT, $48-40
 	MOVQ blocks+32(FP), CX
 
 	// k0 at 0(DX) and k0 ^ k14 at 16(DX), 16-byte aligned.
-	LEAQ  (SP), DX
-	ADDQ  $0x0f, DX
-	ANDQ  $-16, DX
+	LEAQ (SP), DX
+	ADDQ $0x0f, DX
+	ANDQ $-16, DX
+
+	// S = in_0 ^ out_{-1} ^ k0; L = in_{-1} ^ k0 ^ k14, each key xored last:
+	// with a fresh key the keys are what arrives last, k14 latest.
 	MOVOU (AX), X15
 	MOVO  X15, (DX)
-	MOVOU 224(AX), X14
-	PXOR  X15, X14
-	MOVO  X14, 16(DX)
-
-	// S = in_0 ^ k0 ^ out_{-1}; L = in_{-1} ^ k14 ^ k0.
 	MOVOU (SI), X13
+	MOVOU (BX), X14
+	PXOR  X14, X13
 	PXOR  X15, X13
-	MOVOU (BX), X15
-	PXOR  X15, X13
-	MOVOU 16(BX), X15
+	MOVOU 16(BX), X14
 	PXOR  X15, X14
+	MOVOU 224(AX), X0
+	PXOR  X0, X14
+	PXOR  X15, X0
+	MOVO  X0, 16(DX)
 
 	// Round keys 1..13 stay in X0..X12.
 	MOVOU 16(AX), X0
@@ -592,22 +594,24 @@ TEXT ·decryptIGEAsm(SB), NOSPLIT, $48-40
 	MOVQ blocks+32(FP), CX
 
 	// k0 at 0(DX) and k0 ^ k14 at 16(DX), 16-byte aligned.
-	LEAQ  (SP), DX
-	ADDQ  $0x0f, DX
-	ANDQ  $-16, DX
+	LEAQ (SP), DX
+	ADDQ $0x0f, DX
+	ANDQ $-16, DX
+
+	// S = in_0 ^ out_{-1} ^ k0; L = in_{-1} ^ k0 ^ k14, each key xored last:
+	// with a fresh key the keys are what arrives last, k14 latest.
 	MOVOU (AX), X15
 	MOVO  X15, (DX)
-	MOVOU 224(AX), X14
-	PXOR  X15, X14
-	MOVO  X14, 16(DX)
-
-	// S = in_0 ^ k0 ^ out_{-1}; L = in_{-1} ^ k14 ^ k0.
 	MOVOU (SI), X13
+	MOVOU 16(BX), X14
+	PXOR  X14, X13
 	PXOR  X15, X13
-	MOVOU 16(BX), X15
-	PXOR  X15, X13
-	MOVOU (BX), X15
+	MOVOU (BX), X14
 	PXOR  X15, X14
+	MOVOU 224(AX), X0
+	PXOR  X0, X14
+	PXOR  X15, X0
+	MOVO  X0, 16(DX)
 
 	// Round keys 1..13 stay in X0..X12.
 	MOVOU 16(AX), X0

@@ -316,19 +316,21 @@ func cryptIGE(d direction) {
 	ADDQ(U8(15), aligned)
 	ANDQ(I8(-16), aligned)
 	first, mix := Mem{Base: aligned}, Mem{Base: aligned, Disp: 16}
-	MOVOU(roundKey(xk, 0), t)
-	MOVO(t, first)
-	MOVOU(roundKey(xk, rounds), l)
-	PXOR(t, l)
-	MOVO(l, mix)
-
-	Comment("S = in_0 ^ k0 ^ out_{-1}; L = in_{-1} ^ k14 ^ k0.")
+	Comment("S = in_0 ^ out_{-1} ^ k0; L = in_{-1} ^ k0 ^ k14, each key xored last:",
+		"with a fresh key the keys are what arrives last, k14 latest.")
+	k0, k14 := t, keys[0] // X0 is free until the round keys are loaded
+	MOVOU(roundKey(xk, 0), k0)
+	MOVO(k0, first)
 	MOVOU(Mem{Base: src}, s)
-	PXOR(t, s)
-	MOVOU(Mem{Base: iv, Disp: outOff}, t)
-	PXOR(t, s)
-	MOVOU(Mem{Base: iv, Disp: inOff}, t)
-	PXOR(t, l)
+	MOVOU(Mem{Base: iv, Disp: outOff}, l)
+	PXOR(l, s)
+	PXOR(k0, s)
+	MOVOU(Mem{Base: iv, Disp: inOff}, l)
+	PXOR(k0, l)
+	MOVOU(roundKey(xk, rounds), k14)
+	PXOR(k14, l)
+	PXOR(k0, k14)
+	MOVO(k14, mix)
 
 	Comment("Round keys 1..13 stay in X0..X12.")
 	for r := 1; r < rounds; r++ {
