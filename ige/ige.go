@@ -119,6 +119,19 @@ func checkBlocks(dst, src []byte, bs int) {
 	}
 }
 
+// blockSize is b.BlockSize() for the portable path, refusing a nil block or a
+// block size the mode cannot work with.
+func blockSize(b cipher.Block) int {
+	if b == nil {
+		panic("ige: nil cipher.Block")
+	}
+	bs := b.BlockSize()
+	if bs <= 0 {
+		panic("ige: cipher.Block with block size " + strconv.Itoa(bs))
+	}
+	return bs
+}
+
 func checkIV(bs int, iv []byte) {
 	if len(iv) != 2*bs {
 		panic(ErrInvalidIV.Error())
@@ -143,7 +156,7 @@ func EncryptBlocks(b cipher.Block, iv, dst, src []byte) {
 		encryptIGE(c, &state, dst, src)
 		return
 	}
-	bs := b.BlockSize()
+	bs := blockSize(b)
 	checkIV(bs, iv)
 	checkBlocks(dst, src, bs)
 	newBlockMode(b, iv, true).crypt(dst, src)
@@ -159,7 +172,7 @@ func DecryptBlocks(b cipher.Block, iv, dst, src []byte) {
 		decryptIGE(c, &state, dst, src)
 		return
 	}
-	bs := b.BlockSize()
+	bs := blockSize(b)
 	checkIV(bs, iv)
 	checkBlocks(dst, src, bs)
 	newBlockMode(b, iv, false).crypt(dst, src)
@@ -196,7 +209,7 @@ func NewIGEEncrypter(b cipher.Block, iv []byte) IGE {
 		checkIV(BlockSize, iv)
 		return &cipherMode{c: c, iv: [IVSize]byte(iv), encrypt: true}
 	}
-	checkIV(b.BlockSize(), iv)
+	checkIV(blockSize(b), iv)
 	return newBlockMode(b, iv, true)
 }
 
@@ -208,7 +221,7 @@ func NewIGEDecrypter(b cipher.Block, iv []byte) IGE {
 		checkIV(BlockSize, iv)
 		return &cipherMode{c: c, iv: [IVSize]byte(iv)}
 	}
-	checkIV(b.BlockSize(), iv)
+	checkIV(blockSize(b), iv)
 	return newBlockMode(b, iv, false)
 }
 

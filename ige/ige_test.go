@@ -660,3 +660,16 @@ func FuzzBatch(f *testing.F) {
 		}
 	})
 }
+
+// zeroBlock is a cipher.Block with a nonsensical block size.
+type zeroBlock struct{ cipher.Block }
+
+func (zeroBlock) BlockSize() int { return 0 }
+
+func TestBadBlock(t *testing.T) {
+	buf := make([]byte, 32)
+	mustPanic(t, "nil cipher.Block", func() { EncryptBlocks(nil, buf, buf, buf) })
+	mustPanic(t, "nil cipher.Block", func() { NewIGEDecrypter(nil, buf) })
+	mustPanic(t, "block size 0", func() { DecryptBlocks(zeroBlock{}, buf, buf, buf) })
+	mustPanic(t, "block size 0", func() { NewIGEEncrypter(zeroBlock{}, buf) })
+}
