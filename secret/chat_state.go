@@ -217,7 +217,7 @@ func restore(data []byte, cfg Config) (c *Chat, err error) {
 		(c.ex.phase == exAccepted) != (c.next != nil),
 		(c.ex.phase == exCommitted) != (c.prev != nil),
 		c.peerIn > c.out, c.sentBase > c.out,
-		c.in > 1<<30, c.out > 1<<30:
+		c.in > 1<<30, c.out > 1<<30, c.unserved > math.MaxInt32:
 		return c, bad("inconsistent keys or counters")
 	}
 	nq := r.u32()
