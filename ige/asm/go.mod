@@ -4,8 +4,9 @@ go 1.24.0
 
 replace github.com/secretbench/secretbench => ../..
 
+require github.com/mmcloughlin/avo v0.5.0
+
 require (
-	github.com/mmcloughlin/avo v0.5.0 // indirect
 	golang.org/x/mod v0.6.0 // indirect
 	golang.org/x/sys v0.1.0 // indirect
 	golang.org/x/tools v0.2.0 // indirect
