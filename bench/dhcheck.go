@@ -8,6 +8,7 @@ import (
 
 	"github.com/secretbench/secretbench/bench/reference"
 	"github.com/secretbench/secretbench/dhcheck"
+	"github.com/secretbench/secretbench/internal/gotdref"
 )
 
 func init() {
@@ -62,7 +63,7 @@ func gotdCold(b *testing.B) {
 	p := mustHex(rfc3526Hex)
 	cpu := startCPU()
 	for b.Loop() {
-		if err := gotdCheckDH(coldG, new(big.Int).SetBytes(p)); err != nil {
+		if err := gotdref.CheckDH(coldG, new(big.Int).SetBytes(p)); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -34,7 +34,8 @@
 //     cannot stream);
 //   - dhcheck: the check of github.com/gotd/td v0.93.0
 //     (internal/crypto/check_dh.go, check_gp.go, prime.go), restated in
-//     gotdcheck.go because it is internal to gotd/td.
+//     internal/gotdref because it is internal to gotd/td (dhcheck
+//     cross-checks its verdicts against the same copy).
 //
 // # Hardware bounds
 //

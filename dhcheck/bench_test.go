@@ -4,7 +4,7 @@ import (
 	"math/big"
 	"testing"
 
-	"github.com/secretbench/secretbench/dhcheck/internal/gotdref"
+	"github.com/secretbench/secretbench/internal/gotdref"
 )
 
 // BenchmarkCheckSafePrime compares the cold safe-prime test on a freshly

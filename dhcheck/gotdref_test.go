@@ -5,7 +5,7 @@ import (
 	"runtime"
 	"testing"
 
-	"github.com/secretbench/secretbench/dhcheck/internal/gotdref"
+	"github.com/secretbench/secretbench/internal/gotdref"
 )
 
 // TestAgreesWithGotd cross-checks the verdicts with the reproduction of
