@@ -28,9 +28,9 @@ func batchFiles(t testing.TB, count int, rng *rand.Rand) (keys []filecrypt.Key, 
 // the one-file-at-a-time API gives.
 func TestBatch(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
-	count := 20
+	count := 40 // more than one chunk of 32 (batchChunk)
 	if slow {
-		count = 18
+		count = 34
 	}
 	keys, plains := batchFiles(t, count, rng)
 
