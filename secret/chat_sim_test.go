@@ -31,13 +31,6 @@ import (
 // week-long jumps left out) is measured; at 10% loss it must stay within
 // simMaxWait periods of Config.RetryAfter.
 func TestChatSimulation(t *testing.T) {
-	// Issue 17, reproduced: at 30% loss every seed stalls (queues of
-	// ~1000 on both sides, a few dozen of ~1150 messages delivered); at 10%
-	// a message waits up to 1169 s with RetryAfter 10 s. The next commit
-	// fixes gap recovery and removes this skip.
-	if os.Getenv("SECRETBENCH_SIM_STALL") != "1" {
-		t.Skip("known stall (issue 17); SECRETBENCH_SIM_STALL=1 shows it")
-	}
 	seeds := map[int]int{30: 3, 10: 3}
 	if os.Getenv("SECRETBENCH_LONG") == "1" {
 		seeds = map[int]int{30: 24, 10: 24, 20: 8}
@@ -72,7 +65,53 @@ func TestChatSimulation(t *testing.T) {
 	}
 }
 
+// TestChatSimulationUnfillable runs the simulation at 30% loss with
+// Config.MaxStored 64, so that a sender forgets messages its peer still
+// misses. Each run must either deliver everything, or end with the
+// documented outcome, ErrResendUnavailable at the side asked for what it
+// no longer holds, within simMaxEnd RetryAfter periods of the moment the
+// gap became unfillable: never a stall.
+func TestChatSimulationUnfillable(t *testing.T) {
+	seeds := 4
+	if os.Getenv("SECRETBENCH_LONG") == "1" {
+		seeds = 32
+	} else if testing.Short() || chatRaceEnabled() {
+		seeds = 1
+	}
+	ended, longest := 0, 0
+	for seed := range seeds {
+		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
+			s := newChatSim(t, simParams{seed: uint64(seed), loss: 30, steps: 1750, maxStored: 64})
+			s.run()
+			if s.ended == nil {
+				s.drain()
+			}
+			if s.ended == nil {
+				s.check()
+				return
+			}
+			ended++
+			if s.unfillable < 0 {
+				t.Fatalf("ended with %v, but no gap was unfillable", s.ended)
+			}
+			wait := s.endedAt - s.unfillable
+			longest = max(longest, wait)
+			t.Logf("ended at step %d, %d s after a gap became unfillable: %v", s.endedAt, wait, s.ended)
+			if time.Duration(wait)*time.Second > simMaxEnd*simRetryAfter {
+				t.Errorf("the chat took %d s to report an unfillable gap", wait)
+			}
+		})
+	}
+	t.Logf("%d of %d runs ended with ErrResendUnavailable, at most %d s after the gap became unfillable", ended, seeds, longest)
+	if ended == 0 {
+		t.Error("no gap became unfillable: the test does not exercise the outcome")
+	}
+}
+
 const (
+	// simMaxEnd bounds, in RetryAfter periods, how long an unfillable gap
+	// goes unreported at 30% loss.
+	simMaxEnd = 10
 	// simSendRate is the chance (percent) that a side sends a user message
 	// in a step: busy enough that gaps keep opening.
 	simSendRate   = 60
@@ -93,6 +132,7 @@ type simPacket struct {
 	to   int
 	due  int // the step it arrives at
 	id   int // posting id, shared by a duplicate
+	late bool
 }
 
 type chatSim struct {
@@ -117,19 +157,26 @@ type chatSim struct {
 	jumps     int
 	drops     map[string]int
 
+	// With a small MaxStored a gap can become one the sender no longer
+	// holds; the chat must then end with ErrResendUnavailable.
+	unfillable int   // step since which a gap cannot fill (-1: none)
+	ended      error // the documented outcome that ended the run
+	endedAt    int
+
 	keys      map[*Key][]byte // every key object seen, with a copy of its bytes
 	exchanges map[*Exchange]bool
 }
 
 func newChatSim(t *testing.T, p simParams) *chatSim {
 	s := &chatSim{
-		t:         t,
-		p:         p,
-		rng:       rand.New(rand.NewPCG(p.seed, uint64(p.loss)<<8|0x5e)),
-		clock:     &chatClock{t: time.Unix(1_700_000_000, 0)},
-		drops:     map[string]int{},
-		keys:      map[*Key][]byte{},
-		exchanges: map[*Exchange]bool{},
+		t:          t,
+		p:          p,
+		rng:        rand.New(rand.NewPCG(p.seed, uint64(p.loss)<<8|0x5e)),
+		clock:      &chatClock{t: time.Unix(1_700_000_000, 0)},
+		drops:      map[string]int{},
+		unfillable: -1,
+		keys:       map[*Key][]byte{},
+		exchanges:  map[*Exchange]bool{},
 	}
 	key := chatTestKey(t, p.seed)
 	for i, role := range []Role{Originator, Responder} {
@@ -176,6 +223,7 @@ func (s *chatSim) post(from int, wires [][]byte, lossy bool) {
 			p.due = s.step + 1 + s.rng.IntN(8)
 			if s.rng.IntN(5) == 0 {
 				p.due = s.step + 60 + s.rng.IntN(600) // very late
+				p.late = true
 			}
 			s.net = append(s.net, p)
 		}
@@ -183,9 +231,11 @@ func (s *chatSim) post(from int, wires [][]byte, lossy bool) {
 }
 
 func (s *chatSim) run() {
-	for s.step = 0; s.step < s.p.steps; s.step++ {
+	for s.step = 0; s.step < s.p.steps && s.ended == nil; s.step++ {
 		s.clock.advance(time.Second)
-		s.deliverDue(true)
+		if s.deliverDue(true); s.ended != nil {
+			break
+		}
 		for side := range 2 {
 			if s.rng.IntN(100) < simSendRate {
 				s.sendUser(side, true)
@@ -203,7 +253,23 @@ func (s *chatSim) run() {
 			s.jumps++
 		}
 		s.observe()
+		s.watchUnfillable()
 	}
+}
+
+// watchUnfillable records the step since which one side has waited for a
+// message the other no longer holds (a copy still on its way ends the
+// wait, and the record).
+func (s *chatSim) watchUnfillable() {
+	for side, c := range s.chats {
+		if len(c.gaps) > 0 && c.gaps[0].first < s.chats[1-side].sentBase {
+			if s.unfillable < 0 {
+				s.unfillable = s.step
+			}
+			return
+		}
+	}
+	s.unfillable = -1
 }
 
 // deliverDue delivers the packets due by now, in a random order.
@@ -220,6 +286,9 @@ func (s *chatSim) deliverDue(lossy bool) {
 	s.net = rest
 	s.rng.Shuffle(len(due), func(i, j int) { due[i], due[j] = due[j], due[i] })
 	for _, p := range due {
+		if s.ended != nil {
+			return
+		}
 		s.deliver(p, lossy)
 	}
 }
@@ -233,9 +302,13 @@ func (s *chatSim) drain() {
 			s.t.Fatalf("no convergence: in flight %d, queues %d/%d, delivered %v of %v",
 				len(s.net), len(s.chats[0].queue), len(s.chats[1].queue), s.delivered, s.sentUser)
 		}
-		for len(s.net) > 0 {
+		for len(s.net) > 0 && s.ended == nil {
 			s.deliverDue(false)
 			s.observe()
+			s.watchUnfillable()
+		}
+		if s.ended != nil {
+			return
 		}
 		if s.delivered == s.sentUser && len(s.chats[0].queue)+len(s.chats[1].queue) == 0 &&
 			s.chats[0].ex.phase == exIdle && s.chats[1].ex.phase == exIdle && round > 0 {
@@ -278,6 +351,10 @@ func (s *chatSim) deliver(p simPacket, lossy bool) {
 	}
 	switch r.Outcome {
 	case OutcomeAborted:
+		if s.p.maxStored > 0 && errors.Is(err, ErrResendUnavailable) {
+			s.ended, s.endedAt = err, s.step
+			return
+		}
 		s.t.Fatalf("side %d aborted: %v", p.to, err)
 	case OutcomeDropped:
 		switch {
@@ -287,6 +364,10 @@ func (s *chatSim) deliver(p simPacket, lossy bool) {
 			s.drops["stale key"]++
 		case errors.Is(err, ErrQueueFull):
 			s.drops["queue full"]++
+		case errors.Is(err, ErrUnknownKey) && p.late:
+			// Under a key retired so long ago that the chat no longer
+			// remembers its fingerprint.
+			s.drops["very late, unknown key"]++
 		default:
 			s.t.Fatalf("side %d dropped a packet of a correct peer: %v", p.to, err)
 		}
