@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"runtime"
 	"slices"
 	"testing"
 	"time"
@@ -32,9 +33,10 @@ import (
 // simMaxWait periods of Config.RetryAfter.
 func TestChatSimulation(t *testing.T) {
 	seeds := map[int]int{30: 3, 10: 3}
-	if os.Getenv("SECRETBENCH_LONG") == "1" {
+	switch simScale() {
+	case simLong:
 		seeds = map[int]int{30: 24, 10: 24, 20: 8}
-	} else if testing.Short() || chatRaceEnabled() {
+	case simSmall:
 		seeds = map[int]int{30: 1, 10: 1}
 	}
 	for _, loss := range []int{10, 20, 30} {
@@ -73,9 +75,10 @@ func TestChatSimulation(t *testing.T) {
 // gap became unfillable: never a stall.
 func TestChatSimulationUnfillable(t *testing.T) {
 	seeds := 4
-	if os.Getenv("SECRETBENCH_LONG") == "1" {
+	switch simScale() {
+	case simLong:
 		seeds = 32
-	} else if testing.Short() || chatRaceEnabled() {
+	case simSmall:
 		seeds = 1
 	}
 	ended, longest := 0, 0
@@ -106,6 +109,25 @@ func TestChatSimulationUnfillable(t *testing.T) {
 	if ended == 0 {
 		t.Error("no gap became unfillable: the test does not exercise the outcome")
 	}
+}
+
+const (
+	simDefault = iota
+	simLong
+	simSmall
+)
+
+// simScale says how many seeds to run: many with SECRETBENCH_LONG=1 on
+// amd64 without -race, one in short mode, under -race or elsewhere (arm64
+// under emulation), a few otherwise.
+func simScale() int {
+	switch {
+	case testing.Short() || chatRaceEnabled() || runtime.GOARCH != "amd64":
+		return simSmall
+	case os.Getenv("SECRETBENCH_LONG") == "1":
+		return simLong
+	}
+	return simDefault
 }
 
 const (
