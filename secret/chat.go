@@ -44,9 +44,9 @@ var (
 	// for messages this chat no longer holds: never sent by this state (it
 	// was restored from an older copy), or forgotten after Config.MaxStored
 	// unacknowledged messages while the peer still lacks them (it asks
-	// again Config.RetryAfter after first asking, and no packet of its
-	// shows it has them since). The peer's gap can never fill; as the
-	// seq_no spec requires, the chat is aborted.
+	// again Config.RetryAfter after first asking, and its in_seq_no has not
+	// moved since). The peer's gap can never fill; as the seq_no spec
+	// requires, the chat is aborted.
 	ErrResendUnavailable = errors.New("secret: asked to resend messages no longer held")
 	// ErrGapUnfilled: a gap was asked for Config.MaxAsks times, RetryAfter
 	// apart, and is still open; Tick aborts the chat.
@@ -268,7 +268,8 @@ type queued struct {
 //
 // Persistence: [Chat.MarshalBinary] and [RestoreChat] (or
 // [Chat.UnmarshalBinary]); persist after every call that returned packets,
-// before sending them. Clock and randomness come from [Config].
+// before sending them. States written by earlier versions restore. Clock
+// and randomness come from [Config].
 type Chat struct {
 	role Role
 	cfg  Config
@@ -286,7 +287,7 @@ type Chat struct {
 	in, out  uint32 // messages received in order, messages sent
 	peerIn   uint32 // how many of ours the peer has acknowledged
 	peerSaw  uint32 // the most of ours any packet of the peer's says it had (queued ones too)
-	doubtAt  int64  // when the peer first asked for a forgotten message it may still lack (0: not)
+	doubtAt  int64  // since when the peer, stuck at peerSaw, asks for what we forgot (0: not)
 	askedTo  uint32 // the peer's messages below this index are here, queued or in gaps
 	gaps     []gap  // the missing ones from in to askedTo, in order
 	queue    map[uint32]*queued

@@ -3,6 +3,7 @@ package secret
 import (
 	"encoding/binary"
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/gotd/td/tg/e2e"
@@ -81,9 +82,7 @@ func (c *Chat) receive(wire []byte) (Outcome, error) {
 	}
 	if i > c.peerSaw {
 		c.peerSaw = i
-		if i >= c.sentBase {
-			c.doubtAt = 0 // the peer has everything we forgot
-		}
+		c.doubtAt = 0 // the peer is making progress
 	}
 	if o > c.in {
 		return c.enqueue(o, h, fp, body)
@@ -135,7 +134,7 @@ func (c *Chat) enqueue(o uint32, h Header, fp int64, body []byte) (Outcome, erro
 			served = true
 		}
 	}
-	if o-c.in > uint32(c.cfg.MaxQueued) || len(c.queue) >= c.cfg.MaxQueued {
+	if uint64(o-c.in) > uint64(c.cfg.MaxQueued) || len(c.queue) >= c.cfg.MaxQueued {
 		return OutcomeDropped, ErrQueueFull
 	}
 	var buf []byte
@@ -186,7 +185,7 @@ func (c *Chat) askDue(giveUp bool) error {
 		return nil
 	}
 	now := c.now()
-	limit := c.in + uint32(c.cfg.MaxQueued)
+	limit := uint32(min(uint64(c.in)+uint64(c.cfg.MaxQueued), math.MaxUint32-1))
 	var first, last uint32
 	open := false
 	flush := func() error {
@@ -249,8 +248,8 @@ func (c *Chat) askResend(first, last uint32) error {
 // in_seq_no on, which we have not pruned, so only MaxStored forgets what
 // may be asked for. But a request may be stale (a copy of what it asks for
 // was still on its way): a forgotten message is given up on only when the
-// peer asks again Config.RetryAfter after the first such request and no
-// packet of its has shown since that it has everything we forgot.
+// peer asks again Config.RetryAfter after the first such request, its
+// in_seq_no still below what we forgot and unchanged meanwhile.
 func (c *Chat) serveResend(r *e2e.DecryptedMessageActionResend) error {
 	x := int(c.role.outParity())
 	if r.StartSeqNo < 0 || r.EndSeqNo < r.StartSeqNo || r.StartSeqNo&1 != x || r.EndSeqNo&1 != x {
