@@ -255,3 +255,39 @@ func TestChatRestoreVersion1(t *testing.T) {
 		t.Fatalf("delivered %v", ids)
 	}
 }
+
+// Gaps that contradict the queue or the counters make a state corrupt.
+func TestChatUnmarshalBadGaps(t *testing.T) {
+	p := newChatPair(t, nil)
+	var w [][]byte
+	for id := int64(1); id <= 4; id++ {
+		w = append(w, p.send(p.a, id)[0])
+	}
+	p.recv(p.b, w[1], OutcomeQueued) // b: index 1 missing, 2 queued, 3..4 unseen
+	if !slices.Equal(p.b.gaps, []gap{{first: 1, last: 1, at: p.clock.Now().UnixNano(), asks: 1}}) {
+		t.Fatalf("gaps %v", p.b.gaps)
+	}
+	good := slices.Clone(p.b.gaps)
+	for name, gaps := range map[string][]gap{
+		"over a queued message": {{first: 1, last: 2}},
+		"missing one":           {},
+		"below in":              {{first: 0, last: 1}},
+		"beyond askedTo":        {good[0], {first: 3, last: 3}},
+		"reversed":              {{first: 1, last: 0}},
+		"out of order":          {{first: 1, last: 1}, {first: 1, last: 1}},
+	} {
+		p.b.gaps = gaps
+		st, err := p.b.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := RestoreChat(st, p.cfg); !errors.Is(err, ErrCorruptChat) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	p.b.gaps = good
+	st, _ := p.b.MarshalBinary()
+	if c, err := RestoreChat(st, p.cfg); err != nil || !slices.Equal(c.gaps, good) {
+		t.Fatalf("good gaps: %v", err)
+	}
+}
