@@ -165,7 +165,7 @@ func restore(data []byte, cfg Config) (c *Chat, err error) {
 	for _, f := range chatFields {
 		if f.has(s.version) {
 			if f.walk(&s, c); s.err != nil {
-				return c, s.err
+				return c, fmt.Errorf("%w (%s)", s.err, f.name)
 			}
 		}
 	}
