@@ -44,19 +44,25 @@ func TestChatSimulation(t *testing.T) {
 			continue
 		}
 		t.Run(fmt.Sprintf("loss=%d%%", loss), func(t *testing.T) {
-			var maxWait, retired, messages int
+			var waits []int
+			retired := 0
 			for seed := range seeds[loss] {
 				t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
 					s := newChatSim(t, simParams{seed: uint64(seed), loss: loss, steps: 1750})
 					s.run()
 					s.drain()
 					retired += s.check()
-					maxWait = max(maxWait, s.maxWait)
-					messages += int(s.sentUser[0] + s.sentUser[1])
+					waits = append(waits, s.waits...)
 				})
 			}
-			t.Logf("%d%% loss, %d seeds, %d user messages: longest wait %d s (%.1f × RetryAfter)",
-				loss, seeds[loss], messages, maxWait, float64(maxWait)/simRetryAfter.Seconds())
+			if t.Failed() {
+				return
+			}
+			slices.Sort(waits)
+			n := len(waits)
+			maxWait := waits[n-1]
+			t.Logf("%d%% loss, %d seeds, %d user messages: waits (s) median %d, p99 %d, p99.9 %d, longest %d (%.1f × RetryAfter)",
+				loss, seeds[loss], n, waits[n/2], waits[n*99/100], waits[n*999/1000], maxWait, float64(maxWait)/simRetryAfter.Seconds())
 			if retired == 0 {
 				t.Error("no re-key happened: the simulation does not exercise re-keying")
 			}
@@ -173,7 +179,7 @@ type chatSim struct {
 	sentUser  [2]int64 // user messages sent by side i (their RandomIDs are 1..n)
 	sentAt    [2][]int // step each was sent at
 	delivered [2]int64 // user messages of side i delivered to the other side
-	maxWait   int
+	waits     []int    // of each user message delivered, in steps
 	restarts  int
 	crashes   int
 	jumps     int
@@ -408,7 +414,7 @@ func (s *chatSim) deliver(p simPacket, lossy bool) {
 			s.t.Fatalf("side %d got message %d of side %d, want %d", p.to, got, from, want)
 		}
 		s.delivered[from] = got
-		s.maxWait = max(s.maxWait, s.step-s.sentAt[from][got-1])
+		s.waits = append(s.waits, s.step-s.sentAt[from][got-1])
 	}
 	s.post(p.to, r.Send, lossy)
 }
@@ -515,7 +521,7 @@ func (s *chatSim) check() int {
 		}
 	}
 	t.Logf("user messages %v, longest wait %d s, keys retired %d, restarts %d (%d crashes), week jumps %d, drops %v",
-		s.sentUser, s.maxWait, retired, s.restarts, s.crashes, s.jumps, s.drops)
+		s.sentUser, slices.Max(s.waits), retired, s.restarts, s.crashes, s.jumps, s.drops)
 	return retired
 }
 
