@@ -107,7 +107,9 @@ type Receipt struct {
 	Messages []Message
 	// Send are wire packets the client must send now, in order: a Resend
 	// request for a gap, messages the peer asked to have resent, NotifyLayer,
-	// key exchange messages.
+	// key exchange messages. They may come with any Outcome: a dropped
+	// packet can carry a Resend that is served, and every Receive asks for
+	// the gaps that are due.
 	Send [][]byte
 	// PeerLayer is the peer's layer after this packet. Above Chat.Layer
 	// the user should be told to update the app.
