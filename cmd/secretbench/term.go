@@ -119,8 +119,11 @@ func fitTable(w io.Writer, rows [][]string, width int) {
 		sb.Reset()
 		start := 0
 		if stacked {
-			sb.WriteString(r[0])
-			sb.WriteString("\n  ")
+			if r[0] != "" {
+				sb.WriteString(r[0])
+				sb.WriteString("\n")
+			}
+			sb.WriteString("  ")
 			start = 1
 		}
 		for i := start; i < ncol; i++ {
