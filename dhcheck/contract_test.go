@@ -28,7 +28,7 @@ import (
 
 var allErrs = []error{dhcheck.ErrPrimeSize, dhcheck.ErrNotSafePrime, dhcheck.ErrGenerator, dhcheck.ErrRange}
 
-// wellKnown is PROTOCOL.md section 4's prime; rfc3526 is RFC 3526 section 3
+// wellKnown is docs/PROTOCOL.md section 4's prime; rfc3526 is RFC 3526 section 3
 // (2048-bit MODP group, g = 2).
 var (
 	wellKnown = mustHex("c71caeb9c6b1c9048e6c522f70f13f73980d40238e3e21c14934d037563d930f48198a0aa7c14058229493d22530f4dbfa336f6e0ac9" +
@@ -222,7 +222,7 @@ func TestContractCheckGeneratorAgainstJacobi(t *testing.T) {
 			}
 		}
 	}
-	// The well-known prime: 3, 4, 7 only (PROTOCOL.md section 4).
+	// The well-known prime: 3, 4, 7 only (docs/PROTOCOL.md section 4).
 	for g := -3; g <= 10; g++ {
 		err := dhcheck.CheckGenerator(g, wellKnown)
 		if ok := g == 3 || g == 4 || g == 7; ok != (err == nil) {
@@ -692,7 +692,7 @@ func TestContractConcurrentStore(t *testing.T) {
 }
 
 // FuzzContractPublicAndGenerator checks CheckPublic and CheckGenerator
-// against math/big and PROTOCOL.md's table, for arbitrary bytes (with
+// against math/big and docs/PROTOCOL.md's table, for arbitrary bytes (with
 // leading zeros) as gx and as p.
 func FuzzContractPublicAndGenerator(f *testing.F) {
 	f.Add([]byte{1}, 0, 3)
@@ -718,7 +718,7 @@ func FuzzContractPublicAndGenerator(f *testing.F) {
 				}
 			}
 		}
-		// CheckGenerator on x as p: PROTOCOL.md's table, computed with big.
+		// CheckGenerator on x as p: docs/PROTOCOL.md's table, computed with big.
 		pb := new(big.Int).SetBytes(x)
 		mod := func(m int64) int64 { return new(big.Int).Mod(pb, big.NewInt(m)).Int64() }
 		var want bool

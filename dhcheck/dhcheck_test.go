@@ -55,7 +55,7 @@ func bigOf(b []byte) *big.Int { return new(big.Int).SetBytes(b) }
 var safePrimeNames = []string{"wellknown", "rfc3526-2048", "generated-2048"}
 
 func TestWellKnownPrimeConstant(t *testing.T) {
-	// PROTOCOL.md section 4 gives its SHA-256.
+	// docs/PROTOCOL.md section 4 gives its SHA-256.
 	const want = "02f85e7687fc6f33ba678226a963b3c8a191b47c890cf30debe17c1d623b5af1"
 	if got := sha256Hex(wellKnownPrime); got != want {
 		t.Fatalf("sha256(well-known prime) = %s, want %s", got, want)
@@ -271,7 +271,7 @@ func TestCheckGenerator(t *testing.T) {
 			}
 		}
 	}
-	// The well-known prime: exactly 3, 4, 7 (PROTOCOL.md section 4).
+	// The well-known prime: exactly 3, 4, 7 (docs/PROTOCOL.md section 4).
 	for g := 0; g <= 8; g++ {
 		want := g == 3 || g == 4 || g == 7
 		if got := CheckGenerator(g, wellKnownPrime) == nil; got != want {

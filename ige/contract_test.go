@@ -1,7 +1,7 @@
 package ige_test
 
 // Black-box contract tests: everything here uses only the exported API, as a
-// user who has read /work/shared/docs/API.md and PROTOCOL.md would, and
+// user who has read the package documentation and docs/PROTOCOL.md would, and
 // checks the promises made there (names, signatures, panics, untouched
 // bytes, state across calls, concurrency, allocation) against
 // github.com/gotd/ige v0.2.2 and crypto/aes as references.
@@ -151,7 +151,7 @@ func unhex(s string) []byte {
 	return b
 }
 
-// PROTOCOL.md section 10, OpenSSL's AES-128 IGE vectors, through crypto/aes.
+// docs/PROTOCOL.md section 10, OpenSSL's AES-128 IGE vectors, through crypto/aes.
 func TestContractOpenSSLVectorsAES128(t *testing.T) {
 	iv1 := make([]byte, 32)
 	for i := range iv1 {
@@ -187,7 +187,7 @@ func TestContractOpenSSLVectorsAES128(t *testing.T) {
 	}
 }
 
-// tdlib generates PROTOCOL.md's TDLib data: n plaintext bytes, key, iv.
+// tdlib generates docs/PROTOCOL.md's TDLib data: n plaintext bytes, key, iv.
 func tdlib(n int) (pt, key, iv []byte) {
 	seed := uint32(n)
 	buf := make([]byte, n+64)
@@ -198,7 +198,7 @@ func tdlib(n int) (pt, key, iv []byte) {
 	return buf[:n], buf[n : n+32], buf[n+32:]
 }
 
-// PROTOCOL.md section 10, TDLib's AES-256 vectors, through every entry point.
+// docs/PROTOCOL.md section 10, TDLib's AES-256 vectors, through every entry point.
 func TestContractTDLibVectors(t *testing.T) {
 	pt, key, iv := tdlib(32)
 	if hex.EncodeToString(key) != "3ef36a602c7c290e9f61268b6ea7ff16fec2e55b47989477d17d5df8b1381eda" {

@@ -1,7 +1,7 @@
 package kdf_test
 
-// Black-box contract tests of API.md's kdf section: PROTOCOL.md section 10's
-// vectors, an independent reference written from PROTOCOL.md section 2's
+// Black-box contract tests of API.md's kdf section: docs/PROTOCOL.md section 10's
+// vectors, an independent reference written from docs/PROTOCOL.md section 2's
 // formulas, the panics for bad x and Version, inputs of any length, and no
 // allocation.
 
@@ -47,7 +47,7 @@ func TestContractVersions(t *testing.T) {
 	}
 }
 
-// PROTOCOL.md section 10.
+// docs/PROTOCOL.md section 10.
 func TestContractVectors(t *testing.T) {
 	K := seqKey()
 	var mk [16]byte
@@ -93,7 +93,7 @@ func TestContractVectors(t *testing.T) {
 	}
 }
 
-// refDerive is PROTOCOL.md section 2 read literally.
+// refDerive is docs/PROTOCOL.md section 2 read literally.
 func refDerive(v kdf.Version, K *[256]byte, mk []byte, x int) (key, iv []byte) {
 	c := func(bs ...[]byte) []byte { return bytes.Join(bs, nil) }
 	if v == kdf.V1 {
