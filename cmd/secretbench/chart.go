@@ -232,7 +232,7 @@ func boundLine(x0, x1, y float64) *plotter.Line {
 func drawChart(w io.Writer, plots []*plot.Plot, legend *plot.Legend, labels []string, info runInfo) error {
 	const width, height = 12 * vg.Inch, 5.5 * vg.Inch
 	const margin = 0.2 * vg.Inch
-	const legendWidth = 3.3 * vg.Inch
+	const legendWidth = 3.6 * vg.Inch
 	c := vgsvg.New(width, height)
 	dc := draw.New(c)
 	dc.SetColor(color.White)
@@ -264,18 +264,17 @@ func drawChart(w io.Writer, plots []*plot.Plot, legend *plot.Legend, labels []st
 	legend.Top, legend.Left = true, true
 	box := draw.Crop(dc, width-legendWidth-margin/2, -margin/2, 0, 0)
 	box.Max.Y = plotsTop - 0.3*vg.Inch
-	// The box is measured from the entries: legend.Rectangle does not
-	// include the offsets and thumbnails.
+	// The box takes its height from the legend and its width from the
+	// labels: legend.Rectangle leaves out the thumbnails' share of it.
 	pad := vg.Points(8)
-	textW, n := vg.Length(0), 0
+	textW := vg.Length(0)
 	for _, label := range labels {
 		textW = max(textW, legend.TextStyle.Width(label))
-		n++
 	}
-	entryH := legend.TextStyle.Height("Ag") + legend.Padding
+	r := legend.Rectangle(box)
 	bg := vg.Rectangle{
-		Min: vg.Point{X: box.Min.X, Y: box.Max.Y - vg.Length(n)*entryH - 2*pad},
-		Max: vg.Point{X: box.Min.X + legend.ThumbnailWidth + textW + 2*pad + vg.Points(10), Y: box.Max.Y},
+		Min: vg.Point{X: box.Min.X, Y: box.Max.Y - (r.Max.Y - r.Min.Y) - 2*pad},
+		Max: vg.Point{X: box.Min.X + legend.ThumbnailWidth + textW + 2*pad + vg.Points(30), Y: box.Max.Y},
 	}
 	legend.XOffs, legend.YOffs = pad, -pad
 	dc.SetColor(color.Gray{Y: 248})
