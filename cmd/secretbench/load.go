@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -28,6 +29,15 @@ func loadRun(path, clock string) (runInfo, []*measured, error) {
 	byName := map[string]*bench.Case{}
 	for i := range all {
 		byName[strings.TrimPrefix(all[i].FullName(), "Benchmark")] = &all[i]
+	}
+	// The file's own case lines describe its machine's cases, which need
+	// not be this machine's (another CPU, another build).
+	meta, err := readCaseMeta(path)
+	if err != nil {
+		return info, nil, err
+	}
+	for name, c := range meta {
+		byName[name] = c
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -91,4 +101,54 @@ func resultOf(rec *benchfmt.Result, c *bench.Case) testing.BenchmarkResult {
 		}
 	}
 	return r
+}
+
+// caseMeta describes a case on one line of a results file, so that -from
+// can read the file on a machine whose cases differ:
+// "IGE/op=encrypt/impl=ref/size=64B suite=ige bytes=64 ref= bound=AESBound/impl=vaes-avx512/lanes=1".
+func caseMeta(c *bench.Case) string {
+	return fmt.Sprintf("%s suite=%s bytes=%d ref=%s bound=%s", strings.TrimPrefix(c.FullName(), "Benchmark"),
+		c.Suite, c.Bytes, strings.TrimPrefix(c.RefName(), "Benchmark"), strings.TrimPrefix(c.Bound, "Benchmark"))
+}
+
+// readCaseMeta reads the "# case:" lines of a results file.
+func readCaseMeta(path string) (map[string]*bench.Case, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]*bench.Case{}
+	for line := range strings.Lines(string(b)) {
+		rest, ok := strings.CutPrefix(strings.TrimSpace(line), "# case: ")
+		if !ok {
+			continue
+		}
+		fields := strings.Fields(rest)
+		benchName, name, ok := strings.Cut(fields[0], "/")
+		if !ok {
+			return nil, fmt.Errorf("%s: case line %q: no key=value path", path, line)
+		}
+		c := &bench.Case{Bench: benchName, Name: name}
+		for _, f := range fields[1:] {
+			k, v, _ := strings.Cut(f, "=")
+			switch k {
+			case "suite":
+				c.Suite = v
+			case "bytes":
+				if c.Bytes, err = strconv.ParseInt(v, 10, 64); err != nil {
+					return nil, fmt.Errorf("%s: case line %q: %v", path, line, err)
+				}
+			case "ref":
+				if v != "" {
+					c.Ref = "Benchmark" + v
+				}
+			case "bound":
+				if v != "" {
+					c.Bound = "Benchmark" + v
+				}
+			}
+		}
+		out[fields[0]] = c
+	}
+	return out, nil
 }

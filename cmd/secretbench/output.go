@@ -31,6 +31,11 @@ func writeBenchfmt(w io.Writer, ms []*measured, info runInfo) error {
 			return err
 		}
 	}
+	for _, m := range ms {
+		if _, err := fmt.Fprintf(w, "# case: %s\n", caseMeta(m.Case)); err != nil {
+			return err
+		}
+	}
 	bw := benchfmt.NewWriter(w)
 	config := []benchfmt.Config{
 		{Key: "goos", Value: []byte(runtime.GOOS), File: true},
