@@ -102,95 +102,143 @@ type cmpTable struct {
 	cells      map[[2]benchproc.Key][]float64
 }
 
+// projections are the -filter, -table, -row and -col of a comparison.
+type projections struct {
+	filter           *benchproc.Filter
+	table, row, col  *benchproc.Projection
+	unit             *benchproc.Field
+	rowFlag, colFlag string
+}
+
+func parseProjections(co compareOptions) (p projections, err error) {
+	if p.filter, err = benchproc.NewFilter(co.filter); err != nil {
+		return p, fmt.Errorf("-filter %q: %v", co.filter, err)
+	}
+	var parser benchproc.ProjectionParser
+	if p.table, p.unit, err = parser.ParseWithUnit(co.table, p.filter); err != nil {
+		return p, fmt.Errorf("-table %q: %v", co.table, err)
+	}
+	if p.row, err = parser.Parse(co.row, p.filter); err != nil {
+		return p, fmt.Errorf("-row %q: %v", co.row, err)
+	}
+	if p.col, err = parser.Parse(co.col, p.filter); err != nil {
+		return p, fmt.Errorf("-col %q: %v", co.col, err)
+	}
+	p.rowFlag, p.colFlag = co.row, co.col
+	return p, nil
+}
+
+// tableSet collects results into tables, and what the checks need: the
+// keys the input has and the results each file held.
+type tableSet struct {
+	p                projections
+	byKey            map[benchproc.Key]*cmpTable
+	order            []benchproc.Key
+	rowKeys, colKeys map[benchproc.Key]bool
+	keysSeen         map[string]bool
+	perFile          map[string]int
+}
+
+func newTableSet(p projections) *tableSet {
+	return &tableSet{
+		p: p, byKey: map[benchproc.Key]*cmpTable{},
+		rowKeys: map[benchproc.Key]bool{}, colKeys: map[benchproc.Key]bool{},
+		keysSeen: map[string]bool{".file": true, ".name": true, ".fullname": true, ".config": true, ".unit": true},
+		perFile:  map[string]int{},
+	}
+}
+
+// add puts one result's values in their tables' cells.
+func (s *tableSet) add(rec *benchfmt.Result, units benchfmt.UnitMetadataMap) {
+	s.perFile[rec.GetConfig(".file")]++
+	noteKeys(rec, s.keysSeen)
+	if ok, _ := s.p.filter.Apply(rec); !ok {
+		return
+	}
+	r, c := s.p.row.Project(rec), s.p.col.Project(rec)
+	s.rowKeys[r], s.colKeys[c] = true, true
+	for i, tk := range s.p.table.ProjectValues(rec) {
+		t := s.byKey[tk]
+		if t == nil {
+			t = &cmpTable{unit: tk.Get(s.p.unit), cells: map[[2]benchproc.Key][]float64{}}
+			t.assumption = units.GetAssumption(t.unit)
+			t.config = configLines(tk, s.p.unit)
+			s.byKey[tk] = t
+			s.order = append(s.order, tk)
+		}
+		cell := [2]benchproc.Key{r, c}
+		if t.cells[cell] == nil {
+			if !slices.Contains(t.rows, r) {
+				t.rows = append(t.rows, r)
+			}
+			if !slices.Contains(t.cols, c) {
+				t.cols = append(t.cols, c)
+			}
+		}
+		t.cells[cell] = append(t.cells[cell], rec.Values[i].Value)
+	}
+}
+
+// check refuses a file that held no results and a -row or -col on a key
+// no result has.
+func (s *tableSet) check(paths []string, filterQ string) error {
+	for _, path := range paths {
+		label, p, ok := strings.Cut(path, "=")
+		if !ok {
+			label, p = path, path
+		}
+		if s.perFile[label] == 0 {
+			return notResults(p)
+		}
+	}
+	if err := checkKeys("-row", s.p.rowFlag, s.p.row, s.rowKeys, s.keysSeen); err != nil {
+		return err
+	}
+	if err := checkKeys("-col", s.p.colFlag, s.p.col, s.colKeys, s.keysSeen); err != nil {
+		return err
+	}
+	if len(s.order) == 0 {
+		return fmt.Errorf("-filter %q: no result matches", filterQ)
+	}
+	return nil
+}
+
+// tables returns the tables in benchstat's order.
+func (s *tableSet) tables() []*cmpTable {
+	benchproc.SortKeys(s.order)
+	var out []*cmpTable
+	for _, k := range s.order {
+		t := s.byKey[k]
+		benchproc.SortKeys(t.rows)
+		benchproc.SortKeys(t.cols)
+		out = append(out, t)
+	}
+	return out
+}
+
 // readTables reads the files into tables, refusing input that is not
 // benchmark results and projections on keys the input does not have.
 func readTables(co compareOptions) ([]*cmpTable, error) {
-	filter, err := benchproc.NewFilter(co.filter)
+	p, err := parseProjections(co)
 	if err != nil {
-		return nil, fmt.Errorf("-filter %q: %v", co.filter, err)
+		return nil, err
 	}
-	var parser benchproc.ProjectionParser
-	tableBy, unitField, err := parser.ParseWithUnit(co.table, filter)
-	if err != nil {
-		return nil, fmt.Errorf("-table %q: %v", co.table, err)
-	}
-	rowBy, err := parser.Parse(co.row, filter)
-	if err != nil {
-		return nil, fmt.Errorf("-row %q: %v", co.row, err)
-	}
-	colBy, err := parser.Parse(co.col, filter)
-	if err != nil {
-		return nil, fmt.Errorf("-col %q: %v", co.col, err)
-	}
-
-	byKey := map[benchproc.Key]*cmpTable{}
-	var tableKeys, rowKeys, colKeys []benchproc.Key
-	keysSeen := map[string]bool{".file": true, ".name": true, ".fullname": true, ".config": true, ".unit": true}
-	perFile := map[string]int{}
+	set := newTableSet(p)
 	files := benchfmt.Files{Paths: co.files, AllowLabels: true}
 	for files.Scan() {
-		rec, ok := files.Result().(*benchfmt.Result)
-		if !ok {
-			continue // a syntax error: benchstat warns and goes on; so do we, below
-		}
-		perFile[rec.GetConfig(".file")]++
-		noteKeys(rec, keysSeen)
-		if ok, _ := filter.Apply(rec); !ok {
-			continue
-		}
-		r, c := rowBy.Project(rec), colBy.Project(rec)
-		for i, tk := range tableBy.ProjectValues(rec) {
-			t := byKey[tk]
-			if t == nil {
-				t = &cmpTable{unit: tk.Get(unitField), cells: map[[2]benchproc.Key][]float64{}}
-				t.assumption = benchfmt.UnitMetadataMap(files.Units()).GetAssumption(t.unit)
-				t.config = configLines(tk, unitField)
-				byKey[tk] = t
-				tableKeys = append(tableKeys, tk)
-			}
-			cell := [2]benchproc.Key{r, c}
-			if t.cells[cell] == nil {
-				if !slices.Contains(t.rows, r) {
-					t.rows = append(t.rows, r)
-				}
-				if !slices.Contains(t.cols, c) {
-					t.cols = append(t.cols, c)
-				}
-			}
-			t.cells[cell] = append(t.cells[cell], rec.Values[i].Value)
-			rowKeys, colKeys = append(rowKeys, r), append(colKeys, c)
+		// Syntax errors are skipped, as benchstat does after a warning;
+		// a file with nothing else is refused by check.
+		if rec, ok := files.Result().(*benchfmt.Result); ok {
+			set.add(rec, files.Units())
 		}
 	}
 	if err := files.Err(); err != nil {
 		return nil, err
 	}
-	for _, path := range co.files {
-		label, p, ok := strings.Cut(path, "=")
-		if !ok {
-			label, p = path, path
-		}
-		if perFile[label] == 0 {
-			return nil, notResults(p)
-		}
-	}
-	if err := checkKeys("-row", co.row, rowBy, rowKeys, keysSeen); err != nil {
+	if err := set.check(co.files, co.filter); err != nil {
 		return nil, err
 	}
-	if err := checkKeys("-col", co.col, colBy, colKeys, keysSeen); err != nil {
-		return nil, err
-	}
-	if len(tableKeys) == 0 {
-		return nil, fmt.Errorf("-filter %q: no result matches", co.filter)
-	}
-	benchproc.SortKeys(tableKeys)
-	var out []*cmpTable
-	for _, k := range tableKeys {
-		t := byKey[k]
-		benchproc.SortKeys(t.rows)
-		benchproc.SortKeys(t.cols)
-		out = append(out, t)
-	}
-	return out, nil
+	return set.tables(), nil
 }
 
 // notResults is the error for a file with no benchmark lines.
@@ -221,13 +269,13 @@ func noteKeys(rec *benchfmt.Result, seen map[string]bool) {
 
 // checkKeys refuses a projection on a key no result has: benchstat would
 // print one unnamed column or row.
-func checkKeys(flagName, value string, proj *benchproc.Projection, keys []benchproc.Key, seen map[string]bool) error {
+func checkKeys(flagName, value string, proj *benchproc.Projection, keys map[benchproc.Key]bool, seen map[string]bool) error {
 	for _, f := range proj.FlattenedFields() {
 		if seen[f.Name] {
 			continue
 		}
 		found := false
-		for _, k := range keys {
+		for k := range keys {
 			if k.Get(f) != "" {
 				found = true
 				break
@@ -260,84 +308,93 @@ func configLines(k benchproc.Key, unitField *benchproc.Field) string {
 	return sb.String()
 }
 
-// print writes the table: a header, a row per benchmark, the geomean row.
+// cmpSummary is one cell's sample and its summary.
+type cmpSummary struct {
+	sample *benchmath.Sample
+	sum    benchmath.Summary
+}
+
+// footnotes numbers warning texts, each once, as benchstat's superscripts.
+type footnotes []string
+
+func (n *footnotes) mark(errs []error) string {
+	var marks []string
+	for _, e := range errs {
+		i := slices.Index(*n, e.Error())
+		if i < 0 {
+			*n = append(*n, e.Error())
+			i = len(*n) - 1
+		}
+		marks = append(marks, superscript(i+1))
+	}
+	return strings.Join(marks, "")
+}
+
+// print writes the table: two header lines, a row per benchmark, the
+// geomean row and the footnotes.
 func (t *cmpTable) print(w io.Writer, co compareOptions, width int) {
 	th := benchmath.DefaultThresholds
 	th.CompareAlpha = co.alpha
-	class := benchunit.ClassOf(t.unit)
-	type summary struct {
-		sample *benchmath.Sample
-		sum    benchmath.Summary
-	}
-	sums := map[[2]benchproc.Key]summary{}
+	sums := map[[2]benchproc.Key]cmpSummary{}
+	centers := map[[2]benchproc.Key]float64{}
 	for k, vs := range t.cells {
 		s := benchmath.NewSample(vs, &th)
-		sums[k] = summary{s, t.assumption.Summary(s, co.confidence)}
+		sums[k] = cmpSummary{s, t.assumption.Summary(s, co.confidence)}
+		centers[k] = sums[k].sum.Center
 	}
-
-	// Cells: the label, then per column its center ± range and, after
-	// the first, the change against the first.
 	names, units := []string{"", t.cols[0].StringValues()}, []string{"", t.unit}
 	for _, c := range t.cols[1:] {
 		names = append(names, c.StringValues(), "")
 		units = append(units, t.unit, "vs base")
 	}
-	var notes []string
-	note := func(errs []error) string {
-		var marks []string
-		for _, e := range errs {
-			i := slices.Index(notes, e.Error())
-			if i < 0 {
-				notes = append(notes, e.Error())
-				i = len(notes) - 1
-			}
-			marks = append(marks, superscript(i+1))
-		}
-		return strings.Join(marks, "")
-	}
+	var notes footnotes
 	rows := [][]string{names, units}
 	for _, r := range t.rows {
-		var centers []float64
-		for _, c := range t.cols {
-			if s, ok := sums[[2]benchproc.Key{r, c}]; ok {
-				centers = append(centers, s.sum.Center)
-			}
-		}
-		scale := benchunit.CommonScale(centers, class)
-		row := []string{r.StringValues()}
-		base, hasBase := sums[[2]benchproc.Key{r, t.cols[0]}]
-		for i, c := range t.cols {
-			s, ok := sums[[2]benchproc.Key{r, c}]
-			if !ok {
-				row = append(row, "")
-				if i > 0 {
-					row = append(row, "")
-				}
-				continue
-			}
-			row = append(row, scale.Format(s.sum.Center)+" ± "+s.sum.PctRangeString()+note(append(s.sample.Warnings, s.sum.Warnings...)))
-			if i > 0 {
-				if !hasBase {
-					row = append(row, "")
-					continue
-				}
-				cmp := t.assumption.Compare(base.sample, s.sample)
-				row = append(row, cmp.FormatDelta(base.sum.Center, s.sum.Center)+" ("+cmp.String()+")"+note(cmp.Warnings))
-			}
-		}
-		rows = append(rows, row)
+		rows = append(rows, t.row(r, sums, &notes))
 	}
 	if len(t.rows) > 1 {
-		centers := map[[2]benchproc.Key]float64{}
-		for k, s := range sums {
-			centers[k] = s.sum.Center
-		}
-		rows = append(rows, t.geomeanRow(centers, class, note))
+		rows = append(rows, t.geomeanRow(centers, benchunit.ClassOf(t.unit), notes.mark))
 	}
 	printSplit(w, rows, width)
 	for i, n := range notes {
 		fmt.Fprintf(w, "%s %s\n", superscript(i+1), n)
 	}
+}
+
+// row is one benchmark: the label, then per column the median ± its range
+// on a scale common to the row and, after the first column, the change
+// against it with the test's p-value.
+func (t *cmpTable) row(r benchproc.Key, sums map[[2]benchproc.Key]cmpSummary, notes *footnotes) []string {
+	var centers []float64
+	for _, c := range t.cols {
+		if s, ok := sums[[2]benchproc.Key{r, c}]; ok {
+			centers = append(centers, s.sum.Center)
+		}
+	}
+	scale := benchunit.CommonScale(centers, benchunit.ClassOf(t.unit))
+	row := []string{r.StringValues()}
+	base, hasBase := sums[[2]benchproc.Key{r, t.cols[0]}]
+	for i, c := range t.cols {
+		s, ok := sums[[2]benchproc.Key{r, c}]
+		switch {
+		case !ok && i == 0:
+			row = append(row, "")
+			continue
+		case !ok:
+			row = append(row, "", "")
+			continue
+		}
+		row = append(row, scale.Format(s.sum.Center)+" ± "+s.sum.PctRangeString()+notes.mark(append(s.sample.Warnings, s.sum.Warnings...)))
+		switch {
+		case i == 0:
+		case !hasBase:
+			row = append(row, "")
+		default:
+			cmp := t.assumption.Compare(base.sample, s.sample)
+			row = append(row, cmp.FormatDelta(base.sum.Center, s.sum.Center)+" ("+cmp.String()+")"+notes.mark(cmp.Warnings))
+		}
+	}
+	return row
 }
 
 // geomeanRow is benchstat's last row: per column the geometric mean of
