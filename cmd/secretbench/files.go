@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
+	"syscall"
 
 	"github.com/secretbench/secretbench/bench"
 	"golang.org/x/perf/benchfmt"
@@ -28,8 +31,31 @@ type outputFile struct {
 
 // outputs are the files of one run.
 type outputs struct {
+	mu      sync.Mutex // commit against an abort from the interrupt handler
 	files   []*outputFile
 	madeDir string // a -results directory this run created, removed on abort
+}
+
+// removeOnInterrupt aborts outs when the process is interrupted (Ctrl-C,
+// SIGTERM) before it ends, so that no temporary file is left behind, and
+// exits. The returned function stops watching.
+func removeOnInterrupt(outs *outputs, stderr io.Writer) (stop func()) {
+	sig := make(chan os.Signal, 1)
+	done := make(chan struct{})
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		select {
+		case <-sig:
+			outs.abort()
+			fmt.Fprintln(stderr, "\nsecretbench: interrupted; no file written")
+			os.Exit(130)
+		case <-done:
+		}
+	}()
+	return func() {
+		signal.Stop(sig)
+		close(done)
+	}
 }
 
 // planOutputs checks every output the flags ask for before anything runs:
@@ -83,26 +109,28 @@ func planOutputs(o options, cases []*bench.Case) (*outputs, error) {
 // commit fills every temporary file and, when all of them are complete,
 // renames each into place and prints its path.
 func (outs *outputs) commit(ms []*measured, info runInfo, w io.Writer) error {
+	outs.mu.Lock()
+	defer outs.mu.Unlock()
 	for _, f := range outs.files {
 		err := f.fill(f.tmp, ms, info)
 		if cerr := f.tmp.Close(); err == nil {
 			err = cerr
 		}
 		if err != nil {
-			outs.abort()
+			outs.abortLocked()
 			return fmt.Errorf("%s %s: %v (no file written)", f.flag, f.path, err)
 		}
 	}
 	for _, f := range outs.files {
 		if err := os.Chmod(f.tmp.Name(), 0o644); err != nil {
-			outs.abort()
+			outs.abortLocked()
 			return err
 		}
 	}
 	for i, f := range outs.files {
 		if err := os.Rename(f.tmp.Name(), f.path); err != nil {
 			outs.files = outs.files[i:]
-			outs.abort()
+			outs.abortLocked()
 			return err
 		}
 		fmt.Fprintf(w, "wrote %s\n", f.path)
@@ -113,6 +141,12 @@ func (outs *outputs) commit(ms []*measured, info runInfo, w io.Writer) error {
 
 // abort removes the temporary files (and a directory the run created).
 func (outs *outputs) abort() {
+	outs.mu.Lock()
+	defer outs.mu.Unlock()
+	outs.abortLocked()
+}
+
+func (outs *outputs) abortLocked() {
 	for _, f := range outs.files {
 		f.tmp.Close()
 		os.Remove(f.tmp.Name())

@@ -72,7 +72,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		}
 		return nil
 	}
-	setResultPaths(&o, info.Name)
+	setResultPaths(&o, info.Name, slices.ContainsFunc(cases, isChartCase))
 	if o.from != "" && o.out != "" && sameFile(o.out, o.from) {
 		o.out = "" // -from with -results draws the file again, never rewrites it
 	}
@@ -81,6 +81,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer outs.abort()
+	defer removeOnInterrupt(outs, stderr)()
 
 	printHeader(stdout, o, info, len(cases))
 	if ms == nil {
@@ -157,8 +158,8 @@ func checkBenchtime(v string) error {
 }
 
 // setResultPaths fills the outputs -results asks for, where no flag named
-// them: dir/<machine>.txt, .svg and .md.
-func setResultPaths(o *options, name string) {
+// them: dir/<machine>.txt, .md and, when the run has cases to draw, .svg.
+func setResultPaths(o *options, name string, chart bool) {
 	if o.results == "" {
 		return
 	}
@@ -167,7 +168,7 @@ func setResultPaths(o *options, name string) {
 		p   *string
 		ext string
 	}{{&o.out, ".txt"}, {&o.svg, ".svg"}, {&o.md, ".md"}} {
-		if *f.p == "" {
+		if *f.p == "" && (f.ext != ".svg" || chart) {
 			*f.p = base + f.ext
 		}
 	}
