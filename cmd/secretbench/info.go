@@ -112,15 +112,6 @@ func countNote(count int) string {
 	return "medians of " + strconv.Itoa(count) + " runs"
 }
 
-func fmtFewRuns(count int) string {
-	runs := "runs"
-	if count == 1 {
-		runs = "run"
-	}
-	return fmt.Sprintf("only %d %s per case: too few for a 95%% confidence interval (benchstat needs %d, -count %d or more); medians and ratios can be far off",
-		count, runs, minSamples, minSamples)
-}
-
 // brand is the CPU's brand string, as go test's cpu: line has it.
 func (i runInfo) brand() string {
 	b, _, _ := strings.Cut(i.Detail, " (")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 
@@ -120,5 +121,10 @@ func fewRuns(count int) string {
 	if count >= minSamples {
 		return ""
 	}
-	return fmtFewRuns(count)
+	runs := "runs"
+	if count == 1 {
+		runs = "run"
+	}
+	return fmt.Sprintf("only %d %s per case: too few for a 95%% confidence interval (benchstat needs %d, -count %d or more); medians and ratios can be far off",
+		count, runs, minSamples, minSamples)
 }
