@@ -73,7 +73,8 @@ func parseCompareFlags(args []string, stderr io.Writer) (compareOptions, error) 
 	fs.Float64Var(&co.confidence, "confidence", 0.95, "confidence `level` of the ranges")
 	fs.IntVar(&co.width, "width", 0, "fit tables to `columns` (default: the terminal's width; no limit when not a terminal)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: secretbench compare [flags] old.txt new.txt...\n\nThe files are in the Go benchmark format: go test -bench output, secretbench -o, or the .txt of -results.")
+		fmt.Fprintf(stderr, "usage: secretbench compare [flags] old.txt new.txt...\n\n%s\n\n",
+			wrap("The files are in the Go benchmark format: go test -bench output, secretbench -o, or the .txt of -results.", termWidth(stderr), ""))
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {

@@ -106,8 +106,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs := flag.NewFlagSet("secretbench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: secretbench [flags]\n       secretbench compare [-col k] [-row k] [-filter q] old.txt new.txt\n\nsuites: %s, quick (default), all\n\nflags:\n",
-			strings.Join(bench.SuiteNames(), ", "))
+		fmt.Fprintf(stderr, "usage: secretbench [flags]\n       secretbench compare [-col k] [-row k] [-filter q] old.txt new.txt\n\n%s\n\nflags:\n",
+			wrap("suites: "+strings.Join(bench.SuiteNames(), ", ")+", quick (default), all", termWidth(stderr), "    "))
 		fs.PrintDefaults()
 	}
 	fs.StringVar(&o.suite, "suite", "quick", "comma-separated `suites` to run; \"quick\" for the default subset, \"all\" for every case")
