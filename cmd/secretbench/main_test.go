@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -427,5 +428,43 @@ func TestFit(t *testing.T) {
 		if n := len([]rune(frame)); n > 79 || n == 0 {
 			t.Errorf("progress line of %d columns: %q", n, frame)
 		}
+	}
+}
+
+// TestChartStyleFixed draws the committed run twice, once with every
+// implementation and once with aes-ni and ref alone (as on a machine
+// without VAES): aes-ni keeps its colour, so charts of two machines read
+// alike.
+func TestChartStyleFixed(t *testing.T) {
+	info, ms, err := loadRun(committed, "cpu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	colour := func(impl string) string {
+		r, g, b, _ := styleOf(impl).color.RGBA()
+		return fmt.Sprintf("stroke:#%02X%02X%02X", r>>8, g>>8, b>>8)
+	}
+	draw := func(keep func(impl string) bool) string {
+		var sub []*measured
+		for _, m := range ms {
+			if keep(m.Case.Get("impl")) {
+				sub = append(sub, m)
+			}
+		}
+		var b bytes.Buffer
+		if err := writeSVG(&b, sub, info); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	all := draw(func(string) bool { return true })
+	for _, impl := range []string{"ref", "vaes-avx512", "vaes-avx2", "aes-ni", "generic"} {
+		if !strings.Contains(all, colour(impl)) {
+			t.Errorf("full chart lacks the colour of %s (%s)", impl, colour(impl))
+		}
+	}
+	few := draw(func(impl string) bool { return impl == "ref" || impl == "aes-ni" })
+	if !strings.Contains(few, colour("aes-ni")) || strings.Contains(few, colour("vaes-avx512")) || strings.Contains(few, "vaes-avx2") {
+		t.Errorf("aes-ni changed colour when drawn without the VAES implementations")
 	}
 }
