@@ -86,6 +86,10 @@ func planOutputs(o options, cases []*bench.Case) (*outputs, error) {
 		if s.path == "" {
 			continue
 		}
+		if i := slices.IndexFunc(outs.files, func(f *outputFile) bool { return filepath.Clean(f.path) == filepath.Clean(s.path) }); i >= 0 {
+			outs.abort()
+			return nil, fmt.Errorf("%s and %s both name %s", outs.files[i].flag, s.flag, s.path)
+		}
 		if s.flag == "-svg" && !slices.ContainsFunc(cases, isChartCase) {
 			outs.abort()
 			return nil, fmt.Errorf("%s %s: the chart draws AES-IGE single-stream cases and this run has none (add -suite ige, or drop %s)", s.flag, s.path, s.flag)

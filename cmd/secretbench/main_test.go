@@ -311,7 +311,8 @@ func TestCompare(t *testing.T) {
 // TestErrors checks that bad input fails before anything runs, with an
 // error that names the bad value and what is wanted.
 func TestErrors(t *testing.T) {
-	js := filepath.Join(t.TempDir(), "r.json")
+	dir := t.TempDir()
+	js := filepath.Join(dir, "r.json")
 	os.WriteFile(js, []byte(`{"cases": []}`), 0o644)
 	for _, tc := range []struct {
 		args []string
@@ -322,6 +323,7 @@ func TestErrors(t *testing.T) {
 		{[]string{"-clock", "sundial"}, []string{`"sundial"`}},
 		{[]string{"-suite", "kdf", "-o", "testdata/no-such-dir/out.txt"}, []string{"no-such-dir"}},
 		{[]string{"-suite", "kdf", "-svg", filepath.Join(t.TempDir(), "x.svg")}, []string{"-suite ige"}},
+		{[]string{"-suite", "kdf", "-o", filepath.Join(dir, "a"), "-md", filepath.Join(dir, "b"), "-json", filepath.Join(dir, "b")}, []string{"-json and -md both name"}},
 		{[]string{"-benchtime", "0"}, []string{`-benchtime "0"`, "positive"}},
 		{[]string{"-benchtime", "-1s"}, []string{`-benchtime "-1s"`}},
 		{[]string{"-benchtime", "xyz"}, []string{`-benchtime "xyz"`}},
