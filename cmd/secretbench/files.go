@@ -87,8 +87,9 @@ func planOutputs(o options, cases []*bench.Case) (*outputs, error) {
 			continue
 		}
 		if i := slices.IndexFunc(outs.files, func(f *outputFile) bool { return filepath.Clean(f.path) == filepath.Clean(s.path) }); i >= 0 {
+			other := outs.files[i].flag
 			outs.abort()
-			return nil, fmt.Errorf("%s and %s both name %s", outs.files[i].flag, s.flag, s.path)
+			return nil, fmt.Errorf("%s and %s both name %s", other, s.flag, s.path)
 		}
 		if s.flag == "-svg" && !slices.ContainsFunc(cases, isChartCase) {
 			outs.abort()
