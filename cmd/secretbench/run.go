@@ -53,17 +53,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		}
 		return err
 	}
-	info := newRunInfo(o)
-	var cases []*bench.Case
-	var ms []*measured // set by -from, else measured below
-	if o.from != "" {
-		if info, ms, err = loadRun(o.from, o.clock); err != nil {
-			return err
-		}
-		for _, m := range ms {
-			cases = append(cases, m.Case)
-		}
-	} else if cases, err = selectCases(o.suite, o.run); err != nil {
+	info, cases, ms, err := casesToReport(o)
+	if err != nil {
 		return err
 	}
 	if o.list {
@@ -97,6 +88,23 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("%v\nno file written", err)
 	}
 	return outs.commit(ms, info, stdout)
+}
+
+// casesToReport returns what the run reports on: this machine and the
+// cases to measure, or, with -from, the saved run's machine, cases and
+// measurements.
+func casesToReport(o options) (info runInfo, cases []*bench.Case, ms []*measured, err error) {
+	if o.from == "" {
+		cases, err = selectCases(o.suite, o.run)
+		return newRunInfo(o), cases, nil, err
+	}
+	if info, ms, err = loadRun(o.from, o.clock); err != nil {
+		return info, nil, nil, err
+	}
+	for _, m := range ms {
+		cases = append(cases, m.Case)
+	}
+	return info, cases, ms, nil
 }
 
 // parseFlags reads the flags of a run and checks each value, echoing a bad
