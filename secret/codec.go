@@ -72,7 +72,7 @@ type Option func(*Codec)
 // by default). Encrypt reads it in a fixed order, so a deterministic reader
 // reproduces a wire message byte for byte: for v2 two bytes choosing the
 // padding length, then random_bytes, then the padding; for v1 random_bytes,
-// then the padding. The package bench/reference reads in the same order.
+// then the padding. The package internal/reference reads in the same order.
 func WithRand(r io.Reader) Option { return func(c *Codec) { c.rand = r } }
 
 // WithMaxPadding lowers the upper bound of the random v2 padding from 1024

@@ -14,8 +14,8 @@ import (
 	gotdige "github.com/gotd/ige"
 	"github.com/gotd/td/bin"
 	"github.com/gotd/td/tg/e2e"
-	"github.com/secretbench/secretbench/bench/reference"
 	"github.com/secretbench/secretbench/internal/impl/impltest"
+	"github.com/secretbench/secretbench/internal/reference"
 	"github.com/secretbench/secretbench/kdf"
 )
 

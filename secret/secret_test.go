@@ -16,8 +16,8 @@ import (
 	"github.com/gotd/td/bin"
 	"github.com/gotd/td/tg/e2e"
 
-	"github.com/secretbench/secretbench/bench/reference"
 	"github.com/secretbench/secretbench/internal/raceflag"
+	"github.com/secretbench/secretbench/internal/reference"
 	"github.com/secretbench/secretbench/kdf"
 	"github.com/secretbench/secretbench/secret"
 )
