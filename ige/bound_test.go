@@ -6,6 +6,7 @@ import (
 
 	"github.com/secretbench/secretbench/internal/igebound"
 	"github.com/secretbench/secretbench/internal/impl/impltest"
+	"github.com/secretbench/secretbench/internal/testutil"
 )
 
 // TestBound: under every implementation the bound kernels (measured by the
@@ -20,7 +21,7 @@ func TestBound(t *testing.T) {
 		for _, l := range lanes {
 			igebound.New(l)(4)
 		}
-		mustPanic(t, "lanes not supported", func() { igebound.New(3) })
+		testutil.MustPanic(t, "igebound.New(3)", func() { igebound.New(3) }, "3 lanes not supported")
 		n, run := igebound.DistinctKeys()
 		if want := active.name == "vaes-avx512"; (n == maxBoundLanes()) != want || (run != nil) != want {
 			t.Fatalf("DistinctKeys() = %d lanes under %s", n, active.name)

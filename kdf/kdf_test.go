@@ -2,8 +2,6 @@ package kdf_test
 
 import (
 	"bytes"
-	"encoding/hex"
-	"encoding/json"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -56,52 +54,39 @@ var (
 	impls = []impl{fast, ref}
 )
 
-// hexBytes is a byte string written as hex in testdata/vectors.json.
-type hexBytes []byte
-
-func (h *hexBytes) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return err
-	}
-	d, err := hex.DecodeString(s)
-	*h = d
-	return err
-}
-
 type vectors struct {
 	Derive []struct {
 		Source  string
 		Version kdf.Version
 		X       int
-		Key     hexBytes
-		MsgKey  hexBytes `json:"msg_key"`
-		AESKey  hexBytes `json:"aes_key"`
-		AESIV   hexBytes `json:"aes_iv"`
+		Key     testutil.Hex
+		MsgKey  testutil.Hex `json:"msg_key"`
+		AESKey  testutil.Hex `json:"aes_key"`
+		AESIV   testutil.Hex `json:"aes_iv"`
 	}
 	MsgKeyV2 []struct {
 		Source      string
 		X           int
-		Key, Padded hexBytes
-		MsgKey      hexBytes `json:"msg_key"`
+		Key, Padded testutil.Hex
+		MsgKey      testutil.Hex `json:"msg_key"`
 	} `json:"msg_key_v2"`
 	MsgKeyV1 []struct {
 		Source string
-		Data   hexBytes
-		MsgKey hexBytes `json:"msg_key"`
+		Data   testutil.Hex
+		MsgKey testutil.Hex `json:"msg_key"`
 	} `json:"msg_key_v1"`
 	KeyFingerprint []struct {
 		Source      string
-		Key         hexBytes
+		Key         testutil.Hex
 		Fingerprint int64
 	} `json:"key_fingerprint"`
 	Visualization []struct {
 		Source                          string
-		Initial, Layer46, Visualization hexBytes
+		Initial, Layer46, Visualization testutil.Hex
 	}
 	FileFingerprint []struct {
 		Source      string
-		Key, IV     hexBytes
+		Key, IV     testutil.Hex
 		Fingerprint int32
 	} `json:"file_fingerprint"`
 }

@@ -89,3 +89,17 @@ func LoadJSON(t testing.TB, path string, v any) {
 		t.Fatalf("%s: %v", path, err)
 	}
 }
+
+// Hex is a byte string written as a hex string in a JSON vector file.
+type Hex []byte
+
+// UnmarshalJSON decodes the hex string.
+func (h *Hex) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	d, err := hex.DecodeString(s)
+	*h = d
+	return err
+}
