@@ -48,8 +48,8 @@ func BenchmarkModExp(b *testing.B) {
 	xb, eb, z := new(big.Int).SetBytes(base), new(big.Int).SetBytes(exp), new(big.Int)
 	run("big", func() { z.Exp(xb, eb, m) })
 
-	for name, impl := range amm52Impls() {
-		w := newMont52(m.Bytes(), impl.amm, impl.amm4)
+	for name, ifma := range amm52Impls() {
+		w := newMont52(m.Bytes(), ifma)
 		run("mont52-"+name, func() { w.exp(dst, base, exp) })
 		// Four exponentiations with one exponent, interleaved; reported
 		// per exponentiation.

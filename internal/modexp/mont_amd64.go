@@ -4,13 +4,18 @@ package modexp
 
 import "golang.org/x/sys/cpu"
 
-// useIFMA selects the AVX-512 IFMA kernels (read once; GODEBUG=cpu.avx512f=off
-// disables them).
-var useIFMA = cpu.X86.HasAVX512F && cpu.X86.HasAVX512IFMA
+//go:generate go run -C asm . -out ../mont_amd64.s -pkg modexp
 
 var (
-	amm52   = amm52IFMA
-	amm52x4 = amm52x4IFMA
+	// haveIFMA: the radix-2^52 AVX-512 IFMA kernels can run.
+	haveIFMA = cpu.X86.HasAVX512F && cpu.X86.HasAVX512IFMA
+	// haveAsm64: the radix-2^64 MULX/ADCX/ADOX kernels can run.
+	haveAsm64 = cpu.X86.HasBMI2 && cpu.X86.HasADX
+)
+
+const (
+	asm64Name = "mulx-adx"
+	selectAsm = true // selectCT is SSE2, baseline amd64
 )
 
 // amm52x40 accumulates AMM(a, b) into acc as 40 unnormalized 64-bit lanes;
@@ -37,3 +42,16 @@ func amm52x4IFMA(out, a, b *[4]nat52, m *[2]nat52, k0 uint64) {
 		normalize52(&out[k], &acc[k])
 	}
 }
+
+//go:noescape
+func mulMontADX(z, x, y, m *nat64, k0 uint64)
+
+//go:noescape
+func sqrMontADX(z, x, m *nat64, k0 uint64)
+
+//go:noescape
+func selectCT(z *uint64, table *uint64, words, n, idx int)
+
+func mulMontAsm(z, x, y, m *nat64, k0 uint64) { mulMontADX(z, x, y, m, k0) }
+func sqrMontAsm(z, x, m *nat64, k0 uint64)    { sqrMontADX(z, x, m, k0) }
+const ifmaBuilt = true
