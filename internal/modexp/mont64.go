@@ -157,8 +157,8 @@ func selectGeneric(z *nat64, table []nat64, idx int) {
 }
 
 func (w *mont64) sel(z *nat64, table *[1 << ctWindow]nat64, idx int) {
-	if w.asm && selectAsm {
-		selectCT(&z[0], &table[0][0], limbs64, len(table), idx)
+	if w.asm {
+		selectAsm64(z, table[:], idx)
 		return
 	}
 	selectGeneric(z, table[:], idx)

@@ -88,16 +88,19 @@ func TestSelect(t *testing.T) {
 			table[i][j] = r.Uint64()
 		}
 	}
-	for _, asm := range []bool{false, true} {
-		if asm && !(haveAsm64 && selectAsm) {
-			continue
-		}
-		w := &mont64{asm: asm}
+	sels := map[string]func(z *nat64, idx int){
+		"generic": func(z *nat64, idx int) { selectGeneric(z, table[:], idx) },
+	}
+	if haveAsm64 {
+		sels[asm64Name] = func(z *nat64, idx int) { selectAsm64(z, table[:], idx) }
+	}
+	addArchSelects(sels, &table)
+	for name, sel := range sels {
 		for idx := range table {
 			var z nat64
-			w.sel(&z, &table, idx)
+			sel(&z, idx)
 			if z != table[idx] {
-				t.Fatalf("asm=%v: select(%d) returned another entry", asm, idx)
+				t.Fatalf("%s: select(%d) returned another entry", name, idx)
 			}
 		}
 	}
@@ -132,6 +135,9 @@ func TestExpCTEveryImpl(t *testing.T) {
 			exps := [][]byte{nil, {0}, {1}, {2}, lead, full, make([]byte, 256)}
 			for bi, base := range bases {
 				for ei, exp := range exps {
+					if len(exp) == 256 && bi != 2 && bi != 5 {
+						continue // full length with base 1 and a random base only: it is slow under emulation
+					}
 					dst := make([]byte, nb)
 					if err := mod.Exp(dst, base, exp); err != nil {
 						t.Fatal(err)
@@ -148,10 +154,10 @@ func TestExpCTEveryImpl(t *testing.T) {
 			}
 			for bi, base := range bases {
 				dst := make([]byte, nb)
-				if err := v.Exp(dst, base, full); err != nil {
+				if err := v.Exp(dst, base, lead); err != nil {
 					t.Fatal(err)
 				}
-				if want := refExp(base, full, mb, nb); !bytes.Equal(dst, want) {
+				if want := refExp(base, lead, mb, nb); !bytes.Equal(dst, want) {
 					t.Fatalf("VarTime %d-bit m, base %d: mismatch", bl, bi)
 				}
 			}

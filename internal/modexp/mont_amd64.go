@@ -11,12 +11,11 @@ var (
 	haveIFMA = cpu.X86.HasAVX512F && cpu.X86.HasAVX512IFMA
 	// haveAsm64: the radix-2^64 MULX/ADCX/ADOX kernels can run.
 	haveAsm64 = cpu.X86.HasBMI2 && cpu.X86.HasADX
+	// haveAVX2 picks the 256-bit table lookup.
+	haveAVX2 = cpu.X86.HasAVX2
 )
 
-const (
-	asm64Name = "mulx-adx"
-	selectAsm = true // selectCT is SSE2, baseline amd64
-)
+const asm64Name = "mulx-adx"
 
 // amm52x40 accumulates AMM(a, b) into acc as 40 unnormalized 64-bit lanes;
 // m points at the modulus and the modulus shifted down one limb.
@@ -51,6 +50,19 @@ func sqrMontADX(z, x, m *nat64, k0 uint64)
 
 //go:noescape
 func selectCT(z *uint64, table *uint64, words, n, idx int)
+
+//go:noescape
+func selectCTAVX2(z *nat64, table *nat64, n, idx int)
+
+// selectAsm64 sets z = table[idx] reading the whole table: AVX2 where the
+// CPU has it, else SSE2 (baseline amd64).
+func selectAsm64(z *nat64, table []nat64, idx int) {
+	if haveAVX2 {
+		selectCTAVX2(z, &table[0], len(table), idx)
+		return
+	}
+	selectCT(&z[0], &table[0][0], limbs64, len(table), idx)
+}
 
 func mulMontAsm(z, x, y, m *nat64, k0 uint64) { mulMontADX(z, x, y, m, k0) }
 func sqrMontAsm(z, x, m *nat64, k0 uint64)    { sqrMontADX(z, x, m, k0) }

@@ -3728,3 +3728,58 @@ entry:
 	CMPQ    R11, R10
 	JB      column
 	RET
+
+// func selectCTAVX2(z *[32]uint64, table *[32]uint64, n int, idx int)
+// Requires: AVX, AVX2, SSE2
+TEXT ·selectCTAVX2(SB), NOSPLIT, $0-32
+	MOVQ         z+0(FP), DI
+	MOVQ         table+8(FP), SI
+	MOVQ         n+16(FP), R8
+	MOVQ         idx+24(FP), R9
+	MOVQ         R9, X15
+	VPBROADCASTD X15, Y15
+	MOVL         $0x00000001, AX
+	MOVQ         AX, X14
+	VPBROADCASTD X14, Y14
+	VPXOR        Y0, Y0, Y0
+	VPXOR        Y1, Y1, Y1
+	VPXOR        Y2, Y2, Y2
+	VPXOR        Y3, Y3, Y3
+	VPXOR        Y4, Y4, Y4
+	VPXOR        Y5, Y5, Y5
+	VPXOR        Y6, Y6, Y6
+	VPXOR        Y7, Y7, Y7
+	VPXOR        Y13, Y13, Y13
+
+entry:
+	VPCMPEQD Y15, Y13, Y12
+	VPAND    (SI), Y12, Y8
+	VPOR     Y8, Y0, Y0
+	VPAND    32(SI), Y12, Y8
+	VPOR     Y8, Y1, Y1
+	VPAND    64(SI), Y12, Y8
+	VPOR     Y8, Y2, Y2
+	VPAND    96(SI), Y12, Y8
+	VPOR     Y8, Y3, Y3
+	VPAND    128(SI), Y12, Y8
+	VPOR     Y8, Y4, Y4
+	VPAND    160(SI), Y12, Y8
+	VPOR     Y8, Y5, Y5
+	VPAND    192(SI), Y12, Y8
+	VPOR     Y8, Y6, Y6
+	VPAND    224(SI), Y12, Y8
+	VPOR     Y8, Y7, Y7
+	VPADDD   Y14, Y13, Y13
+	ADDQ     $0x00000100, SI
+	DECQ     R8
+	JNZ      entry
+	VMOVDQU  Y0, (DI)
+	VMOVDQU  Y1, 32(DI)
+	VMOVDQU  Y2, 64(DI)
+	VMOVDQU  Y3, 96(DI)
+	VMOVDQU  Y4, 128(DI)
+	VMOVDQU  Y5, 160(DI)
+	VMOVDQU  Y6, 192(DI)
+	VMOVDQU  Y7, 224(DI)
+	VZEROUPPER
+	RET

@@ -7,7 +7,6 @@ const (
 	haveIFMA  = false
 	haveAsm64 = true
 	asm64Name = "arm64"
-	selectAsm = false
 )
 
 func amm52IFMA(out, a, b *nat52, m *[2]nat52, k0 uint64) {
@@ -24,5 +23,5 @@ func mulMontARM64(z, x, y, m *nat64, k0 uint64)
 func mulMontAsm(z, x, y, m *nat64, k0 uint64) { mulMontARM64(z, x, y, m, k0) }
 func sqrMontAsm(z, x, m *nat64, k0 uint64)    { mulMontARM64(z, x, x, m, k0) }
 
-func selectCT(z, table *uint64, words, n, idx int) { panic("modexp: no selectCT on arm64") }
+func selectAsm64(z *nat64, table []nat64, idx int) { selectGeneric(z, table, idx) }
 const ifmaBuilt = false

@@ -7,7 +7,6 @@ const (
 	haveIFMA  = false
 	haveAsm64 = false
 	asm64Name = ""
-	selectAsm = false
 )
 
 func amm52IFMA(out, a, b *nat52, m *[2]nat52, k0 uint64) {
@@ -20,5 +19,5 @@ func amm52x4IFMA(out, a, b *[4]nat52, m *[2]nat52, k0 uint64) {
 
 func mulMontAsm(z, x, y, m *nat64, k0 uint64)  { panic("modexp: no assembly kernels in this build") }
 func sqrMontAsm(z, x, m *nat64, k0 uint64)     { panic("modexp: no assembly kernels in this build") }
-func selectCT(z, table *uint64, words, n, idx int) { panic("modexp: no assembly kernels in this build") }
+func selectAsm64(z *nat64, table []nat64, idx int) { panic("modexp: no assembly kernels in this build") }
 const ifmaBuilt = false

@@ -27,5 +27,6 @@ func main() {
 	ifma()
 	mulx()
 	selectCT()
+	selectCTAVX2()
 	Generate()
 }

@@ -56,3 +56,40 @@ func selectCT() {
 	JB(LabelRef("column"))
 	RET()
 }
+
+// selectCTAVX2 is selectCT for CPUs with AVX2, for tables of 32-word
+// entries: one whole entry per step in eight 256-bit accumulators.
+func selectCTAVX2() {
+	TEXT("selectCTAVX2", NOSPLIT, "func(z *[32]uint64, table *[32]uint64, n, idx int)")
+	Doc("selectCTAVX2 sets z = table[idx] for a table of n 32-word entries,",
+		"in time and with memory accesses independent of idx. n must be positive.")
+	Load(Param("z"), RDI)
+	Load(Param("table"), RSI)
+	Load(Param("n"), R8)
+	Load(Param("idx"), R9)
+	MOVQ(R9, X15)
+	VPBROADCASTD(X15, Y15) // idx in every 32-bit lane
+	MOVL(U32(1), EAX)
+	MOVQ(RAX, X14)
+	VPBROADCASTD(X14, Y14) // 1 in every lane
+	acc := []VecPhysical{Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7}
+	for _, a := range acc {
+		VPXOR(a, a, a)
+	}
+	VPXOR(Y13, Y13, Y13) // entry counter
+	Label("entry")
+	VPCMPEQD(Y15, Y13, Y12)
+	for k, a := range acc {
+		VPAND(Mem{Base: RSI, Disp: 32 * k}, Y12, Y8)
+		VPOR(Y8, a, a)
+	}
+	VPADDD(Y14, Y13, Y13)
+	ADDQ(U32(8*limbs), RSI)
+	DECQ(R8)
+	JNZ(LabelRef("entry"))
+	for k, a := range acc {
+		VMOVDQU(a, Mem{Base: RDI, Disp: 32 * k})
+	}
+	VZEROUPPER()
+	RET()
+}
