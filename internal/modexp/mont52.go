@@ -31,7 +31,7 @@ type mont52 struct {
 	k0   uint64   // -m^-1 mod 2^52
 	rr   nat52    // R^2 mod m, to enter the Montgomery domain
 	mb   *big.Int
-	size int // len(m) in bytes
+	size int  // len(m) in bytes
 	ifma bool // the AVX-512 IFMA kernels, else the portable one
 }
 

@@ -66,4 +66,5 @@ func selectAsm64(z *nat64, table []nat64, idx int) {
 
 func mulMontAsm(z, x, y, m *nat64, k0 uint64) { mulMontADX(z, x, y, m, k0) }
 func sqrMontAsm(z, x, m *nat64, k0 uint64)    { sqrMontADX(z, x, m, k0) }
+
 const ifmaBuilt = true

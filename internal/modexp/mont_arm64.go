@@ -24,4 +24,5 @@ func mulMontAsm(z, x, y, m *nat64, k0 uint64) { mulMontARM64(z, x, y, m, k0) }
 func sqrMontAsm(z, x, m *nat64, k0 uint64)    { mulMontARM64(z, x, x, m, k0) }
 
 func selectAsm64(z *nat64, table []nat64, idx int) { selectGeneric(z, table, idx) }
+
 const ifmaBuilt = false
