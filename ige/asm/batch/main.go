@@ -41,9 +41,9 @@ const (
 	kkOff     = keysOff + 8*(nRounds+1)*2*blockSize // xmm and ymm kernels: k14 ^ k0 per lane
 	aOff      = keysOff + maxLanes*(nRounds+1)*blockSize
 	bOff      = aOff + maxLanes*blockSize
-	ringOff   = bOff + maxLanes*blockSize // xmm and ymm kernels: the W ring
+	ringOff   = bOff + maxLanes*blockSize    // xmm and ymm kernels: the W ring
 	stageOff  = ringOff + maxLanes*blockSize // zmm kernel: two stage buffers
-	stageSize = 2*8*8*64 + 8*64            // x rows, lk rows, b rows (8-block steps)
+	stageSize = 2*8*8*64 + 8*64              // x rows, lk rows, b rows (8-block steps)
 	srcOff    = 0
 	dstOff    = srcOff + maxLanes*8
 	idleOff   = dstOff + maxLanes*8 // src and dst pointers to the dummy buffer + 128
