@@ -148,6 +148,35 @@ func TestBatchLanesShapes(t *testing.T) {
 	}
 }
 
+// TestBatchEveryWidth starts every kernel of every family this CPU runs:
+// 2 to widest+1 streams (the narrowest kernel that holds them all, then the
+// widest), of 0 to 40 blocks each so that the batch drains through the
+// narrower kernels and the last stream finishes alone, unaligned and in
+// place.
+func TestBatchEveryWidth(t *testing.T) {
+	r := newRand(t)
+	for _, widest := range batchWidths() {
+		for streams := 2; streams <= widest+1; streams++ {
+			for _, off := range []int{0, 5} {
+				for _, inPlace := range []bool{false, true} {
+					blocks := make([]int, streams)
+					for i := range blocks {
+						blocks[i] = 1 + r.IntN(40)
+					}
+					blocks = append(blocks, 0) // an empty job among them
+					jobs := makeJobs(r, blocks, off)
+					if inPlace {
+						for i := range jobs {
+							jobs[i].Dst = jobs[i].Src
+						}
+					}
+					checkBatchLanes(t, fmt.Sprintf("%d streams (offset %d, in place %v)", streams, off, inPlace), jobs, widest)
+				}
+			}
+		}
+	}
+}
+
 // TestBatchLanesSharedCipherInPlace: one Cipher in every lane, Dst == Src.
 func TestBatchLanesSharedCipherInPlace(t *testing.T) {
 	r := newRand(t)
