@@ -24,6 +24,7 @@ import (
 	gotd "github.com/gotd/ige"
 
 	"github.com/secretbench/secretbench/ige"
+	"github.com/secretbench/secretbench/internal/impl/impltest"
 	"github.com/secretbench/secretbench/internal/raceflag"
 )
 
@@ -76,21 +77,6 @@ func TestContractImplName(t *testing.T) {
 		if !known[name] {
 			t.Errorf("Implementations() lists undocumented %q", name)
 		}
-	}
-}
-
-// eachImpl runs f under every implementation this CPU supports.
-func eachImpl(t *testing.T, f func(t *testing.T)) {
-	t.Helper()
-	for _, name := range ige.Implementations() {
-		t.Run("impl="+name, func(t *testing.T) {
-			restore, err := ige.UseImpl(name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer restore()
-			f(t)
-		})
 	}
 }
 
@@ -206,7 +192,7 @@ func TestContractTDLibVectors(t *testing.T) {
 	}
 	wantCT := "c7dc97b92ae0375496947e56678e2bf4b1b5f178a91dfa2ddeb69d9d5db2361c"
 	want := map[int]uint32{0: 0, 16: 2045698207, 32: 2423540300, 256: 525522475, 1024: 1545267325, 65536: 724143417}
-	eachImpl(t, func(t *testing.T) {
+	impltest.Run(t, "ige", func(t *testing.T) {
 		for n, crc := range want {
 			pt, key, iv := tdlib(n)
 			c := mustCipher(t, key)
@@ -298,7 +284,7 @@ func (wideBlock) Decrypt(dst, src []byte) {
 // BlockMode equal one call over the concatenation.
 func TestContractAgainstGotd(t *testing.T) {
 	r := newRand()
-	eachImpl(t, func(t *testing.T) {
+	impltest.Run(t, "ige", func(t *testing.T) {
 		for name, b := range blocksUnderTest(t) {
 			bs := b.BlockSize()
 			for _, nb := range []int{0, 1, 2, 3, 7, 16, 33} {
@@ -401,7 +387,7 @@ func TestContractIVCopied(t *testing.T) {
 // Only dst[:len(src)] is written, and the iv is not.
 func TestContractDstLonger(t *testing.T) {
 	r := newRand()
-	eachImpl(t, func(t *testing.T) {
+	impltest.Run(t, "ige", func(t *testing.T) {
 		key := key32(2)
 		c := mustCipher(t, key)
 		for _, nb := range []int{0, 1, 5, 64} {
@@ -538,7 +524,7 @@ func TestContractKeyErrors(t *testing.T) {
 
 // Misuse panics with a clear message and writes nothing.
 func TestContractMisusePanics(t *testing.T) {
-	eachImpl(t, func(t *testing.T) {
+	impltest.Run(t, "ige", func(t *testing.T) {
 		key := key32(1)
 		c := mustCipher(t, key)
 		std, _ := aes.NewCipher(key)
@@ -668,7 +654,7 @@ func TestContractInvalidIVMessage(t *testing.T) {
 // dst longer than src; each equals EncryptBlocks, iv untouched.
 func TestContractBatchLarge(t *testing.T) {
 	r := newRand()
-	eachImpl(t, func(t *testing.T) {
+	impltest.Run(t, "ige", func(t *testing.T) {
 		n := 1000
 		if testing.Short() || runtime.GOARCH != "amd64" {
 			n = 200
@@ -754,7 +740,7 @@ func TestContractBatchLarge(t *testing.T) {
 // it first).
 func TestContractBatchIVInDst(t *testing.T) {
 	r := newRand()
-	eachImpl(t, func(t *testing.T) {
+	impltest.Run(t, "ige", func(t *testing.T) {
 		c := mustCipher(t, key32(3))
 		for _, nb := range []int{1, 2, 5, 40} {
 			src := rnd(r, nb*16)
@@ -856,7 +842,7 @@ func TestContractAllocs(t *testing.T) {
 	if raceflag.Enabled {
 		t.Skip("allocation counts are not meaningful under -race")
 	}
-	eachImpl(t, func(t *testing.T) {
+	impltest.Run(t, "ige", func(t *testing.T) {
 		key := key32(1)
 		iv := make([]byte, 32)
 		buf := make([]byte, 1024)
@@ -913,7 +899,7 @@ func TestContractAgainstGotdRandom(t *testing.T) {
 	if testing.Short() || runtime.GOARCH != "amd64" {
 		n = 60
 	}
-	eachImpl(t, func(t *testing.T) {
+	impltest.Run(t, "ige", func(t *testing.T) {
 		for range n {
 			data := rnd(r, r.IntN(40)*16+r.IntN(3)*1024)
 			checkAgainstGotd(t, rnd(r, 32), rnd(r, 32), data, uint8(r.Uint32()), uint8(r.Uint32()), uint8(r.Uint32()), r.IntN(2) == 0)

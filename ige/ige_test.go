@@ -10,55 +10,53 @@ import (
 	"hash/crc32"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
 	gotd "github.com/gotd/ige"
 
+	"github.com/secretbench/secretbench/internal/impl"
+	"github.com/secretbench/secretbench/internal/impl/impltest"
 	"github.com/secretbench/secretbench/internal/raceflag"
 )
 
-// forEachImpl runs f once per implementation this CPU supports, generic
-// included, with the package switched to it.
-func forEachImpl(t *testing.T, f func(t *testing.T)) {
-	t.Helper()
-	for _, name := range Implementations() {
-		t.Run("impl="+name, func(t *testing.T) {
-			restore, err := UseImpl(name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer restore()
-			f(t)
-		})
-	}
-}
+// useImpl switches the package to the named implementation (for loops
+// that cannot run subtests, such as fuzz targets).
+func useImpl(name string) (restore func(), err error) { return impl.Select("ige", name) }
 
-// TestRequiredImpl lets CI prove which code path ran: with
-// SECRETBENCH_REQUIRE_IMPL=name the test fails unless name is selected.
-func TestRequiredImpl(t *testing.T) {
-	want := os.Getenv("SECRETBENCH_REQUIRE_IMPL")
-	if want == "" {
-		t.Skip("SECRETBENCH_REQUIRE_IMPL not set")
-	}
-	if got := Impl(); got != want {
-		t.Fatalf("Impl() = %q, SECRETBENCH_REQUIRE_IMPL = %q (available: %v)", got, want, Implementations())
-	}
-}
+// TestRequiredImpl lets CI prove which code path ran: it fails unless ige
+// runs what SECRETBENCH_REQUIRE_IMPL names for it.
+func TestRequiredImpl(t *testing.T) { impltest.Require(t, "ige") }
 
-func TestUseImpl(t *testing.T) {
-	if _, err := UseImpl("no-such-impl"); err == nil {
-		t.Fatal("UseImpl accepted an unknown name")
+// TestRegistered: ige's registration matches Impl and Implementations, and
+// the registry refuses what this CPU cannot run.
+func TestRegistered(t *testing.T) {
+	if got := impl.Available("ige"); !slices.Equal(got, Implementations()) {
+		t.Fatalf("impl.Available(ige) = %v, Implementations() = %v", got, Implementations())
+	}
+	if impl.Active("ige") != Impl() || Implementations()[0] != Impl() {
+		t.Fatalf("active %q, Impl() %q, preferred %q", impl.Active("ige"), Impl(), Implementations()[0])
+	}
+	if _, err := useImpl("no-such-impl"); err == nil {
+		t.Fatal("selected an unknown name")
 	}
 	for _, im := range impls {
 		if !im.available {
-			if _, err := UseImpl(im.name); err == nil {
-				t.Fatalf("UseImpl(%q) accepted an implementation this CPU lacks", im.name)
+			if _, err := useImpl(im.name); err == nil {
+				t.Fatalf("selected %q, which this CPU lacks", im.name)
 			}
 		}
 	}
-	if Implementations()[0] != Impl() {
-		t.Fatalf("selected %q, but the preferred available one is %q", Impl(), Implementations()[0])
+	for _, name := range Implementations() {
+		restore, err := useImpl(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if Impl() != name || active.name != name {
+			t.Errorf("after selecting %s: Impl() = %s", name, Impl())
+		}
+		restore()
 	}
 }
 
@@ -150,7 +148,7 @@ func tdlibData(n int) (pt, key, iv []byte) {
 
 func TestTDLibVectors(t *testing.T) {
 	vf := loadVectors(t)
-	forEachImpl(t, func(t *testing.T) {
+	impltest.Run(t, "ige", func(t *testing.T) {
 		for _, v := range vf.TDLib.CRC {
 			pt, key, iv := tdlibData(v.N)
 			c, err := NewCipher(key)
@@ -205,7 +203,7 @@ func newRand(t testing.TB) *rand.Rand {
 // TestBlockMatchesCryptoAES checks the raw AES-256 block against crypto/aes.
 func TestBlockMatchesCryptoAES(t *testing.T) {
 	r := newRand(t)
-	forEachImpl(t, func(t *testing.T) {
+	impltest.Run(t, "ige", func(t *testing.T) {
 		for range 200 {
 			key, in := randBytes(r, 32), randBytes(r, 16)
 			ref, _ := aes.NewCipher(key)
@@ -236,7 +234,7 @@ func TestKeyScheduleAgrees(t *testing.T) {
 		key := [KeySize]byte(randBytes(r, KeySize))
 		var want Cipher
 		expandKeyGeneric(&want, &key)
-		forEachImpl(t, func(t *testing.T) {
+		impltest.Run(t, "ige", func(t *testing.T) {
 			var got Cipher
 			if err := got.SetKey(key[:]); err != nil {
 				t.Fatal(err)
@@ -252,7 +250,7 @@ func TestKeyScheduleAgrees(t *testing.T) {
 // code for 0..N blocks, both directions, unaligned slices included.
 func TestImplsAgainstGeneric(t *testing.T) {
 	r := newRand(t)
-	forEachImpl(t, func(t *testing.T) {
+	impltest.Run(t, "ige", func(t *testing.T) {
 		for n := 0; n <= 70; n++ {
 			off := r.IntN(16)
 			key, iv := randBytes(r, KeySize), randBytes(r, IVSize)
@@ -288,7 +286,7 @@ func TestImplsAgainstGeneric(t *testing.T) {
 // crypto/aes, out of place, one-shot.
 func TestAgainstGotd(t *testing.T) {
 	r := newRand(t)
-	forEachImpl(t, func(t *testing.T) {
+	impltest.Run(t, "ige", func(t *testing.T) {
 		for range 200 {
 			key, iv := randBytes(r, KeySize), randBytes(r, IVSize)
 			src := randBytes(r, 16*r.IntN(40))
@@ -314,7 +312,7 @@ type blockOnly struct{ cipher.Block }
 
 func TestInPlace(t *testing.T) {
 	r := newRand(t)
-	forEachImpl(t, func(t *testing.T) {
+	impltest.Run(t, "ige", func(t *testing.T) {
 		for range 50 {
 			key, iv := randBytes(r, KeySize), randBytes(r, IVSize)
 			src := randBytes(r, 16*r.IntN(64))
@@ -343,7 +341,7 @@ func TestInPlace(t *testing.T) {
 // TestSplitCalls: a BlockMode fed in pieces gives what one call gives.
 func TestSplitCalls(t *testing.T) {
 	r := newRand(t)
-	forEachImpl(t, func(t *testing.T) {
+	impltest.Run(t, "ige", func(t *testing.T) {
 		for range 50 {
 			key, iv := randBytes(r, KeySize), randBytes(r, IVSize)
 			src := randBytes(r, 16*(1+r.IntN(64)))
@@ -404,7 +402,7 @@ func mixedJobs(r *rand.Rand, n int) []Job {
 
 func TestBatchMatchesLoop(t *testing.T) {
 	r := newRand(t)
-	forEachImpl(t, func(t *testing.T) {
+	impltest.Run(t, "ige", func(t *testing.T) {
 		for _, n := range []int{0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 64, 100} {
 			for _, enc := range []bool{true, false} {
 				jobs := mixedJobs(r, n)
@@ -440,7 +438,7 @@ func TestBatchMatchesLoop(t *testing.T) {
 // TestBatchInPlace: a job may have Dst == Src.
 func TestBatchInPlace(t *testing.T) {
 	r := newRand(t)
-	forEachImpl(t, func(t *testing.T) {
+	impltest.Run(t, "ige", func(t *testing.T) {
 		jobs := mixedJobs(r, 40)
 		want := make([][]byte, len(jobs))
 		for i := range jobs {
@@ -563,7 +561,7 @@ func TestAllocs(t *testing.T) {
 	if raceflag.Enabled {
 		t.Skip("allocation counts are not meaningful under -race")
 	}
-	forEachImpl(t, func(t *testing.T) {
+	impltest.Run(t, "ige", func(t *testing.T) {
 		key, iv := make([]byte, 32), make([]byte, 32)
 		buf := make([]byte, 1024)
 		c, _ := NewCipher(key)
@@ -601,7 +599,7 @@ func FuzzRoundTrip(f *testing.F) {
 		want := make([]byte, len(src))
 		gotd.EncryptBlocks(ref, iv, want, src)
 		for _, name := range Implementations() {
-			restore, _ := UseImpl(name)
+			restore, _ := useImpl(name)
 			c, _ := NewCipher(key)
 			ct := make([]byte, len(src))
 			EncryptBlocks(c, iv, ct, src)
@@ -642,7 +640,7 @@ func FuzzBatch(f *testing.F) {
 			}
 		}
 		for _, name := range Implementations() {
-			restore, _ := UseImpl(name)
+			restore, _ := useImpl(name)
 			for i := range jobs {
 				jobs[i].Dst = make([]byte, len(jobs[i].Src))
 			}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/secretbench/secretbench/internal/impl/impltest"
 	"github.com/secretbench/secretbench/internal/raceflag"
 	"github.com/secretbench/secretbench/kdf"
 	"github.com/secretbench/secretbench/kdf/kdfref"
@@ -323,13 +324,61 @@ func TestZeroAllocs(t *testing.T) {
 			allocCase{"MsgKeyV1" + size, func() { sink16 = kdf.MsgKeyV1(p) }},
 			allocCase{"MsgKeyV2/x=0" + size, func() { sink16 = kdf.MsgKeyV2(&key, 0, p) }},
 			allocCase{"MsgKeyV2/x=8" + size, func() { sink16 = kdf.MsgKeyV2(&key, 8, p) }},
+			allocCase{"MsgKeysV2" + size, func() { sink16, _ = kdf.MsgKeysV2(&key, 8, p, big[:n/2]) }},
 		)
 	}
-	for _, c := range cases {
-		if a := testing.AllocsPerRun(20, c.f); a != 0 {
-			t.Errorf("%s: %v allocations per call, want 0", c.name, a)
+	var mh kdf.MsgKeyHash
+	mh.Reset(kdf.V1, &key, 0)
+	mh.Reset(kdf.V2, &key, 0)
+	cases = append(cases, allocCase{"MsgKeyHash", func() {
+		mh.Reset(kdf.V2, &key, 8)
+		mh.Write(big[:1000])
+		sink16 = mh.Sum()
+		mh.Reset(kdf.V1, &key, 0)
+		mh.Write(big[:1000])
+		sink16 = mh.Sum()
+	}})
+	impltest.Run(t, "kdf", func(t *testing.T) {
+		for _, c := range cases {
+			if a := testing.AllocsPerRun(20, c.f); a != 0 {
+				t.Errorf("%s: %v allocations per call, want 0", c.name, a)
+			}
+		}
+	})
+}
+
+// TestMsgKeyHash: msg_key written in pieces equals MsgKeyV1 and MsgKeyV2 of
+// the whole, with the hash reused across versions and messages.
+func TestMsgKeyHash(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	var key [256]byte
+	fillRand(rng, key[:])
+	var m kdf.MsgKeyHash
+	for _, n := range []int{0, 1, 16, 63, 64, 65, 1000, 5000} {
+		data := make([]byte, n)
+		fillRand(rng, data)
+		cut := rng.IntN(n + 1)
+		for _, x := range []int{0, 8} {
+			m.Reset(kdf.V2, &key, x)
+			m.Write(data[:cut])
+			m.Write(data[cut:])
+			if got, want := m.Sum(), kdf.MsgKeyV2(&key, x, data); got != want {
+				t.Errorf("v2 x=%d n=%d: %x, want %x", x, n, got, want)
+			}
+		}
+		m.Reset(kdf.V1, nil, 0)
+		m.Write(data[:cut])
+		m.Write(data[cut:])
+		if got, want := m.Sum(), kdf.MsgKeyV1(data); got != want {
+			t.Errorf("v1 n=%d: %x, want %x", n, got, want)
 		}
 	}
+	m.Wipe()
+	mustPanic(t, "Write after Wipe", func() { m.Write(nil) }, "before Reset")
+	mustPanic(t, "Sum before Reset", func() { var z kdf.MsgKeyHash; z.Sum() }, "before Reset")
+	mustPanic(t, "Reset v3", func() { m.Reset(3, &key, 0) }, "unknown Version", "3")
+	mustPanic(t, "Reset x=4", func() { m.Reset(kdf.V2, &key, 4) }, "x must be 0 or 8", "4")
+	mustPanic(t, "MsgKeysV2 x=1", func() { kdf.MsgKeysV2(&key, 1, nil, nil) }, "x must be 0 or 8", "1")
 }
 
 // mustPanic runs f and checks that it panics with a string containing every

@@ -11,6 +11,7 @@ import (
 
 	"github.com/secretbench/secretbench/bench/reference"
 	"github.com/secretbench/secretbench/ige"
+	"github.com/secretbench/secretbench/internal/impl"
 	"github.com/secretbench/secretbench/internal/modexp"
 	"github.com/secretbench/secretbench/kdf"
 	"github.com/secretbench/secretbench/secret"
@@ -58,11 +59,11 @@ func (m *cpuMeter) stop() {
 
 var implOnce sync.Once
 
-// printImpl writes the IGE code path as a configuration line of the
-// benchmark format, which benchstat shows above its tables.
+// printImpl writes the code paths as configuration lines of the benchmark
+// format, which benchstat shows above its tables.
 func printImpl() {
 	implOnce.Do(func() {
-		fmt.Printf("ige-impl: %s\nmodexp-impl: %s\nsha256x2: %v\n", ige.Impl(), modexp.Impl(), secret.SHA256x2())
+		fmt.Printf("ige-impl: %s\nmodexp-impl: %s\nkdf-impl: %s\n", ige.Impl(), modexp.Impl(), impl.Active("kdf"))
 	})
 }
 

@@ -2,12 +2,9 @@ package secret
 
 import (
 	"crypto/rand"
-	"crypto/sha1"
-	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/binary"
 	"fmt"
-	"hash"
 	"io"
 
 	"github.com/gotd/td/bin"
@@ -62,13 +59,10 @@ type Codec struct {
 	aesKey [32]byte
 	aesIV  [32]byte
 	batch  batchState
-	sha    sha2Pair
 	rnd    [2 + 64 + MinPadding + 15]byte // Encrypt's randomness scratch
 	chain  [32]byte                       // IGE state between block groups
-	h256   hash.Hash                      // msg_key hashes of Decrypt
-	h1     hash.Hash
-	sum    [sha256.Size]byte
-	tl     bin.Buffer // EncryptMessage's encoding buffer
+	msgKey kdf.MsgKeyHash                 // msg_key hashes of Decrypt
+	tl     bin.Buffer                     // EncryptMessage's encoding buffer
 }
 
 // Option configures a Codec.
@@ -100,7 +94,7 @@ func NewCodec(key *Key, role Role, opts ...Option) *Codec {
 	if role != Originator && role != Responder {
 		panic(fmt.Sprintf("secret: NewCodec with %v", role))
 	}
-	c := &Codec{key: key, role: role, rand: rand.Reader, maxPad: MaxPadding, h256: sha256.New(), h1: sha1.New()}
+	c := &Codec{key: key, role: role, rand: rand.Reader, maxPad: MaxPadding}
 	for _, o := range opts {
 		o(c)
 	}
@@ -121,10 +115,7 @@ func (c *Codec) Wipe() {
 	clear(c.aesIV[:])
 	clear(c.rnd[:])
 	clear(c.chain[:])
-	clear(c.sum[:])
-	c.h256.Reset()
-	c.h1.Reset()
-	c.sha = sha2Pair{}
+	c.msgKey.Wipe()
 	clear(c.tl.Buf[:cap(c.tl.Buf)])
 	_ = c.cipher.SetKey(c.aesKey[:])
 	c.batch.wipe()
@@ -303,11 +294,7 @@ func (c *Codec) Decrypt(dst, wire []byte) ([]byte, Header, error) {
 
 // derive sets aes_key and aes_iv for one message and keys the cipher.
 func (c *Codec) derive(v kdf.Version, msgKey *[16]byte, x int) {
-	if v == kdf.V2 {
-		c.aesKey, c.aesIV = c.sha.deriveV2(&c.key.k, msgKey, x)
-	} else {
-		c.aesKey, c.aesIV = kdf.Derive(v, &c.key.k, msgKey, x)
-	}
+	c.aesKey, c.aesIV = kdf.Derive(v, &c.key.k, msgKey, x)
 	if err := c.cipher.SetKey(c.aesKey[:]); err != nil {
 		panic("secret: internal error: " + err.Error())
 	}
@@ -375,21 +362,20 @@ func (c *Codec) open(data, wire []byte, v2Key *[16]byte) (h Header, start, end i
 // decryptHashV2 finishes the v2 decryption of ct into data (the first block
 // is done) and returns the msg_key of data.
 func (c *Codec) decryptHashV2(data, ct []byte, x int) [16]byte {
-	c.h256.Reset()
-	c.h256.Write(c.key.k[88+x : 120+x])
-	sum := c.decryptHash(c.h256, data, ct, len(data))
-	return [16]byte(sum[8:24])
+	c.msgKey.Reset(kdf.V2, &c.key.k, x)
+	c.decryptHash(&c.msgKey, data, ct, len(data))
+	return c.msgKey.Sum()
 }
 
 // decryptHash finishes the decryption of ct into data (the first block is
 // done, with the cipher and aesIV of this message) and writes data[:hashEnd]
-// to h, returning its sum. AES-IGE decryption and the hash are each a
+// to h. AES-IGE decryption and the hash are each a
 // serial chain, but independent of each other: decrypting block group k+1
 // while hashing group k lets the core run both chains at once, which a
 // decryption followed by a hash cannot (about a fifth less time for 1 KiB).
 // Groups are 64 bytes (one hash block, four AES blocks) and aligned to the
 // hash's blocks, so that both chains stay within the out-of-order window.
-func (c *Codec) decryptHash(h hash.Hash, data, ct []byte, hashEnd int) []byte {
+func (c *Codec) decryptHash(h io.Writer, data, ct []byte, hashEnd int) {
 	const group = 64
 	// IGE state after a block: (y, x) of that block.
 	copy(c.chain[:16], ct[:16])
@@ -407,7 +393,6 @@ func (c *Codec) decryptHash(h hash.Hash, data, ct []byte, hashEnd int) []byte {
 		off = end
 	}
 	h.Write(data[hashed:hashEnd])
-	return h.Sum(c.sum[:0])
 }
 
 // v2Plausible reports whether the length prefix of data passes the v2
@@ -443,9 +428,9 @@ func (c *Codec) openV1(data, wire []byte) (h Header, length int, verified bool, 
 	if length < 0 || length > len(data)-4 {
 		return h, 0, false, ErrMsgKey
 	}
-	c.h1.Reset()
-	sum := c.decryptHash(c.h1, data, ct, 4+length)
-	if subtle.ConstantTimeCompare(sum[4:20], msgKey[:]) != 1 {
+	c.msgKey.Reset(kdf.V1, nil, 0)
+	c.decryptHash(&c.msgKey, data, ct, 4+length)
+	if sum := c.msgKey.Sum(); subtle.ConstantTimeCompare(sum[:], msgKey[:]) != 1 {
 		return h, 0, false, ErrMsgKey
 	}
 	if length == 0 || length%4 != 0 {

@@ -15,6 +15,7 @@ import (
 	"github.com/gotd/td/bin"
 	"github.com/gotd/td/tg/e2e"
 	"github.com/secretbench/secretbench/bench/reference"
+	"github.com/secretbench/secretbench/internal/impl/impltest"
 	"github.com/secretbench/secretbench/kdf"
 )
 
@@ -290,4 +291,33 @@ func TestDecryptMessageErrors(t *testing.T) {
 	if _, _, err := rx.DecryptMessage(wire); !errors.Is(err, ErrMalformedTL) {
 		t.Errorf("truncated body: %v", err)
 	}
+}
+
+// TestPipelineEveryKDF runs a batch and single messages through every kdf
+// implementation (the two-lane SHA-256 kernel pairs the batch's msg_key
+// hashes and each v2 derivation) and checks the results agree.
+func TestPipelineEveryKDF(t *testing.T) {
+	key := sequentialKey(t)
+	body := bytes.Repeat([]byte{0x60, 0x41, 0x16, 0x73}, 50)
+	var wires [][]byte
+	tx := NewCodec(key, Originator)
+	for i := 0; i < 9; i++ {
+		w, err := tx.Encrypt(nil, Header{Layer: 144}, body[:4*(i*5+1)])
+		if err != nil {
+			t.Fatal(err)
+		}
+		wires = append(wires, w)
+	}
+	impltest.Run(t, "kdf", func(t *testing.T) {
+		rx := NewCodec(key, Responder)
+		_, res := rx.DecryptBatch(nil, wires, nil)
+		for i, r := range res {
+			if r.Err != nil || !bytes.Equal(r.Body, body[:4*(i*5+1)]) {
+				t.Fatalf("message %d: %v", i, r.Err)
+			}
+			if _, _, err := rx.Decrypt(nil, wires[i]); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
 }

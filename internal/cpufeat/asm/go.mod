@@ -1,4 +1,4 @@
-module github.com/secretbench/secretbench/secret/asm
+module github.com/secretbench/secretbench/internal/cpufeat/asm
 
 go 1.24.0
 

@@ -1,6 +1,6 @@
-// Command asm generates sha256x2_amd64.s for package secret: SHA-256
+// Command asm generates sha256x2_amd64.s for package kdf: SHA-256
 // compression of two independent messages at once with the SHA extensions
-// (SHA-NI). It is run by `go generate ./secret/...` from the repository root
+// (SHA-NI). It is run by `go generate ./kdf/...` from the repository root
 // (see the directive in sha256x2_amd64.go); the output is committed and must
 // be reproduced byte for byte.
 //
