@@ -216,42 +216,44 @@ func subBytes(q *sliced, inverse bool) {
 // keys are stored permuted to match, and the one real ShiftRows left, P^2
 // after the last round (14 = 2 mod 4), is a byte swap done outside.
 
-// A neighbour rotation moves to each byte the byte dr rows down and dc
-// columns right (both mod 4): a rotation of the word by 16dr+4dc where the
-// column index does not wrap, by 16dr+4dc-16 where it does.
-type neighbour struct {
-	rot, rotWrap int
-	keep         uint64 // bits taken from the first rotation
-}
-
-func neighbourOf(dr, dc int) neighbour {
+// neighbour moves to each byte the byte dr rows down and dc columns right
+// (both mod 4) of it: a rotation of the word by 16dr+4dc where the column
+// index does not wrap, by 16dr+4dc-16 where it does. Called with constants,
+// it inlines to two rotations and a select (one rotation if dc is 0).
+func neighbour(x uint64, dr, dc uint) uint64 {
 	s := 4 * (dc & 3)
-	return neighbour{16*dr + s, 16*dr + s - 16, 0xffff >> s * 0x0001000100010001}
+	keep := uint64(0xffff>>s) * 0x0001000100010001
+	return bits.RotateLeft64(x, -int(16*dr+s))&keep | bits.RotateLeft64(x, int(16-16*dr-s))&^keep
 }
-
-func (n *neighbour) of(x uint64) uint64 {
-	return bits.RotateLeft64(x, -n.rot)&n.keep | bits.RotateLeft64(x, -n.rotWrap)&^n.keep
-}
-
-// mixRot[j] holds the rotations MixColumns conjugated by P^j needs: the byte
-// one row down (and j columns right), and two rows down (2j columns right).
-var mixRot = func() (m [4][2]neighbour) {
-	for j := range m {
-		m[j] = [2]neighbour{neighbourOf(1, j), neighbourOf(2, 2*j)}
-	}
-	return m
-}()
 
 // mixColumns is MixColumns conjugated by P^j: each output byte is
-// 2a0 + 3a1 + a2 + a3 where a1..a3 are its neighbours one to three rows down
-// (and j, 2j, 3j columns right), computed as xtime(a0+a1) + a1 + (a2+a3).
+// 2a0 + 3a1 + a2 + a3, where a1..a3 are the bytes one to three rows down
+// (and j, 2j, 3j columns right), computed as xtime(t) + v with t = a0+a1
+// and v = a1+a2+a3.
 func mixColumns(q *sliced, j int) {
-	n1, n2 := &mixRot[j][0], &mixRot[j][1]
 	var t, v sliced
-	for i, a := range q {
-		r := n1.of(a)
-		t[i] = a ^ r
-		v[i] = r ^ n2.of(t[i])
+	// One loop per variant, so that every rotation count is a constant.
+	switch j {
+	case 0:
+		for i, a := range q {
+			a1 := neighbour(a, 1, 0)
+			t[i], v[i] = a^a1, a1^neighbour(a^a1, 2, 0)
+		}
+	case 1:
+		for i, a := range q {
+			a1 := neighbour(a, 1, 1)
+			t[i], v[i] = a^a1, a1^neighbour(a^a1, 2, 2)
+		}
+	case 2:
+		for i, a := range q {
+			a1 := neighbour(a, 1, 2)
+			t[i], v[i] = a^a1, a1^neighbour(a^a1, 2, 4)
+		}
+	case 3:
+		for i, a := range q {
+			a1 := neighbour(a, 1, 3)
+			t[i], v[i] = a^a1, a1^neighbour(a^a1, 2, 6)
+		}
 	}
 	q[0] = t[7] ^ v[0]
 	q[1] = t[0] ^ t[7] ^ v[1]
@@ -266,10 +268,16 @@ func mixColumns(q *sliced, j int) {
 // invMixColumns is the inverse of mixColumns(q, j): InvMixColumns is
 // MixColumns after a -> a + 4(a + a2), a2 the byte two rows down.
 func invMixColumns(q *sliced, j int) {
-	n2 := &mixRot[j][1]
 	var u sliced
-	for i, a := range q {
-		u[i] = a ^ n2.of(a)
+	switch j {
+	case 0, 2:
+		for i, a := range q {
+			u[i] = a ^ neighbour(a, 2, 0)
+		}
+	case 1, 3:
+		for i, a := range q {
+			u[i] = a ^ neighbour(a, 2, 2)
+		}
 	}
 	q[0] ^= u[6]
 	q[1] ^= u[6] ^ u[7]
@@ -364,25 +372,28 @@ func deinterleave(x uint64) uint64 {
 
 // swapBits exchanges the bits of a selected by m<<n with those of b
 // selected by m.
-func swapBits(a, b *uint64, m uint64, n uint) {
-	t := (*a>>n ^ *b) & m
-	*b ^= t
-	*a ^= t << n
+func swapBits(a, b, m uint64, n uint) (uint64, uint64) {
+	t := (a>>n ^ b) & m
+	return a ^ t<<n, b ^ t
 }
 
 // transpose8 transposes, in each byte position, the 8x8 bit matrix across
 // the eight words: bit k of byte m of word i and bit i of byte m of word k
 // trade places. It is its own inverse.
 func transpose8(q *sliced) {
-	for i := 0; i < 8; i += 2 {
-		swapBits(&q[i], &q[i+1], 0x5555555555555555, 1)
-	}
-	for _, i := range [4]int{0, 1, 4, 5} {
-		swapBits(&q[i], &q[i+2], 0x3333333333333333, 2)
-	}
-	for i := range 4 {
-		swapBits(&q[i], &q[i+4], 0x0f0f0f0f0f0f0f0f, 4)
-	}
+	const m1, m2, m4 = 0x5555555555555555, 0x3333333333333333, 0x0f0f0f0f0f0f0f0f
+	q0, q1 := swapBits(q[0], q[1], m1, 1)
+	q2, q3 := swapBits(q[2], q[3], m1, 1)
+	q4, q5 := swapBits(q[4], q[5], m1, 1)
+	q6, q7 := swapBits(q[6], q[7], m1, 1)
+	q0, q2 = swapBits(q0, q2, m2, 2)
+	q1, q3 = swapBits(q1, q3, m2, 2)
+	q4, q6 = swapBits(q4, q6, m2, 2)
+	q5, q7 = swapBits(q5, q7, m2, 2)
+	q[0], q[4] = swapBits(q0, q4, m4, 4)
+	q[1], q[5] = swapBits(q1, q5, m4, 4)
+	q[2], q[6] = swapBits(q2, q6, m4, 4)
+	q[3], q[7] = swapBits(q3, q7, m4, 4)
 }
 
 // slice4 loads four blocks, one per lane.
@@ -420,15 +431,19 @@ func unslice1(q *sliced) block {
 }
 
 // roundKey returns round key r of the encryption schedule as held after
-// round r: P^-j of it, each row shifted right by j times its index.
+// round r: P^-j of it, row i moved i*j columns right.
 func roundKey(enc *[scheduleSize]byte, r, j int) block {
-	var k [BlockSize]byte
-	for c := range 4 {
-		for row := range 4 {
-			k[4*c+row] = enc[16*r+4*((c-j*row)&3)+row]
-		}
+	k := loadBlock(enc[16*r:])
+	// k with its columns moved 0, 1, 2, 3 places right.
+	moved := [4]block{k, {k[1]>>32 | k[0]<<32, k[0]>>32 | k[1]<<32}, {k[1], k[0]}, {k[0]>>32 | k[1]<<32, k[1]>>32 | k[0]<<32}}
+	var out block
+	for row := range 4 {
+		m := uint64(0xff) << (8 * row) * 0x0000000100000001 // the row's bytes
+		s := &moved[(j*row)&3]
+		out[0] |= s[0] & m
+		out[1] |= s[1] & m
 	}
-	return loadBlock(k[:])
+	return out
 }
 
 // sliceKeys fills lane l of rk (garbage in the others if l == 0 and
