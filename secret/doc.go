@@ -89,7 +89,7 @@
 //
 // random_bytes, padding and exponents come from an injectable io.Reader
 // ([WithRand], DH.Rand), crypto/rand by default. The read order is fixed
-// (see WithRand) and shared with the reference pipeline in bench/reference,
+// (see WithRand) and shared with the reference pipeline in internal/reference,
 // so a deterministic reader reproduces a wire message byte for byte.
 //
 // # Batches
@@ -157,7 +157,7 @@
 // of 64 bytes and runs below their serial sum; on the way out msg_key must
 // be known before the AES key is, so Encrypt cannot. DecryptBatch also
 // pairs the msg_key hashes of consecutive messages. BenchmarkPipeline
-// compares the Codec with bench/reference and with the serial sum
+// compares the Codec with internal/reference and with the serial sum
 // (impl=floor), in wall time and in thread CPU time (cpu-ns/op, the steadier
 // figure on a shared machine).
 package secret
