@@ -1,6 +1,6 @@
 package dhcheck_test
 
-// Black-box contract tests of API.md's dhcheck section, written as an
+// Black-box contract tests of the dhcheck package documentation, written as an
 // outside user would: only the exported API, math/big as the reference,
 // hostile shapes of input (empty, nil, huge, leading zeros, off-by-one
 // bounds) and a store directory treated as untrusted.
@@ -26,7 +26,7 @@ import (
 	"github.com/secretbench/secretbench/internal/testutil"
 )
 
-// wellKnown is PROTOCOL.md section 4's prime; rfc3526 is RFC 3526 section 3
+// wellKnown is docs/PROTOCOL.md section 4's prime; rfc3526 is RFC 3526 section 3
 // (2048-bit MODP group, g = 2).
 var (
 	wellKnown = testutil.MustUnhex("c71caeb9c6b1c9048e6c522f70f13f73980d40238e3e21c14934d037563d930f48198a0aa7c14058229493d22530f4dbfa336f6e0ac9" +
@@ -151,7 +151,7 @@ func TestContractCheckGeneratorAgainstJacobi(t *testing.T) {
 			}
 		}
 	}
-	// The well-known prime: 3, 4, 7 only (PROTOCOL.md section 4).
+	// The well-known prime: 3, 4, 7 only (docs/PROTOCOL.md section 4).
 	for g := -3; g <= 10; g++ {
 		err := dhcheck.CheckGenerator(g, wellKnown)
 		if ok := g == 3 || g == 4 || g == 7; ok != (err == nil) {
@@ -567,7 +567,7 @@ func TestContractConcurrentStore(t *testing.T) {
 }
 
 // FuzzContractPublicAndGenerator checks CheckPublic and CheckGenerator
-// against math/big and PROTOCOL.md's table, for arbitrary bytes (with
+// against math/big and docs/PROTOCOL.md's table, for arbitrary bytes (with
 // leading zeros) as gx and as p.
 func FuzzContractPublicAndGenerator(f *testing.F) {
 	f.Add([]byte{1}, 0, 3)

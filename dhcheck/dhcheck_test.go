@@ -24,7 +24,7 @@ func bigOf(b []byte) *big.Int { return new(big.Int).SetBytes(b) }
 var safePrimeNames = []string{"wellknown", "rfc3526-2048", "generated-2048"}
 
 func TestWellKnownPrimeConstant(t *testing.T) {
-	// PROTOCOL.md section 4 gives its SHA-256.
+	// docs/PROTOCOL.md section 4 gives its SHA-256.
 	const want = "02f85e7687fc6f33ba678226a963b3c8a191b47c890cf30debe17c1d623b5af1"
 	if got := sha256Hex(wellKnownPrime); got != want {
 		t.Fatalf("sha256(well-known prime) = %s, want %s", got, want)

@@ -119,7 +119,7 @@ func TestOpenSSLVectors(t *testing.T) {
 }
 
 // tdlibData is TDLib's test data generator (see testdata/vectors.json);
-// PROTOCOL.md section 10 gives the key it makes for n = 32.
+// docs/PROTOCOL.md section 10 gives the key it makes for n = 32.
 func tdlibData(n int) (pt, key, iv []byte) {
 	seed := uint32(n)
 	data := make([]byte, n+64)
@@ -135,7 +135,7 @@ func tdlibData(n int) (pt, key, iv []byte) {
 func TestTDLibVectors(t *testing.T) {
 	vf := loadVectors(t)
 	if _, key, _ := tdlibData(32); hex.EncodeToString(key) != "3ef36a602c7c290e9f61268b6ea7ff16fec2e55b47989477d17d5df8b1381eda" {
-		t.Fatalf("generator disagrees with PROTOCOL.md: key %x", key)
+		t.Fatalf("generator disagrees with docs/PROTOCOL.md: key %x", key)
 	}
 	impltest.Run(t, "ige", func(t *testing.T) {
 		for _, v := range vf.TDLib.CRC {

@@ -15,7 +15,7 @@ import (
 	"github.com/secretbench/secretbench/kdf/kdfref"
 )
 
-// The signatures of API.md's kdf section.
+// The signatures the kdf package documents.
 var (
 	_ func([]byte) [16]byte                                              = kdf.MsgKeyV1
 	_ func(*[256]byte, int, []byte) [16]byte                             = kdf.MsgKeyV2
