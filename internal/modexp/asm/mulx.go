@@ -157,14 +157,21 @@ func reduceAndStore(t Mem, ops []operand, name string) {
 	DECQ(R14)
 	JNZ(LabelRef(name + "reduce"))
 
-	// R13 points at t[32]; the carry is bit 2048 of the value. z = t - m,
-	// then z = t again unless carry:t >= m.
+	// R13 points at t[32]; the carry is bit 2048 of the value.
 	for _, op := range ops {
+		condSubStore(tBuf{R13, op.disp}, op)
+	}
+	RET()
+}
+
+// condSubStore writes carry:t mod m to z for carry:t < 2m: z = t - m, then
+// z = t again unless carry:t >= m. The carry must be in R15.
+func condSubStore(tb tBuf, op operand) {
+	if op.carry != R15 {
+		MOVQ(op.carry, R15)
+	}
+	{
 		Commentf("%s: subtract m; keep t if that borrows and there is no carry bit.", op.z)
-		tb := tBuf{R13, op.disp}
-		if op.carry != R15 {
-			MOVQ(op.carry, R15)
-		}
 		Load(Param(op.z), RDI)
 		for j := range limbs {
 			MOVQ(tb.limb(j), R9)
@@ -182,7 +189,6 @@ func reduceAndStore(t Mem, ops []operand, name string) {
 			MOVQ(R9, Mem{Base: RDI, Disp: 8 * j})
 		}
 	}
-	RET()
 }
 
 func mulx() {
@@ -191,7 +197,43 @@ func mulx() {
 		"mulMontADX sets z = x*y/2^2048 mod m for x < 2^2048, y < m; z may alias x or y.")
 	montSqr("sqrMontADX", "func(z, x, m *[32]uint64, k0 uint64)", one,
 		"sqrMontADX sets z = x*x/2^2048 mod m for x < m; z may alias x.")
+	mulSmallADX()
+}
 
+// smallSteps bounds the reduction steps of mulSmallADX (its frame).
+const smallSteps = 7
+
+// mulSmallADX multiplies by a one-word number and divides by 2^(64 steps)
+// with that many Montgomery reduction steps: the exponentiation of a
+// one-byte base (g of a key exchange) multiplies by g^k for a window k, and
+// this costs (1+steps)/64 of a full Montgomery multiplication.
+func mulSmallADX() {
+	TEXT("mulSmallADX", NOSPLIT, "func(z, x *[32]uint64, c uint64, m *[32]uint64, k0 uint64, steps int)")
+	Doc("mulSmallADX sets z = x*c/2^(64 steps) mod m for x < m, 1 <= steps <= 7;",
+		"z may alias x.")
+	t := AllocLocal(8 * (limbs + 1 + smallSteps))
+	Load(Param("x"), RSI)
+	Load(Param("m"), RCX)
+	Load(Param("k0"), R8)
+	op := operand{z: "z", carry: R15}
+	zeroT(t, []operand{op}, limbs+1+smallSteps)
+	LEAQ(t, R13)
+	Load(Param("c"), RDX)
+	XORL(EAX, EAX)
+	mulRow(rowSrc{RSI, 0}, limbs, tBuf{R13, 0}, 0, nil)
+	Comment("Reduction steps: each adds u*m so that the lowest limb becomes zero.")
+	Load(Param("steps"), R14)
+	XORQ(R15, R15)
+	Label("smallreduce")
+	MOVQ(Mem{Base: R13}, RDX)
+	IMULQ(R8, RDX)
+	XORL(EAX, EAX)
+	mulRow(rowSrc{RCX, 0}, limbs, tBuf{R13, 0}, 0, R15)
+	ADDQ(U8(8), R13)
+	DECQ(R14)
+	JNZ(LabelRef("smallreduce"))
+	condSubStore(tBuf{R13, 0}, op)
+	RET()
 }
 
 func montMul(name, sig string, ops []operand, doc ...string) {
