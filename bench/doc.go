@@ -27,7 +27,7 @@
 //     where the case uses a new key per message;
 //   - kdf: package kdf/kdfref, the formulas of
 //     https://core.telegram.org/api/end-to-end written literally;
-//   - pipeline and key exchange: package bench/reference, the spec-literal
+//   - pipeline and key exchange: package internal/reference, the spec-literal
 //     secret-chat pipeline;
 //   - filecrypt: gotd/ige over crypto/aes on the whole file in memory (its
 //     BlockMode does not carry the IGE chain from one call to the next, so it

@@ -136,7 +136,7 @@ func igeStream(op, impl string, n int) func(*testing.B) {
 			for b.Loop() {
 				f(blk, iv, buf, buf)
 			}
-			cpu.report(b)
+			cpu.Report(b)
 			return
 		}
 		useImpl(b, impl)
@@ -152,7 +152,7 @@ func igeStream(op, impl string, n int) func(*testing.B) {
 		for b.Loop() {
 			f(c, iv, buf, buf)
 		}
-		cpu.report(b)
+		cpu.Report(b)
 	}
 }
 
@@ -175,7 +175,7 @@ func igeNewKey(op, impl string, n int) func(*testing.B) {
 				}
 				f(blk, iv, buf, buf)
 			}
-			cpu.report(b)
+			cpu.Report(b)
 			return
 		}
 		useImpl(b, impl)
@@ -192,7 +192,7 @@ func igeNewKey(op, impl string, n int) func(*testing.B) {
 			}
 			f(&c, iv, buf, buf)
 		}
-		cpu.report(b)
+		cpu.Report(b)
 	}
 }
 
@@ -282,7 +282,7 @@ func igeBatch(op, impl string, sizes []int) func(*testing.B) {
 					f(blk, ivs[i], bufs[i], bufs[i])
 				}
 			}
-			cpu.report(b)
+			cpu.Report(b)
 			return
 		}
 		useImpl(b, impl)
@@ -302,7 +302,7 @@ func igeBatch(op, impl string, sizes []int) func(*testing.B) {
 		for b.Loop() {
 			f(jobs)
 		}
-		cpu.report(b)
+		cpu.Report(b)
 	}
 }
 
@@ -349,7 +349,7 @@ func aesBound(name string, lanes int) func(*testing.B) {
 		for b.Loop() {
 			run(boundBlocks)
 		}
-		cpu.report(b)
+		cpu.Report(b)
 	}
 }
 
@@ -367,6 +367,6 @@ func aesBoundDistinct(name string) func(*testing.B) {
 		for b.Loop() {
 			run(boundBlocks)
 		}
-		cpu.report(b)
+		cpu.Report(b)
 	}
 }

@@ -14,13 +14,4 @@ func init() {
 	})
 }
 
-// aesBoundGeneric is the portable bound: a serial chain of table AES.
-func aesBoundGeneric(c *Cipher, blocks int) {
-	var s0, s1, s2, s3 uint32
-	for range blocks {
-		s0, s1, s2, s3 = encryptWords(&c.enc, s0^1, s1, s2, s3)
-	}
-	boundSink = s0 ^ s1 ^ s2 ^ s3
-}
-
 var boundSink uint32

@@ -5,13 +5,10 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"hash/crc32"
 	"math/rand/v2"
-	"os"
 	"slices"
-	"strings"
 	"testing"
 
 	gotd "github.com/gotd/ige"
@@ -19,6 +16,7 @@ import (
 	"github.com/secretbench/secretbench/internal/impl"
 	"github.com/secretbench/secretbench/internal/impl/impltest"
 	"github.com/secretbench/secretbench/internal/raceflag"
+	"github.com/secretbench/secretbench/internal/testutil"
 )
 
 // useImpl switches the package to the named implementation (for loops
@@ -79,28 +77,13 @@ type hexVector struct {
 
 func (v hexVector) decode(t *testing.T) (key, iv, pt, ct []byte) {
 	t.Helper()
-	return unhex(t, v.Key), unhex(t, v.IV), unhex(t, v.Plaintext), unhex(t, v.Ciphertext)
-}
-
-func unhex(t *testing.T, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return testutil.Unhex(t, v.Key), testutil.Unhex(t, v.IV), testutil.Unhex(t, v.Plaintext), testutil.Unhex(t, v.Ciphertext)
 }
 
 func loadVectors(t *testing.T) *vectorFile {
 	t.Helper()
-	data, err := os.ReadFile("testdata/vectors.json")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var v vectorFile
-	if err := json.Unmarshal(data, &v); err != nil {
-		t.Fatal(err)
-	}
+	testutil.LoadJSON(t, "testdata/vectors.json", &v)
 	if len(v.OpenSSL.Vectors) == 0 || len(v.TDLib.CRC) == 0 || len(v.TDLib.Explicit) == 0 {
 		t.Fatal("testdata/vectors.json is missing vectors")
 	}
@@ -135,7 +118,8 @@ func TestOpenSSLVectors(t *testing.T) {
 	}
 }
 
-// tdlibData is TDLib's test data generator (see testdata/vectors.json).
+// tdlibData is TDLib's test data generator (see testdata/vectors.json);
+// docs/PROTOCOL.md section 10 gives the key it makes for n = 32.
 func tdlibData(n int) (pt, key, iv []byte) {
 	seed := uint32(n)
 	data := make([]byte, n+64)
@@ -146,8 +130,13 @@ func tdlibData(n int) (pt, key, iv []byte) {
 	return data[:n], data[n : n+32], data[n+32:]
 }
 
+// TestTDLibVectors: TDLib's AES-256 vectors through every entry point, under
+// every implementation.
 func TestTDLibVectors(t *testing.T) {
 	vf := loadVectors(t)
+	if _, key, _ := tdlibData(32); hex.EncodeToString(key) != "3ef36a602c7c290e9f61268b6ea7ff16fec2e55b47989477d17d5df8b1381eda" {
+		t.Fatalf("generator disagrees with docs/PROTOCOL.md: key %x", key)
+	}
 	impltest.Run(t, "ige", func(t *testing.T) {
 		for _, v := range vf.TDLib.CRC {
 			pt, key, iv := tdlibData(v.N)
@@ -165,10 +154,19 @@ func TestTDLibVectors(t *testing.T) {
 			if !bytes.Equal(back, pt) {
 				t.Errorf("n=%d: decrypt does not invert encrypt", v.N)
 			}
-			// The one-shot helpers and the batch agree.
-			EncryptAES256Blocks(key, iv, back, pt)
-			if !bytes.Equal(back, ct) {
-				t.Errorf("n=%d: EncryptAES256Blocks differs", v.N)
+			// Every other entry point agrees.
+			std, _ := aes.NewCipher(key)
+			for name, enc := range map[string]func(dst []byte){
+				"EncryptAES256Blocks":       func(dst []byte) { EncryptAES256Blocks(key, iv, dst, pt) },
+				"NewIGEEncrypter":           func(dst []byte) { NewIGEEncrypter(c, iv).CryptBlocks(dst, pt) },
+				"EncryptBatch":              func(dst []byte) { EncryptBatch([]Job{{Cipher: c, IV: iv, Dst: dst, Src: pt}}) },
+				"EncryptBlocks(crypto/aes)": func(dst []byte) { EncryptBlocks(std, iv, dst, pt) },
+			} {
+				got := make([]byte, len(pt))
+				enc(got)
+				if !bytes.Equal(got, ct) {
+					t.Errorf("n=%d: %s differs", v.N, name)
+				}
 			}
 		}
 		for i, v := range vf.TDLib.Explicit {
@@ -456,21 +454,6 @@ func TestBatchInPlace(t *testing.T) {
 	})
 }
 
-func mustPanic(t *testing.T, want string, f func()) {
-	t.Helper()
-	defer func() {
-		t.Helper()
-		r := recover()
-		if r == nil {
-			t.Fatalf("no panic, want one containing %q", want)
-		}
-		if msg := fmt.Sprint(r); !strings.Contains(msg, want) {
-			t.Fatalf("panic %q, want one containing %q", msg, want)
-		}
-	}()
-	f()
-}
-
 func TestMisuse(t *testing.T) {
 	key, iv := make([]byte, 32), make([]byte, 32)
 	c, _ := NewCipher(key)
@@ -479,82 +462,94 @@ func TestMisuse(t *testing.T) {
 	for _, b := range []cipher.Block{c, blk} {
 		name := fmt.Sprintf("%T", b)
 		t.Run(name, func(t *testing.T) {
-			mustPanic(t, ErrInvalidIV.Error(), func() { EncryptBlocks(b, iv[:31], buf, buf) })
-			mustPanic(t, ErrInvalidIV.Error(), func() { DecryptBlocks(b, append(iv, 0), buf, buf) })
-			mustPanic(t, ErrInvalidIV.Error(), func() { NewIGEEncrypter(b, iv[:16]) })
-			mustPanic(t, ErrInvalidIV.Error(), func() { NewIGEDecrypter(b, nil) })
-			mustPanic(t, "not full blocks", func() { EncryptBlocks(b, iv, buf, buf[:17]) })
-			mustPanic(t, "not full blocks", func() { NewIGEDecrypter(b, iv).CryptBlocks(buf, buf[:15]) })
-			mustPanic(t, "dst shorter", func() { DecryptBlocks(b, iv, buf[:16], buf[:32]) })
-			mustPanic(t, "dst shorter", func() { NewIGEEncrypter(b, iv).CryptBlocks(buf[:16], make([]byte, 32)) })
-			mustPanic(t, "overlap", func() { EncryptBlocks(b, iv, buf[1:33], buf[:32]) })
+			testutil.MustPanic(t, ErrInvalidIV.Error(), func() { EncryptBlocks(b, iv[:31], buf, buf) }, ErrInvalidIV.Error())
+			testutil.MustPanic(t, ErrInvalidIV.Error(), func() { DecryptBlocks(b, append(iv, 0), buf, buf) }, ErrInvalidIV.Error())
+			testutil.MustPanic(t, ErrInvalidIV.Error(), func() { NewIGEEncrypter(b, iv[:16]) }, ErrInvalidIV.Error())
+			testutil.MustPanic(t, ErrInvalidIV.Error(), func() { NewIGEDecrypter(b, nil) }, ErrInvalidIV.Error())
+			testutil.MustPanic(t, "not full blocks", func() { EncryptBlocks(b, iv, buf, buf[:17]) }, "not full blocks")
+			testutil.MustPanic(t, "not full blocks", func() { NewIGEDecrypter(b, iv).CryptBlocks(buf, buf[:15]) }, "not full blocks")
+			testutil.MustPanic(t, "dst shorter", func() { DecryptBlocks(b, iv, buf[:16], buf[:32]) }, "dst shorter")
+			testutil.MustPanic(t, "dst shorter", func() { NewIGEEncrypter(b, iv).CryptBlocks(buf[:16], make([]byte, 32)) }, "dst shorter")
+			testutil.MustPanic(t, "overlap", func() { EncryptBlocks(b, iv, buf[1:33], buf[:32]) }, "overlap")
 		})
 	}
-	mustPanic(t, "invalid key size 16", func() { EncryptAES256Blocks(key[:16], iv, buf, buf) })
-	mustPanic(t, "invalid key size 33", func() { DecryptAES256Blocks(append(key, 0), iv, buf, buf) })
-	mustPanic(t, ErrInvalidIV.Error(), func() { EncryptAES256Blocks(key, iv[:8], buf, buf) })
-	mustPanic(t, "not full blocks", func() { DecryptAES256Blocks(key, iv, buf, buf[:1]) })
-	mustPanic(t, "dst shorter", func() { EncryptAES256Blocks(key, iv, buf[:0], buf[:16]) })
-	mustPanic(t, "without a key", func() { EncryptBlocks(new(Cipher), iv, buf, buf) })
-	mustPanic(t, "without a key", func() { new(Cipher).Encrypt(buf, buf) })
-	mustPanic(t, "nil Cipher", func() { DecryptBlocks((*Cipher)(nil), iv, buf, buf) })
-	mustPanic(t, "input not full block", func() { c.Encrypt(buf, buf[:15]) })
-	mustPanic(t, "output not full block", func() { c.Decrypt(buf[:15], buf) })
+	testutil.MustPanic(t, "invalid key size 16", func() { EncryptAES256Blocks(key[:16], iv, buf, buf) }, "invalid key size 16")
+	testutil.MustPanic(t, "invalid key size 33", func() { DecryptAES256Blocks(append(key, 0), iv, buf, buf) }, "invalid key size 33")
+	testutil.MustPanic(t, ErrInvalidIV.Error(), func() { EncryptAES256Blocks(key, iv[:8], buf, buf) }, ErrInvalidIV.Error())
+	testutil.MustPanic(t, "not full blocks", func() { DecryptAES256Blocks(key, iv, buf, buf[:1]) }, "not full blocks")
+	testutil.MustPanic(t, "dst shorter", func() { EncryptAES256Blocks(key, iv, buf[:0], buf[:16]) }, "dst shorter")
+	testutil.MustPanic(t, "without a key", func() { EncryptBlocks(new(Cipher), iv, buf, buf) }, "without a key")
+	testutil.MustPanic(t, "without a key", func() { new(Cipher).Encrypt(buf, buf) }, "without a key")
+	testutil.MustPanic(t, "nil Cipher", func() { DecryptBlocks((*Cipher)(nil), iv, buf, buf) }, "nil Cipher")
+	testutil.MustPanic(t, "input not full block", func() { c.Encrypt(buf, buf[:15]) }, "input not full block")
+	testutil.MustPanic(t, "output not full block", func() { c.Decrypt(buf[:15], buf) }, "output not full block")
 
 	job := func() Job { return Job{Cipher: c, IV: iv, Dst: make([]byte, 32), Src: make([]byte, 32)} }
 	bad := job()
 	bad.Cipher = nil
-	mustPanic(t, "Job 1 has a nil Cipher", func() { EncryptBatch([]Job{job(), bad}) })
+	testutil.MustPanic(t, "Job 1 has a nil Cipher", func() { EncryptBatch([]Job{job(), bad}) }, "Job 1 has a nil Cipher")
 	bad = job()
 	bad.IV = iv[:16]
-	mustPanic(t, ErrInvalidIV.Error(), func() { DecryptBatch([]Job{bad}) })
+	testutil.MustPanic(t, ErrInvalidIV.Error(), func() { DecryptBatch([]Job{bad}) }, ErrInvalidIV.Error())
 	bad = job()
 	bad.Src = bad.Src[:20]
-	mustPanic(t, "not full blocks", func() { EncryptBatch([]Job{bad}) })
+	testutil.MustPanic(t, "not full blocks", func() { EncryptBatch([]Job{bad}) }, "not full blocks")
 	bad = job()
 	bad.Dst = bad.Dst[:16]
-	mustPanic(t, "dst shorter", func() { DecryptBatch([]Job{job(), job(), bad}) })
+	testutil.MustPanic(t, "dst shorter", func() { DecryptBatch([]Job{job(), job(), bad}) }, "dst shorter")
 	bad = job()
 	bad.Cipher = new(Cipher)
-	mustPanic(t, "without a key", func() { EncryptBatch([]Job{bad}) })
+	testutil.MustPanic(t, "without a key", func() { EncryptBatch([]Job{bad}) }, "without a key")
 
 	// A batch with one bad job does no work at all.
 	good := job()
 	good.Src = []byte("0123456789abcdef0123456789abcdef")
 	bad = job()
 	bad.Cipher = nil
-	mustPanic(t, "nil Cipher", func() { EncryptBatch([]Job{good, bad}) })
+	testutil.MustPanic(t, "nil Cipher", func() { EncryptBatch([]Job{good, bad}) }, "nil Cipher")
 	if !bytes.Equal(good.Dst, make([]byte, 32)) {
 		t.Fatal("a batch that panicked wrote output")
 	}
 }
 
-func TestKeyErrors(t *testing.T) {
-	for _, n := range []int{0, 16, 24, 31, 33, 64} {
-		if _, err := NewCipher(make([]byte, n)); err == nil || err.Error() != KeySizeError(n).Error() {
-			t.Errorf("NewCipher(%d bytes) error = %v", n, err)
-		}
-		c, _ := NewCipher(make([]byte, 32))
-		before := *c
-		if err := c.SetKey(make([]byte, n)); err == nil {
-			t.Errorf("SetKey(%d bytes) accepted", n)
-		}
-		if *c != before {
-			t.Errorf("SetKey(%d bytes) changed the Cipher", n)
-		}
-	}
-}
-
-// TestZeroLength: empty input is allowed everywhere and does nothing.
+// TestZeroLength: empty input is valid everywhere and touches nothing: not
+// the spare capacity of dst, not the iv, not a BlockMode's chaining state.
 func TestZeroLength(t *testing.T) {
-	key, iv := make([]byte, 32), make([]byte, 32)
-	c, _ := NewCipher(key)
-	EncryptBlocks(c, iv, nil, nil)
-	DecryptBlocks(c, iv, nil, nil)
-	EncryptAES256Blocks(key, iv, nil, nil)
-	NewIGEEncrypter(c, iv).CryptBlocks(nil, nil)
-	EncryptBatch(nil)
-	DecryptBatch([]Job{{Cipher: c, IV: iv}})
+	impltest.Run(t, "ige", func(t *testing.T) {
+		key := bytes.Repeat([]byte{7}, KeySize)
+		iv := bytes.Repeat([]byte{9}, IVSize)
+		c, _ := NewCipher(key)
+		backing := bytes.Repeat([]byte{0xa5}, 64)
+		dst, src := backing[:0], make([]byte, 0, 64)
+		for name, f := range map[string]func(){
+			"EncryptBlocks":       func() { EncryptBlocks(c, iv, dst, src) },
+			"DecryptBlocks":       func() { DecryptBlocks(c, iv, dst, src) },
+			"EncryptAES256Blocks": func() { EncryptAES256Blocks(key, iv, dst, src) },
+			"DecryptAES256Blocks": func() { DecryptAES256Blocks(key, iv, dst, src) },
+			"nil slices":          func() { EncryptBlocks(c, iv, nil, nil) },
+			"EncryptBatch(nil)":   func() { EncryptBatch(nil) },
+			"EncryptBatch":        func() { EncryptBatch([]Job{{Cipher: c, IV: iv, Dst: dst, Src: src}}) },
+			"DecryptBatch":        func() { DecryptBatch([]Job{{Cipher: c, IV: iv, Dst: dst, Src: src}}) },
+			"DecryptBatch(empty)": func() { DecryptBatch([]Job{}) },
+			"IGE decrypter":       func() { NewIGEDecrypter(c, iv).CryptBlocks(dst, src) },
+		} {
+			f()
+			if !bytes.Equal(backing, bytes.Repeat([]byte{0xa5}, 64)) || !bytes.Equal(iv, bytes.Repeat([]byte{9}, IVSize)) {
+				t.Fatalf("%s on empty input wrote to dst's capacity or the iv", name)
+			}
+		}
+		// A BlockMode keeps its chain across an empty call.
+		block := bytes.Repeat([]byte{3}, 2*BlockSize)
+		want := make([]byte, len(block))
+		NewIGEEncrypter(c, iv).CryptBlocks(want, block)
+		m := NewIGEEncrypter(c, iv)
+		m.CryptBlocks(dst, src)
+		got := make([]byte, len(block))
+		m.CryptBlocks(got, block)
+		if !bytes.Equal(got, want) {
+			t.Fatal("an empty CryptBlocks changed the chaining state")
+		}
+	})
 }
 
 func TestAllocs(t *testing.T) {
@@ -666,8 +661,8 @@ func (zeroBlock) BlockSize() int { return 0 }
 
 func TestBadBlock(t *testing.T) {
 	buf := make([]byte, 32)
-	mustPanic(t, "nil cipher.Block", func() { EncryptBlocks(nil, buf, buf, buf) })
-	mustPanic(t, "nil cipher.Block", func() { NewIGEDecrypter(nil, buf) })
-	mustPanic(t, "block size 0", func() { DecryptBlocks(zeroBlock{}, buf, buf, buf) })
-	mustPanic(t, "block size 0", func() { NewIGEEncrypter(zeroBlock{}, buf) })
+	testutil.MustPanic(t, "nil cipher.Block", func() { EncryptBlocks(nil, buf, buf, buf) }, "nil cipher.Block")
+	testutil.MustPanic(t, "nil cipher.Block", func() { NewIGEDecrypter(nil, buf) }, "nil cipher.Block")
+	testutil.MustPanic(t, "block size 0", func() { DecryptBlocks(zeroBlock{}, buf, buf, buf) }, "block size 0")
+	testutil.MustPanic(t, "block size 0", func() { NewIGEEncrypter(zeroBlock{}, buf) }, "block size 0")
 }

@@ -72,7 +72,7 @@ type Option func(*Codec)
 // by default). Encrypt reads it in a fixed order, so a deterministic reader
 // reproduces a wire message byte for byte: for v2 two bytes choosing the
 // padding length, then random_bytes, then the padding; for v1 random_bytes,
-// then the padding. The package bench/reference reads in the same order.
+// then the padding. The package internal/reference reads in the same order.
 func WithRand(r io.Reader) Option { return func(c *Codec) { c.rand = r } }
 
 // WithMaxPadding lowers the upper bound of the random v2 padding from 1024
@@ -153,6 +153,28 @@ func grow(dst []byte, n int) ([]byte, int) {
 // unchanged in length. body must not overlap the spare capacity of dst
 // (Encrypt panics if it does).
 func (c *Codec) Encrypt(dst []byte, h Header, body []byte) ([]byte, error) {
+	if err := checkSend(&h, body); err != nil {
+		return dst, err
+	}
+	dataLen := 4 + envelopeSize(h.RandomBytes, len(body))
+	minPad, maxPad := c.paddingRange(h.Version, dataLen)
+	// Grow for the largest padding first so that no read lands in a buffer
+	// that is then reallocated.
+	out, off := grow(dst, Overhead+dataLen+maxPad)
+	if overlaps(out[off:], body) {
+		panic("secret: Encrypt: body overlaps the output buffer")
+	}
+	data, err := c.plaintext(out[off+Overhead:], &h, body, dataLen, minPad)
+	if err != nil {
+		return dst, err
+	}
+	c.seal(out[off:off+Overhead], data, h.Version, dataLen)
+	return out[:off+Overhead+len(data)], nil
+}
+
+// checkSend fills in h's defaults (the version for the layer, the shortest
+// random_bytes) and refuses what a receiver would reject.
+func checkSend(h *Header, body []byte) error {
 	switch h.Version {
 	case 0:
 		h.Version = kdf.V1
@@ -161,60 +183,65 @@ func (c *Codec) Encrypt(dst []byte, h Header, body []byte) ([]byte, error) {
 		}
 	case kdf.V1, kdf.V2:
 	default:
-		return dst, ErrVersion
+		return ErrVersion
 	}
 	if h.Version == kdf.V1 && h.Layer >= MTProto2Layer {
-		return dst, ErrV1Layer
+		return ErrV1Layer
 	}
 	switch n := h.RandomBytes; {
 	case n == 0:
 		h.RandomBytes = MinRandomBytes
 	case n < 0 || n > MaxRandomBytes:
-		return dst, fmt.Errorf("%w: random_bytes of %d bytes", ErrTooLong, n)
+		return fmt.Errorf("%w: random_bytes of %d bytes", ErrTooLong, n)
 	case n < MinRandomBytes:
-		return dst, ErrShortRandomBytes
+		return ErrShortRandomBytes
 	}
 	if len(body) < 4 || len(body)%4 != 0 {
-		return dst, ErrBody
+		return ErrBody
 	}
 	if id := binary.LittleEndian.Uint32(body); !knownMessage(id) {
-		return dst, fmt.Errorf("%w: body #%08x is not a DecryptedMessage", ErrUnknownConstructor, id)
+		return fmt.Errorf("%w: body #%08x is not a DecryptedMessage", ErrUnknownConstructor, id)
 	}
 	if len(body) > maxTL-envelopeSize(h.RandomBytes, 0) {
-		return dst, ErrTooLong
+		return ErrTooLong
 	}
-	n := h.RandomBytes
-	dataLen := 4 + envelopeSize(n, len(body))
+	return nil
+}
 
-	// Randomness is read in one fixed order (see WithRand): the v2 padding
-	// selector, random_bytes, the padding. Usually the selector, random_bytes
-	// and the shortest possible padding come in one read into scratch and
-	// are copied into place; the rest of a longer v2 padding follows in a
-	// second read. Each read of crypto/rand costs about as much as hashing
-	// a block, so small messages notice.
+// paddingRange returns the shortest padding of dataLen bytes of plaintext
+// (to a whole block; v2 at least MinPadding) and the longest this codec
+// chooses.
+func (c *Codec) paddingRange(v kdf.Version, dataLen int) (minPad, maxPad int) {
+	if v == kdf.V1 {
+		minPad = (16 - dataLen%16) % 16
+		return minPad, minPad
+	}
+	return MinPadding + (16-(dataLen+MinPadding)%16)%16, c.maxPad
+}
+
+// plaintext lays out the message to encrypt in data, which has room for
+// the longest padding: length prefix and envelope with body and fresh
+// random_bytes, then random padding. It returns data cut to the chosen
+// padding.
+//
+// Randomness is read in one fixed order (see WithRand): the v2 padding
+// selector, random_bytes, the padding. Usually the selector, random_bytes
+// and the shortest possible padding come in one read into scratch and are
+// copied into place; the rest of a longer v2 padding follows in a second
+// read. Each read of crypto/rand costs about as much as hashing a block, so
+// small messages notice.
+func (c *Codec) plaintext(data []byte, h *Header, body []byte, dataLen, minPad int) ([]byte, error) {
+	n := h.RandomBytes
 	roff := randomOffset(n)
-	minPad := (16 - dataLen%16) % 16
 	sel := 0
 	if h.Version == kdf.V2 {
-		minPad = MinPadding + (16-(dataLen+MinPadding)%16)%16
 		sel = 2
 	}
-	// Grow for the largest padding first so that no read lands in a
-	// buffer that is then reallocated.
-	maxTotal := dataLen + minPad
-	if h.Version == kdf.V2 {
-		maxTotal = dataLen + c.maxPad
-	}
-	out, off := grow(dst, Overhead+maxTotal)
-	if overlaps(out[off:], body) {
-		panic("secret: Encrypt: body overlaps the output buffer")
-	}
-	data := out[off+Overhead:]
 	var selector []byte
 	var padStart int // first padding byte still to read
 	if first := sel + n + minPad; first <= len(c.rnd) {
 		if _, err := io.ReadFull(c.rand, c.rnd[:first]); err != nil {
-			return dst, err
+			return nil, err
 		}
 		selector = c.rnd[:sel]
 		copy(data[roff:roff+n], c.rnd[sel:sel+n])
@@ -224,7 +251,7 @@ func (c *Codec) Encrypt(dst []byte, h Header, body []byte) ([]byte, error) {
 		// Long random_bytes: read them in place, the selector just in
 		// front of them (over the envelope header, written afterwards).
 		if _, err := io.ReadFull(c.rand, data[roff-sel:roff+n]); err != nil {
-			return dst, err
+			return nil, err
 		}
 		selector = data[roff-sel : roff]
 		padStart = dataLen
@@ -234,30 +261,33 @@ func (c *Codec) Encrypt(dst []byte, h Header, body []byte) ([]byte, error) {
 		choices := (c.maxPad-minPad)/16 + 1
 		padding += 16 * (int(binary.LittleEndian.Uint16(selector)) % choices)
 	}
-	total := dataLen + padding
-	out = out[:off+Overhead+total]
-	data = data[:total]
-	putEnvelope(data[:dataLen], &h, body)
-	if padStart < total {
+	data = data[:dataLen+padding]
+	putEnvelope(data[:dataLen], h, body)
+	if padStart < len(data) {
 		if _, err := io.ReadFull(c.rand, data[padStart:]); err != nil {
-			return dst, err
+			return nil, err
 		}
 	}
+	return data, nil
+}
 
-	// msg_key goes straight to its place in the output: derive's hashing
-	// keeps references to its inputs, which would move a local to the heap.
-	msgKey := (*[16]byte)(out[off+8 : off+24])
+// seal encrypts the plaintext data in place and writes the wire header in
+// front of it, hdr (Overhead bytes): key_fingerprint and msg_key, which v1
+// takes over the first dataLen bytes (no padding) and v2 over all of data.
+// msg_key is computed straight into hdr: derive's hashing keeps references
+// to its inputs, which would move a local to the heap.
+func (c *Codec) seal(hdr, data []byte, v kdf.Version, dataLen int) {
+	msgKey := (*[16]byte)(hdr[8:24])
 	x := 0
-	if h.Version == kdf.V1 {
+	if v == kdf.V1 {
 		*msgKey = kdf.MsgKeyV1(data[:dataLen])
 	} else {
 		x = c.role.sendX()
 		*msgKey = kdf.MsgKeyV2(&c.key.k, x, data)
 	}
-	c.derive(h.Version, msgKey, x)
+	c.derive(v, msgKey, x)
 	ige.EncryptBlocks(&c.cipher, c.aesIV[:], data, data)
-	binary.LittleEndian.PutUint64(out[off:], uint64(c.key.fp))
-	return out, nil
+	binary.LittleEndian.PutUint64(hdr, uint64(c.key.fp))
 }
 
 // Decrypt decrypts a wire message and appends the body (the TL bytes of

@@ -89,7 +89,7 @@
 //
 // random_bytes, padding and exponents come from an injectable io.Reader
 // ([WithRand], DH.Rand), crypto/rand by default. The read order is fixed
-// (see WithRand) and shared with the reference pipeline in bench/reference,
+// (see WithRand) and shared with the reference pipeline in internal/reference,
 // so a deterministic reader reproduces a wire message byte for byte.
 //
 // # Batches
@@ -111,6 +111,40 @@
 // the reason) or an abort (with the reason). Clock and randomness are
 // injectable through [Config].
 //
+// Outcomes and errors (match with errors.Is):
+//
+//   - dropped, the chat goes on: [ErrDuplicate], [ErrStaleKey],
+//     [ErrQueueFull] (too far ahead of a gap to queue: asked for again once
+//     it fits; a Resend in it is still served), and every Decrypt error;
+//   - aborted, on the packet: [ErrSeqParity], [ErrInSeqNo],
+//     [ErrRekeyFailed], and [ErrResendUnavailable] when the peer asks for
+//     messages this side no longer holds (never sent by this state, or
+//     forgotten past Config.MaxStored while the peer asks again after
+//     Config.RetryAfter without having received them);
+//   - aborted, by [Chat.Tick]: [ErrGapUnfilled] when Config.MaxAsks is set
+//     and a gap was asked for that many times;
+//   - after an abort every call fails with [ErrChatAborted], wrapping the
+//     reason, which [Chat.Err] returns and the persisted state keeps.
+//
+// On an abort the client discards the chat (messages.discardEncryption);
+// the server tells the peer, whose client discards its side.
+//
+// Gap recovery cannot starve: each run of missing messages keeps its own
+// retry deadline and is asked for again Config.RetryAfter after it was
+// last asked for (by Tick, or by the next Receive), however many gaps open
+// meanwhile; due gaps close together share one Resend. A Resend from the
+// peer is served when it arrives, even behind a gap or with the queue
+// full. So a gap either fills, or ends the chat with a documented error: a
+// peer that cannot serve it aborts (the seq_no rule: "unable to satisfy the
+// request, it must abort"), and with MaxAsks the waiting side gives up.
+// TestChatSimulation checks this over a lossy network (up to 30% loss,
+// reordering, duplicates, crashes, re-keys, week-long clock jumps; more
+// seeds with SECRETBENCH_LONG=1) and bounds how long a message waits.
+//
+// The persisted state is versioned and written from one field table that
+// both MarshalBinary and RestoreChat walk; states of earlier versions
+// restore.
+//
 // # Speed
 //
 // One message is bound by two serial chains: SHA-256 over the padded
@@ -123,7 +157,7 @@
 // of 64 bytes and runs below their serial sum; on the way out msg_key must
 // be known before the AES key is, so Encrypt cannot. DecryptBatch also
 // pairs the msg_key hashes of consecutive messages. BenchmarkPipeline
-// compares the Codec with bench/reference and with the serial sum
+// compares the Codec with internal/reference and with the serial sum
 // (impl=floor), in wall time and in thread CPU time (cpu-ns/op, the steadier
 // figure on a shared machine).
 package secret

@@ -7,9 +7,9 @@ import (
 	"math/big"
 	"testing"
 
-	"github.com/secretbench/secretbench/bench/reference"
 	"github.com/secretbench/secretbench/dhcheck"
 	"github.com/secretbench/secretbench/internal/impl/impltest"
+	"github.com/secretbench/secretbench/internal/reference"
 	"github.com/secretbench/secretbench/secret"
 )
 

@@ -71,7 +71,7 @@ func RegisterDistinctKeys(newKernel func() (lanes int, run func(blocks int))) {
 // DistinctKeys returns the throughput bound at the widest width with every
 // lane under its own key: each AES instruction loads its lanes' round keys,
 // as a batch of independent messages must. lanes is 0 and run nil where the
-// active implementation has no such kernel (only vaes-avx512 has).
+// active implementation has no such kernel (the portable ones).
 func DistinctKeys() (lanes int, run func(blocks int)) {
 	registered()
 	if distinct == nil {

@@ -55,7 +55,7 @@
 // Telegram secret chats require the shared key (g_b)^a mod p to be computed
 // with a constant-time exponentiation, see
 // https://core.telegram.org/api/end-to-end (section "Key generation") and
-// PROTOCOL.md section 4.
+// docs/PROTOCOL.md section 4.
 package modexp
 
 import (

@@ -11,8 +11,8 @@
 //
 //   - AES-256-IGE from github.com/gotd/ige over a crypto/aes block created
 //     for every message;
-//   - crypto/sha1 and crypto/sha256 over freshly concatenated buffers for
-//     msg_key and the key derivation;
+//   - package kdfref (crypto/sha1 and crypto/sha256 over freshly
+//     concatenated buffers) for msg_key and the key derivation;
 //   - math/big for Diffie-Hellman (not constant time: this package is a
 //     baseline and an oracle, never something to ship);
 //   - github.com/gotd/td/bin for the TL of the decryptedMessageLayer envelope.
@@ -37,7 +37,6 @@ import (
 	"crypto/aes"
 	"crypto/rand"
 	"crypto/sha1"
-	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/binary"
 	"errors"
@@ -46,6 +45,8 @@ import (
 
 	"github.com/gotd/ige"
 	"github.com/gotd/td/bin"
+	"github.com/secretbench/secretbench/kdf"
+	"github.com/secretbench/secretbench/kdf/kdfref"
 )
 
 // Constants of the protocol used here.
@@ -106,40 +107,24 @@ func senderX(fromOriginator bool) int {
 	return 8
 }
 
-// Derive returns aes_key and aes_iv for version 1 or 2.
+// Derive returns aes_key and aes_iv for version 1 or 2: the formulas of
+// package kdfref, the one spec-literal copy of the key derivation. key is
+// 256 bytes and msgKey 16.
 func Derive(version int, key, msgKey []byte, x int) (aesKey, aesIV []byte) {
-	cat := func(parts ...[]byte) []byte {
-		var out []byte
-		for _, p := range parts {
-			out = append(out, p...)
-		}
-		return out
-	}
-	if version == 1 {
-		a := sha1.Sum(cat(msgKey, key[x:x+32]))
-		b := sha1.Sum(cat(key[32+x:48+x], msgKey, key[48+x:64+x]))
-		c := sha1.Sum(cat(key[64+x:96+x], msgKey))
-		d := sha1.Sum(cat(msgKey, key[96+x:128+x]))
-		aesKey = cat(a[0:8], b[8:20], c[4:16])
-		aesIV = cat(a[8:20], b[0:8], c[16:20], d[0:8])
-		return aesKey, aesIV
-	}
-	a := sha256.Sum256(cat(msgKey, key[x:x+36]))
-	b := sha256.Sum256(cat(key[40+x:76+x], msgKey))
-	aesKey = cat(a[0:8], b[8:24], a[24:32])
-	aesIV = cat(b[0:8], a[8:24], b[24:32])
-	return aesKey, aesIV
+	k, iv := kdfref.Derive(kdf.Version(version), (*[256]byte)(key), (*[16]byte)(msgKey), x)
+	return k[:], iv[:]
 }
 
 // MsgKey computes msg_key: v1 over the unpadded data, v2 over the padded
-// plaintext with the x of the sender.
+// plaintext with the x of the sender (package kdfref's formulas).
 func MsgKey(version int, key, data []byte, x int) []byte {
+	var m [16]byte
 	if version == 1 {
-		h := sha1.Sum(data)
-		return h[4:20]
+		m = kdfref.MsgKeyV1(data)
+	} else {
+		m = kdfref.MsgKeyV2((*[256]byte)(key), x, data)
 	}
-	h := sha256.Sum256(append(append([]byte{}, key[88+x:120+x]...), data...))
-	return h[8:24]
+	return m[:]
 }
 
 // Encrypt encrypts m with the 256-byte key. fromOriginator tells whether the

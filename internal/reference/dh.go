@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io"
 	"math/big"
+
+	"github.com/secretbench/secretbench/internal/dhrule"
 )
 
 // Diffie-Hellman errors.
@@ -24,24 +26,7 @@ func CheckParams(g int, pBytes []byte) error {
 	if p.BitLen() != 2048 {
 		return ErrParams
 	}
-	mod := func(m int64) int64 { return new(big.Int).Mod(p, big.NewInt(m)).Int64() }
-	ok := false
-	switch g {
-	case 2:
-		ok = mod(8) == 7
-	case 3:
-		ok = mod(3) == 2
-	case 4:
-		ok = true
-	case 5:
-		ok = mod(5) == 1 || mod(5) == 4
-	case 6:
-		ok = mod(24) == 19 || mod(24) == 23
-	case 7:
-		r := mod(7)
-		ok = r == 3 || r == 5 || r == 6
-	}
-	if !ok {
+	if !dhrule.OK(g, new(big.Int).Mod(p, big.NewInt(dhrule.LCM)).Uint64()) {
 		return ErrParams
 	}
 	q := new(big.Int).Rsh(p, 1)
