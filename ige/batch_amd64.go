@@ -2,7 +2,10 @@
 
 package ige
 
-import "unsafe"
+import (
+	"encoding/binary"
+	"unsafe"
+)
 
 //go:generate go run -C asm ./batch -out ../batch_amd64.s -pkg ige
 
@@ -596,9 +599,10 @@ func (st *batchState) loadKeys(c *Cipher, l, p int, dec bool) {
 		*(*[BlockSize]byte)(keys[r*row:]) = *(*[BlockSize]byte)(sched[r*BlockSize:])
 	}
 	if p < 4 {
-		kk := (*[BlockSize]byte)(rows[kkOff+l*BlockSize:])
-		for i := range kk {
-			kk[i] = sched[i] ^ sched[rounds*BlockSize+i]
-		}
+		kk := rows[kkOff+l*BlockSize:]
+		k0, k14 := sched[:], sched[rounds*BlockSize:]
+		le := binary.LittleEndian
+		le.PutUint64(kk, le.Uint64(k0)^le.Uint64(k14))
+		le.PutUint64(kk[8:], le.Uint64(k0[8:])^le.Uint64(k14[8:]))
 	}
 }
