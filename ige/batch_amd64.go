@@ -586,17 +586,22 @@ func (st *batchState) load(j *Job, l, p int, dec bool) {
 }
 
 // loadKeys puts c's round keys for the direction into lane l's rows, and
-// for the xmm and ymm kernels (p < 4) k14 ^ k0 into its kk row.
+// for the xmm and ymm kernels (p < 4) k14 ^ k0 into its kk row. It runs for
+// every job, so it copies through pointers (a third of the time of checked
+// slice copies); the one bounds check below covers the last row.
 func (st *batchState) loadKeys(c *Cipher, l, p int, dec bool) {
 	sched := &c.enc
 	if dec {
 		sched = &c.dec
 	}
 	rows := st.rows()
-	row := p * BlockSize
-	keys := rows[keysOff+(l/p)*(rounds+1)*row+(l%p)*BlockSize:]
-	for r := 0; r <= rounds; r++ {
-		*(*[BlockSize]byte)(keys[r*row:]) = *(*[BlockSize]byte)(sched[r*BlockSize:])
+	row := uintptr(p * BlockSize)
+	first := keysOff + (l/p)*(rounds+1)*p*BlockSize + (l%p)*BlockSize
+	_ = rows[first+rounds*p*BlockSize+BlockSize-1]
+	dst := unsafe.Pointer(&rows[first])
+	src := unsafe.Pointer(sched)
+	for r := range uintptr(rounds + 1) {
+		*(*[BlockSize]byte)(unsafe.Add(dst, r*row)) = *(*[BlockSize]byte)(unsafe.Add(src, r*BlockSize))
 	}
 	if p < 4 {
 		kk := rows[kkOff+l*BlockSize:]
