@@ -6,9 +6,9 @@ import (
 	"os"
 	"testing"
 
-	"github.com/secretbench/secretbench/bench/reference"
 	"github.com/secretbench/secretbench/dhcheck"
 	"github.com/secretbench/secretbench/internal/gotdref"
+	"github.com/secretbench/secretbench/internal/reference"
 )
 
 func init() {
@@ -67,7 +67,7 @@ func gotdCold(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	cpu.report(b)
+	cpu.Report(b)
 }
 
 // dhCold: a fresh Checker each time, so each check is the full test.
@@ -79,7 +79,7 @@ func dhCold(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	cpu.report(b)
+	cpu.Report(b)
 }
 
 // dhWarm: the same (g, p) again on one Checker, the case of every exchange
@@ -96,7 +96,7 @@ func dhWarm(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	cpu.report(b)
+	cpu.Report(b)
 }
 
 // dhWarmStore: a new Checker (a new process) finding the verdict on disk.
@@ -116,7 +116,7 @@ func dhWarmStore(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	cpu.report(b)
+	cpu.Report(b)
 }
 
 // publicValue is a g_a inside [2^1984, p - 2^1984] of the well-known prime.
@@ -134,7 +134,7 @@ func publicRef(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	cpu.report(b)
+	cpu.Report(b)
 }
 
 func publicFast(b *testing.B) {
@@ -145,5 +145,5 @@ func publicFast(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	cpu.report(b)
+	cpu.Report(b)
 }

@@ -50,17 +50,21 @@ const (
 	// keysOff: for register j and round r, the round keys of the P lanes of
 	// j side by side, one P*16-byte row at keysOff + (j*15+r)*P*16.
 	keysOff = 0
+	// kkOff: the xmm and ymm kernels' k14 ^ k0 of lane l at kkOff + l*16,
+	// past their key rows (8 registers of at most 2 lanes).
+	kkOff = keysOff + 8*(rounds+1)*2*BlockSize
 	// aOff, bOff: each lane's previous output and previous input block
-	// (encryption: y, x; decryption: x, y), lane l at l*16. inOff: scratch
-	// for the current input.
-	aOff  = keysOff + maxLanes*scheduleSize
-	bOff  = aOff + maxLanes*BlockSize
-	inOff = bOff + maxLanes*BlockSize
+	// (encryption: y, x; decryption: x, y), lane l at l*16. ringOff: the
+	// xmm and ymm kernels' ring of two rows per register (k14 ^ an input
+	// block two blocks back).
+	aOff    = keysOff + maxLanes*scheduleSize
+	bOff    = aOff + maxLanes*BlockSize
+	ringOff = bOff + maxLanes*BlockSize
 	// stageOff: the zmm kernel's two stage buffers of transposed blocks, up
 	// to 8 per register (its steps move 8 or 4 blocks per lane), each as x
 	// = in ^ k0 (then the output) and lk = k14 ^ previous input, and the
 	// last input block of each register.
-	stageOff  = inOff + maxLanes*BlockSize
+	stageOff  = ringOff + maxLanes*BlockSize
 	stageSize = 2*8*8*64 + 8*64
 	rowsSize  = stageOff + 2*stageSize
 	// rowsAlign keeps the 32- and 64-byte key rows within one cache line
@@ -109,6 +113,8 @@ func (st *batchState) window() uintptr {
 	return -uintptr(unsafe.Pointer(&st.buf[0])) & (rowsAlign - 1)
 }
 
+// The kernels of batch_amd64.s, by family and width (see asm/batch).
+
 //go:noescape
 func batchEncSSE(rows *[rowsSize]byte, ptrs *lanePtrs, blocks int)
 
@@ -116,10 +122,28 @@ func batchEncSSE(rows *[rowsSize]byte, ptrs *lanePtrs, blocks int)
 func batchDecSSE(rows *[rowsSize]byte, ptrs *lanePtrs, blocks int)
 
 //go:noescape
+func batchEncSSEx4(rows *[rowsSize]byte, ptrs *lanePtrs, blocks int)
+
+//go:noescape
+func batchDecSSEx4(rows *[rowsSize]byte, ptrs *lanePtrs, blocks int)
+
+//go:noescape
 func batchEncAVX2(rows *[rowsSize]byte, ptrs *lanePtrs, blocks int)
 
 //go:noescape
 func batchDecAVX2(rows *[rowsSize]byte, ptrs *lanePtrs, blocks int)
+
+//go:noescape
+func batchEncAVX2x8(rows *[rowsSize]byte, ptrs *lanePtrs, blocks int)
+
+//go:noescape
+func batchDecAVX2x8(rows *[rowsSize]byte, ptrs *lanePtrs, blocks int)
+
+//go:noescape
+func batchEncAVX2x4(rows *[rowsSize]byte, ptrs *lanePtrs, blocks int)
+
+//go:noescape
+func batchDecAVX2x4(rows *[rowsSize]byte, ptrs *lanePtrs, blocks int)
 
 //go:noescape
 func batchEncAVX512(rows *[rowsSize]byte, ptrs *lanePtrs, blocks int)
@@ -155,15 +179,91 @@ func boundAVX2(sched *[scheduleSize]byte, blocks int)
 func boundAVX512(sched *[scheduleSize]byte, blocks int)
 
 //go:noescape
+func boundDistinctSSE(rows *[rowsSize]byte, blocks int)
+
+//go:noescape
+func boundDistinctAVX2(rows *[rowsSize]byte, blocks int)
+
+//go:noescape
 func boundDistinctAVX512(rows *[rowsSize]byte, blocks int)
 
+// A family is the kernels of one register width: AES-NI on xmm (one lane
+// per register), VAES on ymm (two) or VAES on zmm (four).
+type family int
+
+const (
+	familySSE family = iota
+	familyAVX2
+	familyAVX512
+)
+
+// familyWidths lists each family's kernel widths in lanes, narrowest first.
+// A kernel costs the same per step whatever number of its lanes is busy, and
+// a narrower one costs less: with 8 registers the chains fill the AES units
+// and the kernel is bound by their throughput; with fewer, each chain runs at
+// the latency of its rounds and the data movement fills the idle slots, so a
+// few long jobs (the end of a mixed batch) run close to the single-stream
+// speed each. Measured on Zen 5: a 32-lane zmm step about 1.4 times a 16-lane
+// one, about 1.3 times an 8-lane one; 2 streams in the narrowest kernel
+// already beat running them one after the other.
+var familyWidths = [...][]int{
+	familySSE:    {4, 8},
+	familyAVX2:   {4, 8, 16},
+	familyAVX512: {8, 16, 24, 32},
+}
+
+// familyOf is the family whose widest kernel has lanes lanes.
+func familyOf(lanes int) family {
+	switch lanes {
+	case 32:
+		return familyAVX512
+	case 16:
+		return familyAVX2
+	}
+	return familySSE
+}
+
+// perReg is P, the lanes per vector register, which fixes the key rows'
+// layout (see keysOff).
+func (f family) perReg() int { return [...]int{1, 2, 4}[f] }
+
+// width is the kernel for streams non-empty jobs: one stream runs on the
+// single-stream path (0), which keeps its round keys in registers; otherwise
+// the narrowest kernel with a lane for every job.
+func (f family) width(streams int) int {
+	ws := familyWidths[f]
+	if streams <= 1 {
+		return 0
+	}
+	for _, w := range ws {
+		if streams <= w {
+			return w
+		}
+	}
+	return ws[len(ws)-1]
+}
+
+// narrower is the next narrower kernel than lanes, 0 if none. On zmm there
+// is a 24-lane kernel (6 registers): the 32-lane kernel saturates the load
+// ports and vector pipes so that on Zen 5 it moves no more bytes per second
+// than the 24-lane one (both about 20 GB/s on idle lanes).
+func (f family) narrower(lanes int) int {
+	ws := familyWidths[f]
+	for i := len(ws) - 1; i >= 0; i-- {
+		if ws[i] < lanes {
+			return ws[i]
+		}
+	}
+	return 0
+}
+
 // encryptBatchLanes encrypts jobs interleaved over at most lanes streams
-// (8: AES-NI, 16: VAES ymm, 32: VAES zmm, whose narrower kernels are zmm
-// too); see batchWidth for how a small batch picks a narrower kernel.
-func encryptBatchLanes(jobs []Job, lanes int) { runBatch(jobs, lanes, false) }
+// (8: AES-NI xmm, 16: VAES ymm, 32: VAES zmm), each family with its
+// narrower kernels.
+func encryptBatchLanes(jobs []Job, lanes int) { runBatch(jobs, familyOf(lanes), false) }
 
 // decryptBatchLanes decrypts jobs; see encryptBatchLanes.
-func decryptBatchLanes(jobs []Job, lanes int) { runBatch(jobs, lanes, true) }
+func decryptBatchLanes(jobs []Job, lanes int) { runBatch(jobs, familyOf(lanes), true) }
 
 // aesBoundLanes runs the AES throughput bound at lanes = 8 (xmm), 16 (ymm)
 // or 32 (zmm): 8 independent chains of one register each, one key schedule
@@ -187,50 +287,26 @@ func aesBoundLanes(c *Cipher, lanes, blocks int) {
 	}
 }
 
-// batchWidth picks the kernel for streams non-empty jobs when the CPU
-// allows up to lanes: one stream runs on the single-stream path (0), which
-// keeps its round keys in registers; otherwise the narrowest kernel with a
-// lane for every job, since a kernel costs the same per step whatever number
-// of its lanes is busy, and a narrower one costs less (measured on Zen 5: a
-// 32-lane step about 1.4 times a 16-lane one, which is about 1.3 times an
-// 8-lane one; 2 streams in the 8-lane kernel already beat running them one
-// after the other). runBatch narrows further as a batch drains.
-func batchWidth(streams, lanes int) int {
-	switch {
-	case streams <= 1:
-		return 0
-	case streams <= 8 || lanes == 8:
-		return 8
-	case streams <= 16 || lanes == 16:
-		return 16
-	case streams <= 24:
-		return 24 // zmm only: see narrower
-	}
-	return 32
-}
-
-// narrower is the next narrower kernel than lanes, 0 if none. With zmm
-// there is a 24-lane kernel (6 registers): the 32-lane kernel saturates the
-// load ports and vector pipes so that on Zen 5 it moves no more bytes per
-// second than the 24-lane one (both about 20 GB/s on idle lanes), and the
-// 16- and 8-lane ones run at the latency of their chains, at about the
-// same cost per step.
-func narrower(lanes int, zmm bool) int {
-	switch {
-	case lanes == 32 && zmm:
-		return 24
-	case lanes == 24 || lanes == 32:
-		return 16
-	case lanes == 16:
-		return 8
-	}
-	return 0
+// lanes is the scheduler's view of the kernel's lanes: the kernel width, the
+// blocks each lane still has to do (0: idle) and its job. It holds no
+// pointers, so that everything that points into the batchState stays in
+// runBatch's frame (see runBatch).
+type lanes struct {
+	f     family
+	n     int // the kernel's width
+	left  [maxLanes]int
+	jobOf [maxLanes]int
+	next  int // the next job to start
+	// inSet counts the busy lanes per L1 set of their current line.
+	inSet [l1Sets]int
 }
 
 // runBatch is the scheduler: it fills free lanes with the next jobs (in
-// order; see setWays for when the next one waits), runs the kernel for the shortest remaining job,
-// retires finished lanes and repeats; the jobs' IVs are only read.
-func runBatch(jobs []Job, lanes int, dec bool) {
+// order; see setWays for when the next one waits), runs the kernel for the
+// shortest remaining job, retires finished lanes and repeats, narrowing the
+// kernel as the batch drains; the last stream left finishes on the
+// single-stream path. The jobs' IVs are only read.
+func runBatch(jobs []Job, f family, dec bool) {
 	streams, first := 0, -1
 	for i := range jobs {
 		if len(jobs[i].Src) != 0 {
@@ -240,129 +316,196 @@ func runBatch(jobs []Job, lanes int, dec bool) {
 			streams++
 		}
 	}
-	// With AVX-512 every width runs on zmm registers, four lanes each
-	// (see lanesPerReg).
-	zmm := lanes == maxLanes
-	lanes = batchWidth(streams, lanes)
-	if lanes == 0 {
+	ls := lanes{f: f, n: f.width(streams)}
+	if ls.n == 0 {
 		if first >= 0 {
 			j := &jobs[first]
-			iv := [IVSize]byte(j.IV)
-			if dec {
-				decryptIGE(j.Cipher, &iv, j.Dst, j.Src)
-			} else {
-				encryptIGE(j.Cipher, &iv, j.Dst, j.Src)
-			}
+			runSingle(j, [IVSize]byte(j.IV), 0, dec)
 		}
 		return
 	}
-	p := lanesPerReg(lanes, zmm)
-
 	// st stays on this stack only if the pointers into it are stored here,
-	// on the local variable, not through a method.
+	// on the local variable: a method storing them would leak st.
 	var st batchState
 	st.align = st.window()
 	dummy := unsafe.Pointer(&st.dummy[0])
 	dummy = unsafe.Add(dummy, -uintptr(dummy)&63) // no split lines for idle lanes
-	for l := range maxLanes {
-		st.ptrs.src[l], st.ptrs.dst[l] = dummy, dummy
-	}
 	for l := range st.ptrs.idle {
 		st.ptrs.idle[l] = unsafe.Add(dummy, idleAt)
 	}
-	var left [maxLanes]int  // blocks still to do per lane; 0 means idle
-	var jobOf [maxLanes]int // the job in each busy lane
-	next := 0
 	for {
-		k, busy, held := batchChunk, 0, false
-		var inSet [l1Sets]int // busy lanes per L1 set of their current line
-		for l := range lanes {
-			if left[l] != 0 {
-				inSet[l1Set(st.ptrs.src[l])]++
-			}
-		}
-		for l := range lanes {
-			if left[l] == 0 {
-				for next < len(jobs) && len(jobs[next].Src) == 0 {
-					next++
-				}
-				if next == len(jobs) {
-					st.ptrs.src[l], st.ptrs.dst[l] = dummy, dummy
-					continue
-				}
-				j := &jobs[next]
-				set := l1Set(unsafe.Pointer(&j.Src[0]))
-				if inSet[set] >= setWays && (!zmm || len(j.Src) > shortJob*BlockSize) {
-					held = true // and so do the jobs after it
-					st.ptrs.src[l], st.ptrs.dst[l] = dummy, dummy
-					continue
-				}
-				inSet[set]++
-				st.load(j, l, p, dec)
-				left[l] = len(j.Src) / BlockSize
-				jobOf[l] = next
-				next++
-			}
-			busy++
-			k = min(k, left[l])
-		}
-		if busy == 0 {
+		k, held := st.fill(&ls, jobs, dec)
+		if k == 0 {
 			return
 		}
+		if ls.next == len(jobs) {
+			if l, ok := ls.lone(); ok {
+				st.finishSingle(&ls, jobs, l, dec)
+				return
+			}
+			st.narrow(&ls, jobs, dec)
+		}
 		if held {
-			k = min(k, 64/BlockSize) // one line on
+			k = min(k, 64/BlockSize) // one line on, then try again
 		}
-		// Once no job waits and the busy lanes fit in the next narrower
-		// kernel, move them there: it does the same work per step for less
-		// (the long jobs of a short/long mix).
-		// The chaining rows are indexed by lane at every width; the key
-		// rows are laid out again.
-		// Without zmm, lanes that share a set beyond its ways (short jobs
-		// started together) stay in the wide kernel.
-		for next == len(jobs) {
-			narrow := narrower(lanes, zmm)
-			if busy > narrow || !zmm && maxInt(inSet[:]) > setWays {
-				break
-			}
-			wide := lanes
-			lanes = narrow
-			p = lanesPerReg(lanes, zmm)
-			rows := st.rows()
-			n := 0
-			for l := range wide {
-				if left[l] == 0 {
-					continue
-				}
-				if n != l {
-					*(*[BlockSize]byte)(rows[aOff+n*BlockSize:]) = *(*[BlockSize]byte)(rows[aOff+l*BlockSize:])
-					*(*[BlockSize]byte)(rows[bOff+n*BlockSize:]) = *(*[BlockSize]byte)(rows[bOff+l*BlockSize:])
-					st.ptrs.src[n], st.ptrs.dst[n] = st.ptrs.src[l], st.ptrs.dst[l]
-					left[n], jobOf[n] = left[l], jobOf[l]
-				}
-				st.loadKeys(jobs[jobOf[n]].Cipher, n, p, dec)
-				n++
-			}
-			for l := n; l < wide; l++ {
-				left[l] = 0
+		for l := range ls.n {
+			if ls.left[l] == 0 {
 				st.ptrs.src[l], st.ptrs.dst[l] = dummy, dummy
 			}
 		}
-		st.kernel(lanes, zmm, dec, k)
-		for l := range lanes {
-			switch {
-			case left[l] == 0:
-			case left[l] == k:
-				// Retire now rather than leave a pointer one past the
-				// end of the job's buffer for the garbage collector.
-				left[l] = 0
-				st.ptrs.src[l], st.ptrs.dst[l] = dummy, dummy
-			default:
-				left[l] -= k
-				st.ptrs.src[l] = unsafe.Add(st.ptrs.src[l], k*BlockSize)
-				st.ptrs.dst[l] = unsafe.Add(st.ptrs.dst[l], k*BlockSize)
-			}
+		st.kernel(ls.f, ls.n, dec, k)
+		st.advance(&ls, jobs, k)
+	}
+}
+
+// runSingle runs job j from block off on with the chaining state iv on the
+// single-stream path.
+func runSingle(j *Job, iv [IVSize]byte, off int, dec bool) {
+	if dec {
+		decryptIGE(j.Cipher, &iv, j.Dst[off:], j.Src[off:len(j.Src)])
+	} else {
+		encryptIGE(j.Cipher, &iv, j.Dst[off:], j.Src[off:len(j.Src)])
+	}
+}
+
+// fill starts the next jobs in idle lanes and returns the blocks the kernel
+// can run before a lane finishes (0: nothing left) and whether a job is held
+// back because its L1 set is full: it waits, and the busy lanes advance one
+// line (the jobs after it wait too, to keep the order). Idle lanes are left
+// nil for runBatch to point at the dummy buffer.
+func (st *batchState) fill(ls *lanes, jobs []Job, dec bool) (k int, held bool) {
+	ls.inSet = [l1Sets]int{}
+	for l := range ls.n {
+		if ls.left[l] != 0 {
+			ls.inSet[l1Set(st.ptrs.src[l])]++
 		}
 	}
+	p := ls.f.perReg()
+	k = batchChunk
+	busy := 0
+	for l := range ls.n {
+		if ls.left[l] == 0 {
+			st.ptrs.src[l], st.ptrs.dst[l] = nil, nil
+			for ls.next < len(jobs) && len(jobs[ls.next].Src) == 0 {
+				ls.next++
+			}
+			if ls.next == len(jobs) || held {
+				continue
+			}
+			j := &jobs[ls.next]
+			set := l1Set(unsafe.Pointer(&j.Src[0]))
+			if ls.inSet[set] >= setWays && (ls.f != familyAVX512 || len(j.Src) > shortJob*BlockSize) {
+				held = true
+				continue
+			}
+			ls.inSet[set]++
+			st.load(j, l, p, dec)
+			ls.left[l] = len(j.Src) / BlockSize
+			ls.jobOf[l] = ls.next
+			ls.next++
+		}
+		busy++
+		k = min(k, ls.left[l])
+	}
+	if busy == 0 {
+		return 0, false
+	}
+	return k, held
+}
+
+// lone reports the only busy lane, if exactly one is.
+func (ls *lanes) lone() (int, bool) {
+	lane, busy := -1, 0
+	for l := range ls.n {
+		if ls.left[l] != 0 {
+			lane = l
+			busy++
+		}
+	}
+	return lane, busy == 1
+}
+
+// finishSingle runs the rest of lane l's job on the single-stream path,
+// which keeps its round keys in registers and runs at the latency of one
+// chain: the last long job of a mixed batch goes faster there than in any
+// kernel.
+func (st *batchState) finishSingle(ls *lanes, jobs []Job, l int, dec bool) {
+	rows := st.rows()
+	a := [BlockSize]byte(rows[aOff+l*BlockSize:])
+	b := [BlockSize]byte(rows[bOff+l*BlockSize:])
+	var iv [IVSize]byte // y_{-1} || x_{-1}
+	if dec {
+		a, b = b, a
+	}
+	copy(iv[:BlockSize], a[:])
+	copy(iv[BlockSize:], b[:])
+	j := &jobs[ls.jobOf[l]]
+	runSingle(j, iv, len(j.Src)-ls.left[l]*BlockSize, dec)
+	ls.left[l] = 0
+}
+
+// narrow moves the busy lanes to the next narrower kernels while they fit:
+// the same work per step for less (the long jobs of a short/long mix). It is
+// called only once no job waits. The chaining rows are indexed by lane at
+// every width and move with their lane; the key rows are laid out again.
+// Without zmm, lanes that share a set beyond its ways (short jobs started
+// together) stay in the wide kernel.
+func (st *batchState) narrow(ls *lanes, jobs []Job, dec bool) {
+	for {
+		narrow := ls.f.narrower(ls.n)
+		busy := 0
+		for l := range ls.n {
+			if ls.left[l] != 0 {
+				busy++
+			}
+		}
+		if busy > narrow || ls.f != familyAVX512 && maxInt(ls.inSet[:]) > setWays {
+			return
+		}
+		rows := st.rows()
+		n := 0
+		for l := range ls.n {
+			if ls.left[l] == 0 {
+				continue
+			}
+			if n != l {
+				*(*[BlockSize]byte)(rows[aOff+n*BlockSize:]) = *(*[BlockSize]byte)(rows[aOff+l*BlockSize:])
+				*(*[BlockSize]byte)(rows[bOff+n*BlockSize:]) = *(*[BlockSize]byte)(rows[bOff+l*BlockSize:])
+				ls.left[n], ls.jobOf[n] = ls.left[l], ls.jobOf[l]
+				ls.left[l] = 0
+				st.point(n, &jobs[ls.jobOf[n]], ls.left[n])
+				st.ptrs.src[l], st.ptrs.dst[l] = nil, nil
+			}
+			st.loadKeys(jobs[ls.jobOf[n]].Cipher, n, ls.f.perReg(), dec)
+			n++
+		}
+		ls.n = narrow
+	}
+}
+
+// advance moves the busy lanes k blocks on and retires those that finish.
+// The pointers are derived from the jobs, not moved within st (see
+// runBatch).
+func (st *batchState) advance(ls *lanes, jobs []Job, k int) {
+	for l := range ls.n {
+		switch {
+		case ls.left[l] == 0:
+		case ls.left[l] == k:
+			// Retire now rather than leave a pointer one past the end of
+			// the job's buffer for the garbage collector.
+			ls.left[l] = 0
+			st.ptrs.src[l], st.ptrs.dst[l] = nil, nil
+		default:
+			ls.left[l] -= k
+			st.point(l, &jobs[ls.jobOf[l]], ls.left[l])
+		}
+	}
+}
+
+// point points lane l at job j's block with left blocks to go.
+func (st *batchState) point(l int, j *Job, left int) {
+	off := len(j.Src) - left*BlockSize
+	st.ptrs.src[l], st.ptrs.dst[l] = unsafe.Pointer(&j.Src[off]), unsafe.Pointer(&j.Dst[off])
 }
 
 // l1Set is the L1 set of the line at ptr (virtual address bits 6 to 11,
@@ -377,51 +520,48 @@ func maxInt(s []int) int {
 	return m
 }
 
-// lanesPerReg is P, the lanes per vector register of the kernel for lanes:
-// with AVX-512 (zmm) always 4, the narrower widths as 4 and 2 zmm
-// registers; otherwise 2 (ymm, 16 lanes) or 1 (xmm, 8 lanes).
-//
-// The narrower zmm kernels have fewer chains than the AES unit has room
-// for, so they run at the latency of the rounds, not their throughput, and
-// the data movement fills the idle slots: on Zen 5 16 lanes on 4 zmm chains
-// beat 16 on 8 ymm chains (both have the same AES throughput, but the ymm
-// kernel moves every block one by one with two pointer loads per lane).
-func lanesPerReg(lanes int, zmm bool) int {
-	if zmm {
-		return 4
-	}
-	return lanes / 8
-}
-
-// kernel runs the kernel for lanes over k blocks. It switches rather than
-// calling through a func value, which would move st to the heap.
-func (st *batchState) kernel(lanes int, zmm, dec bool, k int) {
+// kernel runs family f's kernel of width lanes over k blocks. It switches
+// rather than calling through a func value, which would move st to the
+// heap.
+func (st *batchState) kernel(f family, lanes int, dec bool, k int) {
 	rows, ptrs := st.rows(), &st.ptrs
 	switch {
-	case zmm && lanes == 32 && dec:
+	case f == familyAVX512 && lanes == 32 && dec:
 		batchDecAVX512(rows, ptrs, k)
-	case zmm && lanes == 32:
+	case f == familyAVX512 && lanes == 32:
 		batchEncAVX512(rows, ptrs, k)
-	case lanes == 24 && dec:
+	case f == familyAVX512 && lanes == 24 && dec:
 		batchDecAVX512x24(rows, ptrs, k)
-	case lanes == 24:
+	case f == familyAVX512 && lanes == 24:
 		batchEncAVX512x24(rows, ptrs, k)
-	case zmm && lanes == 16 && dec:
+	case f == familyAVX512 && lanes == 16 && dec:
 		batchDecAVX512x16(rows, ptrs, k)
-	case zmm && lanes == 16:
+	case f == familyAVX512 && lanes == 16:
 		batchEncAVX512x16(rows, ptrs, k)
-	case zmm && dec:
+	case f == familyAVX512 && dec:
 		batchDecAVX512x8(rows, ptrs, k)
-	case zmm:
+	case f == familyAVX512:
 		batchEncAVX512x8(rows, ptrs, k)
-	case lanes == 16 && dec:
+	case f == familyAVX2 && lanes == 16 && dec:
 		batchDecAVX2(rows, ptrs, k)
-	case lanes == 16:
+	case f == familyAVX2 && lanes == 16:
 		batchEncAVX2(rows, ptrs, k)
-	case dec:
+	case f == familyAVX2 && lanes == 8 && dec:
+		batchDecAVX2x8(rows, ptrs, k)
+	case f == familyAVX2 && lanes == 8:
+		batchEncAVX2x8(rows, ptrs, k)
+	case f == familyAVX2 && dec:
+		batchDecAVX2x4(rows, ptrs, k)
+	case f == familyAVX2:
+		batchEncAVX2x4(rows, ptrs, k)
+	case lanes == 8 && dec:
 		batchDecSSE(rows, ptrs, k)
-	default:
+	case lanes == 8:
 		batchEncSSE(rows, ptrs, k)
+	case dec:
+		batchDecSSEx4(rows, ptrs, k)
+	default:
+		batchEncSSEx4(rows, ptrs, k)
 	}
 }
 
@@ -437,11 +577,11 @@ func (st *batchState) load(j *Job, l, p int, dec bool) {
 	rows := st.rows()
 	*(*[BlockSize]byte)(rows[aOff+l*BlockSize:]) = [BlockSize]byte(a)
 	*(*[BlockSize]byte)(rows[bOff+l*BlockSize:]) = [BlockSize]byte(b)
-	st.ptrs.src[l] = unsafe.Pointer(&j.Src[0])
-	st.ptrs.dst[l] = unsafe.Pointer(&j.Dst[0])
+	st.point(l, j, len(j.Src)/BlockSize)
 }
 
-// loadKeys puts c's round keys for the direction into lane l's rows.
+// loadKeys puts c's round keys for the direction into lane l's rows, and
+// for the xmm and ymm kernels (p < 4) k14 ^ k0 into its kk row.
 func (st *batchState) loadKeys(c *Cipher, l, p int, dec bool) {
 	sched := &c.enc
 	if dec {
@@ -452,5 +592,11 @@ func (st *batchState) loadKeys(c *Cipher, l, p int, dec bool) {
 	keys := rows[keysOff+(l/p)*(rounds+1)*row+(l%p)*BlockSize:]
 	for r := 0; r <= rounds; r++ {
 		*(*[BlockSize]byte)(keys[r*row:]) = *(*[BlockSize]byte)(sched[r*BlockSize:])
+	}
+	if p < 4 {
+		kk := (*[BlockSize]byte)(rows[kkOff+l*BlockSize:])
+		for i := range kk {
+			kk[i] = sched[i] ^ sched[rounds*BlockSize+i]
+		}
 	}
 }
