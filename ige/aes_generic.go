@@ -288,18 +288,21 @@ func mixColumns(q *sliced, j int, k *sliced) {
 // xtimeTop[i] selects the slices that t's slice 7 also goes to.
 var xtimeTop = [8]uint64{1: ^uint64(0), 3: ^uint64(0), 4: ^uint64(0)}
 
-// invMixColumns is the inverse of mixColumns(q, j): InvMixColumns is
-// MixColumns after a -> a + 4(a + a2), a2 the byte two rows down.
-func invMixColumns(q *sliced, j int) {
+// invMixColumns adds the round key k, then undoes mixColumns(q, j):
+// InvMixColumns is MixColumns after a -> a + 4(a + a2), a2 the byte two rows
+// down (and 2j columns right).
+func invMixColumns(q *sliced, j int, k *sliced) {
 	var u sliced
 	switch j {
 	case 0, 2:
 		for i, a := range q {
-			u[i] = a ^ neighbour(a, 2, 0)
+			a ^= k[i]
+			q[i], u[i] = a, a^neighbour(a, 2, 0)
 		}
 	case 1, 3:
 		for i, a := range q {
-			u[i] = a ^ neighbour(a, 2, 2)
+			a ^= k[i]
+			q[i], u[i] = a, a^neighbour(a, 2, 2)
 		}
 	}
 	q[0] ^= u[6]
@@ -310,17 +313,13 @@ func invMixColumns(q *sliced, j int) {
 	q[5] ^= u[3] ^ u[7]
 	q[6] ^= u[4]
 	q[7] ^= u[5]
-	mixColumns(q, j, &sliced{})
+	mixColumns(q, j, &zeroKey)
 }
 
-func addRoundKey(q, k *sliced) {
-	for i := range q {
-		q[i] ^= k[i]
-	}
-}
+var zeroKey sliced
 
 // encryptSliced runs rounds 1 to 14 on q, which holds plaintext xor k0; the
-// result still lacks the final P^2 and k14 (finishBlock).
+// result still lacks the final P^2 and k14.
 func encryptSliced(q *sliced, rk *[rounds - 1]sliced) {
 	for r := 1; r < rounds; r++ {
 		subBytes(q, false)
@@ -336,8 +335,7 @@ func encryptSliced(q *sliced, rk *[rounds - 1]sliced) {
 func decryptSliced(q *sliced, rk *[rounds - 1]sliced) {
 	subBytes(q, true)
 	for r := rounds - 1; r >= 1; r-- {
-		addRoundKey(q, &rk[r-1])
-		invMixColumns(q, (r+2)&3)
+		invMixColumns(q, (r+2)&3, &rk[r-1])
 		subBytes(q, true)
 	}
 }
