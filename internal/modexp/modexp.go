@@ -73,9 +73,12 @@
 //	go test -tags openssl -run '^$' -bench ModExp -count 10 ./internal/modexp/
 //
 // Measured on an AMD EPYC Zen 5 (shared, loaded 2-core machine; process CPU
-// time per operation, see the README): ct-ifma about 0.95 ms, ct-mulx-adx
-// about 1.5 ms and 1.35 ms for a one-byte base, OpenSSL 3.0 about 1.6 ms,
-// math/big about 2.5 ms (4.6 ms counting its garbage collection).
+// time per operation, medians of 6 runs): ct-ifma about 0.95 ms; with IFMA
+// off, ct-mulx-adx 1.61 ms (1.34 ms for a one-byte base), OpenSSL 3.0 1.69
+// ms, bigmod 2.32 ms, math/big 2.52 ms. The MULX rows run at about 1.3
+// cycles per 64x64-bit product there, near the bound of one per cycle that
+// two carry chains (ADCX, ADOX) set; interleaving two independent products
+// row by row was tried and gained nothing.
 //
 // # Specification
 //
