@@ -28,5 +28,7 @@ func main() {
 	mulx()
 	selectCT()
 	selectCTAVX2()
+	amm28x4()
+	sqr28x4()
 	Generate()
 }
