@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/secretbench/secretbench/internal/impl/impltest"
 	"github.com/secretbench/secretbench/internal/raceflag"
 )
 
@@ -210,4 +211,80 @@ func TestExp4NoAlloc(t *testing.T) {
 	if n := testing.AllocsPerRun(3, func() { w.exp4(&dst, &bases, e) }); n != 0 {
 		t.Fatalf("exp4 allocates %v times per run", n)
 	}
+}
+
+// TestExpBatchMatchesMathBig runs ExpBatch under every implementation, and
+// on the MULX/ADX path with and without the four-way AVX2 kernels, for
+// batches of 0 to 9 bases (full groups of four, a group of three, one or two
+// left over) against math/big: moduli of the lengths dhcheck uses and
+// shorter ones, bases 0, 1, m-1, m, random and longer than m, exponents
+// with leading zeros, zero and empty.
+func TestExpBatchMatchesMathBig(t *testing.T) {
+	impltest.Run(t, "modexp", func(t *testing.T) {
+		for _, b28 := range []bool{true, false} {
+			batch28 = b28
+			defer func() { batch28 = true }()
+			r := rand.New(rand.NewPCG(36, 37))
+			for _, nbits := range []int{9, 1024, 2047, 2048} {
+				m := randOddBig(r, (nbits+7)/8)
+				m.Rsh(m, uint(8*((nbits+7)/8)-nbits)).SetBit(m, 0, 1).SetBit(m, nbits-1, 1)
+				v, err := NewVarTimeModulus(m.Bytes())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if want := b28 && Impl() == asm64Name && haveAVX2Batch; (v.w28 != nil) != want {
+					t.Fatalf("%s, batch28 %v: four-way AVX2 kernels in use: %v, want %v", Impl(), b28, v.w28 != nil, want)
+				}
+				pool := [][]byte{nil, {1}, new(big.Int).Sub(m, big.NewInt(1)).Bytes(), m.Bytes(),
+					randBytes(r, 300), randBelow(r, m).Bytes(), randBelow(r, m).Bytes(), {0, 0, 7}, {2}}
+				exps := [][]byte{append([]byte{0, 0}, randBytes(r, 256)...), {0}, nil, randBytes(r, 3)}
+				for n := range 10 {
+					for _, e := range exps {
+						bases, dst := pool[:n], make([][]byte, n)
+						for i := range dst {
+							dst[i] = make([]byte, v.Size())
+						}
+						if err := v.ExpBatch(dst, bases, e); err != nil {
+							t.Fatal(err)
+						}
+						for i := range dst {
+							want := new(big.Int).Exp(new(big.Int).SetBytes(bases[i]), new(big.Int).SetBytes(e), m)
+							if !bytes.Equal(dst[i], want.FillBytes(make([]byte, v.Size()))) {
+								t.Fatalf("%d bits, batch of %d, base %d (%x), exp %x: got %x, want %x", nbits, n, i, bases[i], e, dst[i], want)
+							}
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+// TestExpBatchNoAlloc: on the MULX/ADX path (with the AVX2 kernels where
+// the CPU has AVX2) ExpBatch with bases of at most Size() bytes does not
+// allocate, a group of three and leftover bases included.
+func TestExpBatchNoAlloc(t *testing.T) {
+	if raceflag.Enabled {
+		t.Skip("allocation counts are not meaningful under -race")
+	}
+	impltest.Run(t, "modexp", func(t *testing.T) {
+		if Impl() != asm64Name {
+			t.Skip("only the radix-2^64 assembly path promises no allocation")
+		}
+		r := rand.New(rand.NewPCG(38, 39))
+		m := randOddBig(r, 256)
+		v, err := NewVarTimeModulus(m.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		bases, dst := make([][]byte, 7), make([][]byte, 7)
+		for i := range bases {
+			bases[i] = randBelow(r, m).Bytes()
+			dst[i] = make([]byte, 256)
+		}
+		e := randBytes(r, 256)
+		if n := testing.AllocsPerRun(2, func() { v.ExpBatch(dst, bases, e) }); n != 0 {
+			t.Fatalf("ExpBatch allocates %v times per run", n)
+		}
+	})
 }

@@ -87,8 +87,8 @@ func expBig(dst, base, exp []byte, m *big.Int) {
 // MULX/ADX path (with AVX2) in the four 64-bit lanes of 256-bit registers
 // (radix 2^28, see mont28.go), which takes about 0.7 of the time of four
 // calls to Exp; there a group of three uses the four-way kernels too, one
-// or two leftover bases go through Exp. It does not allocate for bases of
-// at most Size() bytes.
+// or two leftover bases go through Exp. On that path it does not allocate
+// for bases of at most Size() bytes.
 func (v *VarTimeModulus) ExpBatch(dst, bases [][]byte, exp []byte) error {
 	if len(dst) != len(bases) {
 		return errors.New("modexp: ExpBatch needs one dst per base")
