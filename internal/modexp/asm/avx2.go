@@ -125,13 +125,24 @@ type stream struct {
 // scan emits a main loop over i, from i = 0 mod 4 with the windows loaded,
 // for cnt (even, positive) values of i: t[k] += x[i]*w[c0+k-i] for every
 // stream. The window load that would follow the last i is skipped, so the
-// loop reads nothing below w[c0-iEnd].
+// loop reads nothing below w[c0-iEnd]. It exits to name_done.
 func scan(name string, cnt GPPhysical, ss []stream) {
+	scanExits(name, cnt, ss, name+"_done", name+"_done")
+	Label(name + "_done")
+}
+
+// scanExits is scan with its two exits named: exitMid after a step i = 1
+// mod 4, exitEnd after i = 3 mod 4. A loop that continues the same streams
+// for more i is entered at name_mid or name_cont, respectively, with cnt
+// set to the number of i still to run: there the skipped window load is
+// made and the steps go on.
+func scanExits(name string, cnt GPPhysical, ss []stream, exitMid, exitEnd string) {
 	Label(name)
 	for s := range 4 {
 		if s == 2 {
 			SUBQ(U8(2), cnt)
-			JZ(LabelRef(name + "_done"))
+			JZ(LabelRef(exitMid))
+			Label(name + "_mid")
 			for _, st := range ss {
 				VMOVDQU(Mem{Base: st.wp, Disp: -32}, st.win[3-1])
 			}
@@ -154,12 +165,26 @@ func scan(name string, cnt GPPhysical, ss []stream) {
 		SUBQ(U8(128), st.wp)
 	}
 	SUBQ(U8(2), cnt)
-	JZ(LabelRef(name + "_done"))
+	JZ(LabelRef(exitEnd))
+	Label(name + "_cont")
 	for _, st := range ss { // the load for step 3, now for the next step 0
 		VMOVDQU(Mem{Base: st.wp, Disp: 32}, st.win[0])
 	}
 	JMP(LabelRef(name))
-	Label(name + "_done")
+}
+
+// scanFused runs the streams ab and qm together for cnt values of i, then
+// qm alone for cnt2 more (both even and positive); cnt2 is a register or
+// memory operand readable after the first loop.
+func scanFused(name string, cnt GPPhysical, cnt2 Op, ab, qm stream) {
+	scanExits(name+"_f", cnt, []stream{ab, qm}, name+"_fmid", name+"_fend")
+	Label(name + "_fmid")
+	MOVQ(cnt2, cnt)
+	JMP(LabelRef(name + "_q_mid"))
+	Label(name + "_fend")
+	MOVQ(cnt2, cnt)
+	JMP(LabelRef(name + "_q_cont"))
+	scan(name+"_q", cnt, []stream{qm})
 }
 
 // lowTail finishes low block c0 (bytes in c0, the frame's q at R8, m at
@@ -261,14 +286,14 @@ func sqr28x4() {
 	}
 	MOVQ(R8, pq)
 	LEAQ(Mem{Base: RCX, Index: c0, Scale: 1, Disp: -32}, pm)
-	MOVQ(c0, cnt)
-	SHRQ(U8(5), cnt)
-	scan("sq_low_qm", cnt, []stream{{pq, Q, mw, pm}})
 	MOVQ(RSI, pa)
 	LEAQ(Mem{Base: RBX, Index: c0, Scale: 1, Disp: -32}, pb)
+	// The products a[i]*a2[c-i] run for i < c0/2, the reduction for i < c0:
+	// together for c0/2 values of i, then the reduction alone for c0/2.
 	MOVQ(c0, cnt)
 	SHRQ(U8(6), cnt)
-	scan("sq_low_ab", cnt, []stream{{pa, A, bw, pb}})
+	MOVQ(cnt, RAX)
+	scanFused("sq_low", cnt, RAX, stream{pa, A, bw, pb}, stream{pq, Q, mw, pm})
 	Label("sq_low_extras")
 	extras()
 	lowTail(c0)
@@ -283,16 +308,16 @@ func sqr28x4() {
 	}
 	LEAQ(Mem{Base: R8, Index: c0, Scale: 1, Disp: -n28 * 32}, pq)
 	LEAQ(Mem{Base: RCX, Disp: (n28 - 1) * 32}, pm)
-	MOVQ(U32(2*n28*32), cnt)
-	SUBQ(c0, cnt)
-	SHRQ(U8(5), cnt)
-	scan("sq_high_qm", cnt, []stream{{pq, Q, mw, pm}})
 	LEAQ(Mem{Base: RSI, Index: c0, Scale: 1, Disp: -n28 * 32}, pa)
 	LEAQ(Mem{Base: RBX, Disp: (n28 - 1) * 32}, pb)
-	MOVQ(U32(2*n28*32), cnt) // 76 - c0/2 limbs, from bytes: (2*76*32 - c0)/64
+	// From i = c0-76: the products for 76 - c0/2 values of i (in bytes
+	// (2*76*32 - c0)/64), together with the reduction, then the reduction
+	// alone for as many more.
+	MOVQ(U32(2*n28*32), cnt)
 	SUBQ(c0, cnt)
 	SHRQ(U8(6), cnt)
-	scan("sq_high_ab", cnt, []stream{{pa, A, bw, pb}})
+	MOVQ(cnt, RAX)
+	scanFused("sq_high", cnt, RAX, stream{pa, A, bw, pb}, stream{pq, Q, mw, pm})
 	extras()
 	highNormalize(c0)
 	ADDQ(U32(128), c0)
