@@ -87,48 +87,26 @@ func dudectSetup(t *testing.T, r *rand.Rand) (*Cipher, [BlockSize]byte) {
 	return &c, fixed
 }
 
-// dudectBlocks checks f(c, dst, src) with src the secret.
-func dudectBlocks(c *Cipher, fixed [BlockSize]byte, r *rand.Rand, f func(c *Cipher, dst, src []byte)) dudect.Result {
+// dudectSecret checks run(secret): the fixed class passes fixed, the random
+// class a fresh random secret of the same length.
+func dudectSecret(r *rand.Rand, fixed []byte, run func(secret []byte)) dudect.Result {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	const batch = 1000
-	blocks := make([][BlockSize]byte, batch)
-	var out [BlockSize]byte
+	secrets := make([][]byte, batch)
+	for i := range secrets {
+		secrets[i] = make([]byte, len(fixed))
+	}
 	return dudect.Run(dudect.Config{Measurements: dudect.Count(1_000_000), Batch: batch, Evict: dudectEvict, Seed: r.Uint64()}, dudect.Target{
 		Prepare: func(class, i int) {
-			blocks[i] = fixed
+			copy(secrets[i], fixed)
 			if class == 1 {
-				for k := range blocks[i] {
-					blocks[i][k] = byte(r.Uint32())
+				for k := range secrets[i] {
+					secrets[i][k] = byte(r.Uint32())
 				}
 			}
 		},
-		Run: func(i int) { f(c, out[:], blocks[i][:]) },
-	})
-}
-
-// dudectKeys checks the key expansion and one block, with the key the
-// secret: all zero against random.
-func dudectKeys(r *rand.Rand) dudect.Result {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	const batch = 1000
-	keys := make([][KeySize]byte, batch)
-	var out [BlockSize]byte
-	return dudect.Run(dudect.Config{Measurements: dudect.Count(1_000_000), Batch: batch, Evict: dudectEvict, Seed: r.Uint64()}, dudect.Target{
-		Prepare: func(class, i int) {
-			keys[i] = [KeySize]byte{}
-			if class == 1 {
-				for k := range keys[i] {
-					keys[i][k] = byte(r.Uint32())
-				}
-			}
-		},
-		Run: func(i int) {
-			var c Cipher
-			expandKeyGeneric(&c, &keys[i])
-			encryptBlockGeneric(&c, out[:], out[:])
-		},
+		Run: func(i int) { run(secrets[i]) },
 	})
 }
 
@@ -143,13 +121,21 @@ func TestDudectBitslicedAES(t *testing.T) {
 		{"encrypt/secret=plaintext", encryptBlockGeneric},
 		{"decrypt/secret=ciphertext", decryptBlockGeneric},
 	} {
-		res := dudectBlocks(c, fixed, r, tc.f)
+		var out [BlockSize]byte
+		res := dudectSecret(r, fixed[:], func(src []byte) { tc.f(c, out[:], src) })
 		t.Logf("bitsliced %s: %v", tc.name, res)
 		if res.Leaky() {
 			t.Errorf("bitsliced %s: timing depends on the secret: %v", tc.name, res)
 		}
 	}
-	res := dudectKeys(r)
+	// The key expansion and one block, with the key the secret (all zero
+	// against random).
+	var out [BlockSize]byte
+	res := dudectSecret(r, make([]byte, KeySize), func(key []byte) {
+		var kc Cipher
+		expandKeyGeneric(&kc, (*[KeySize]byte)(key))
+		encryptBlockGeneric(&kc, out[:], out[:])
+	})
 	t.Logf("bitsliced expand+encrypt/secret=key: %v", res)
 	if res.Leaky() {
 		t.Errorf("bitsliced key expansion: timing depends on the key: %v", res)
@@ -161,7 +147,8 @@ func TestDudectTableAESIsFlagged(t *testing.T) {
 	dudect.Skip(t)
 	r := rand.New(rand.NewPCG(11, 12))
 	c, fixed := dudectSetup(t, r)
-	res := dudectBlocks(c, fixed, r, tabEncryptBlock)
+	var out [BlockSize]byte
+	res := dudectSecret(r, fixed[:], func(src []byte) { tabEncryptBlock(c, out[:], src) })
 	t.Logf("table encrypt/secret=plaintext: %v", res)
 	if !res.Leaky() {
 		t.Errorf("the table AES was not flagged: %v", res)
