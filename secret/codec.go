@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 
@@ -54,6 +55,7 @@ type Codec struct {
 	role   Role
 	rand   io.Reader
 	maxPad int
+	noV1   bool
 
 	cipher ige.Cipher
 	aesKey [32]byte
@@ -85,6 +87,21 @@ func WithMaxPadding(n int) Option {
 	}
 	return func(c *Codec) { c.maxPad = n }
 }
+
+// WithoutV1 makes Decrypt refuse MTProto 1.0: a message whose msg_key does
+// not verify under v2 fails with ErrV1Refused, without the v1 attempt (and
+// its SHA-1 over the whole message). For a chat that both sides began at
+// layer 73 or above. Encrypt is unchanged.
+//
+// [Chat] does not set it: every chat begins in v1 (its first NotifyLayer
+// goes out before the peer's layer is known), and a late duplicate of such
+// a packet must still be recognized as a duplicate.
+func WithoutV1() Option { return func(c *Codec) { c.noV1 = true } }
+
+// ErrV1Refused: msg_key does not verify under v2 and the Codec was made
+// WithoutV1, so v1 was not tried. It takes the place of ErrMsgKey and of
+// every v1 verdict.
+var ErrV1Refused = errors.New("secret: not a v2 message, and v1 is refused (WithoutV1)")
 
 // NewCodec returns a Codec for key as role. It panics if key is nil.
 func NewCodec(key *Key, role Role, opts ...Option) *Codec {
@@ -300,7 +317,9 @@ func (c *Codec) seal(hdr, data []byte, v kdf.Version, dataLen int) {
 // every receive check of the protocol; each failure returns an error
 // matching one of ErrMessageSize, ErrUnknownKey, ErrMsgKey, ErrLength,
 // ErrPadding, ErrEnvelope, ErrUnknownConstructor, ErrShortRandomBytes or
-// ErrV1Layer. msg_key is compared in constant time. A layer above the
+// ErrV1Layer (ErrV1Refused instead of ErrMsgKey and the v1 verdicts with
+// WithoutV1). Until msg_key verifies, its time does not depend on the
+// decrypted bytes (see the package documentation). A layer above the
 // caller's own is not an error: compare Header.Layer. On error dst is
 // returned unchanged in length (its spare capacity may have been written).
 // wire must not overlap the spare capacity of dst (Decrypt panics if it
@@ -368,6 +387,9 @@ func (c *Codec) open(data, wire []byte, v2Key *[16]byte) (h Header, start, end i
 	if subtle.ConstantTimeCompare(got[:], msgKey[:]) == 1 {
 		length, err := v2Length(data)
 		return c.envelope(data, Header{Version: kdf.V2}, length, err)
+	}
+	if c.noV1 {
+		return Header{}, 0, 0, ErrV1Refused
 	}
 	h, length, err := c.openV1(data, wire)
 	return c.envelope(data, h, length, err)
