@@ -1,6 +1,8 @@
 package kdf
 
 import (
+	"crypto/sha1"
+	"encoding"
 	"encoding/binary"
 	"math/bits"
 	"strconv"
@@ -16,42 +18,123 @@ import (
 // must bring it into range without a branch first.
 //
 // The technique is that of the Lucky 13 countermeasures (AlFardan and
-// Paterson, IEEE S&P 2013; Langley's constant-time CBC MAC check in
-// OpenSSL): every block of the longest possible padded message is
-// compressed, each built with masks from data, the 0x80 terminator at n and
-// the bit length in the block where a message of n bytes ends, and the
-// chaining state after that block is kept with a masked select. The
-// compression function is this package's own (sha1Block), as crypto/sha1
-// exposes no state; it is portable Go, so this costs several times
-// [MsgKeyV1] (which uses the CPU's SHA instructions), which only the legacy
-// version pays.
+// Paterson, IEEE S&P 2013): every whole 64-byte block of data is hashed,
+// and the chaining state after the n/64 blocks that precede the end of the
+// message is kept with masked selects. The block that holds the end is
+// gathered from data with masks and padded for n (0x80 terminator, zeros,
+// bit length); one more block carries the bit length when it does not fit.
+// Both are always compressed, and a mask picks the state after the right
+// one. The bulk runs through crypto/sha1 (SHA instructions where the CPU
+// has them), whose state is read after every block with AppendBinary and
+// set with UnmarshalBinary; where that state format is not the expected one
+// a portable compression function of this package takes over.
 func MsgKeyV1Prefix(data []byte, n int) [16]byte {
 	if uint(n) > uint(len(data)) {
 		badPrefix(n, len(data))
 	}
-	var h, out [5]uint32
-	h = sha1IV
-	last := (n + 8) >> 6 // the block that carries the bit length
-	bitLen := uint64(n) << 3
-	blocks := (len(data)+8)>>6 + 1
-	var w [16]uint32
-	for i := range blocks {
-		base := i * 64
-		for j := range w {
-			p := base + 4*j
-			w[j] = prefixWord(loadWord(data, p), n-p)
+	if !stdSHA1 || forcePortable {
+		return prefixPortable(data, n)
+	}
+	// All in one function, so that the compiler sees the digest's type
+	// through sha1.New and devirtualizes every call: nothing escapes.
+	h := sha1.New()
+	app := h.(encoding.BinaryAppender)
+	un := h.(encoding.BinaryUnmarshaler)
+	var buf [sha1Marshaled]byte
+	var s [5]uint32
+	sel := sha1IV // the state after the n/64 whole blocks of the message
+	for k := range len(data) >> 6 {
+		h.Write(data[64*k : 64*k+64])
+		b, _ := app.AppendBinary(buf[:0])
+		readState(&s, b)
+		selectState(&sel, &s, eqMask(k+1, n>>6))
+	}
+	var end, trailer [16]uint32
+	fits := endBlocks(data, n, &end, &trailer)
+	var in [64]byte
+	s = sel
+	for _, w := range []*[16]uint32{&end, &trailer} {
+		if err := un.UnmarshalBinary(marshalState(&buf, &s)); err != nil {
+			panic("kdf: internal error: " + err.Error())
 		}
-		isLast := eqMask(i, last)
-		w[14] |= uint32(bitLen>>32) & isLast
-		w[15] |= uint32(bitLen) & isLast
-		sha1Block(&h, &w)
-		for k := range out {
-			out[k] = out[k]&^isLast | h[k]&isLast
+		for j, v := range w {
+			binary.BigEndian.PutUint32(in[4*j:], v)
+		}
+		h.Write(in[:])
+		b, _ := app.AppendBinary(buf[:0])
+		readState(&s, b)
+		if w == &end {
+			selectState(&sel, &s, ^uint32(0)) // after end; s goes on
 		}
 	}
+	selectState(&sel, &s, ^fits)
+	return msgKeyOf(&sel)
+}
+
+// prefixPortable is MsgKeyV1Prefix with sha1Block for every compression.
+func prefixPortable(data []byte, n int) [16]byte {
+	var w [16]uint32
+	s := sha1IV
+	sel := sha1IV
+	for k := range len(data) >> 6 {
+		for j := range w {
+			w[j] = binary.BigEndian.Uint32(data[64*k+4*j:])
+		}
+		sha1Block(&s, &w)
+		selectState(&sel, &s, eqMask(k+1, n>>6))
+	}
+	var end, trailer [16]uint32
+	fits := endBlocks(data, n, &end, &trailer)
+	sha1Block(&sel, &end)
+	s = sel
+	sha1Block(&s, &trailer)
+	selectState(&sel, &s, ^fits)
+	return msgKeyOf(&sel)
+}
+
+// endBlocks builds the last block of the padded message data[:n] in end,
+// gathered with masks from block n/64 of data (zeros past its end), and the
+// block that follows, trailer, which carries the bit length if end has no
+// room for it: fits is all ones if end has.
+func endBlocks(data []byte, n int, end, trailer *[16]uint32) (fits uint32) {
+	full := len(data) >> 6
+	for k := range full {
+		mask := eqMask(k, n>>6)
+		block := (*[64]byte)(data[64*k:])
+		for j := range end {
+			end[j] |= binary.BigEndian.Uint32(block[4*j:]) & mask
+		}
+	}
+	mask := eqMask(full, n>>6)
+	for j := range end {
+		end[j] |= loadWord(data, 64*full+4*j) & mask
+	}
+	r := n & 63 // where the message ends in the block
+	for j := range end {
+		end[j] = prefixWord(end[j], r-4*j)
+	}
+	fits = uint32(int64(r-56) >> 63) // r < 56: 0x80 and 8 length bytes fit
+	bitLen := uint64(n) << 3
+	hi, lo := uint32(bitLen>>32), uint32(bitLen)
+	end[14] |= hi & fits
+	end[15] |= lo & fits
+	trailer[14] = hi &^ fits
+	trailer[15] = lo &^ fits
+	return fits
+}
+
+// selectState sets dst to src where mask is all ones (mask is 0 or all ones).
+func selectState(dst, src *[5]uint32, mask uint32) {
+	for i := range dst {
+		dst[i] = dst[i]&^mask | src[i]&mask
+	}
+}
+
+// msgKeyOf is SHA1(...)[4:20] of the final state s.
+func msgKeyOf(s *[5]uint32) [16]byte {
 	var key [16]byte
 	for k := range 4 {
-		binary.BigEndian.PutUint32(key[4*k:], out[k+1]) // SHA1(...)[4:20]
+		binary.BigEndian.PutUint32(key[4*k:], s[k+1])
 	}
 	return key
 }
@@ -59,6 +142,76 @@ func MsgKeyV1Prefix(data []byte, n int) [16]byte {
 //go:noinline
 func badPrefix(n, size int) {
 	panic("kdf: MsgKeyV1Prefix of " + strconv.Itoa(n) + " bytes of " + strconv.Itoa(size))
+}
+
+// stdSHA1 tells whether crypto/sha1's marshaled state has the layout that
+// readState and marshalState assume (checked once against sha1Block);
+// forcePortable makes MsgKeyV1Prefix use sha1Block anyway (tests).
+var (
+	stdSHA1       = probeSHA1()
+	forcePortable = false
+)
+
+// The marshaled state of crypto/sha1 (its AppendBinary): magic, the five
+// state words (big endian), the buffered partial block padded with zeros to
+// 64 bytes, the length hashed so far in bytes (big endian).
+const (
+	sha1Magic     = "sha\x01"
+	sha1Marshaled = len(sha1Magic) + 5*4 + 64 + 8
+)
+
+// readState reads the state words from a marshaled state.
+func readState(s *[5]uint32, b []byte) {
+	b = b[len(sha1Magic) : len(sha1Magic)+20]
+	for i := range s {
+		s[i] = binary.BigEndian.Uint32(b[4*i:])
+	}
+}
+
+// marshalState writes s into buf as the marshaled state of a digest after
+// one whole block (the count matters only to Sum, which is not used).
+func marshalState(buf *[sha1Marshaled]byte, s *[5]uint32) []byte {
+	b := append(buf[:0], sha1Magic...)
+	for _, v := range s {
+		b = binary.BigEndian.AppendUint32(b, v)
+	}
+	clear(buf[len(b) : sha1Marshaled-8])
+	binary.BigEndian.PutUint64(buf[sha1Marshaled-8:], 64)
+	return buf[:]
+}
+
+// probeSHA1 reports whether crypto/sha1 reads and writes its state as
+// readState and marshalState assume: a state set, advanced by a block and
+// read back must match sha1Block.
+func probeSHA1() bool {
+	h := sha1.New()
+	app, ok1 := h.(encoding.BinaryAppender)
+	un, ok2 := h.(encoding.BinaryUnmarshaler)
+	if !ok1 || !ok2 {
+		return false
+	}
+	var buf [sha1Marshaled]byte
+	var block [64]byte
+	var w [16]uint32
+	for i := range block {
+		block[i] = byte(i)
+	}
+	for j := range w {
+		w[j] = binary.BigEndian.Uint32(block[4*j:])
+	}
+	s := [5]uint32{1, 2, 3, 4, 5}
+	if un.UnmarshalBinary(marshalState(&buf, &s)) != nil {
+		return false
+	}
+	h.Write(block[:])
+	b, err := app.AppendBinary(buf[:0])
+	if err != nil || len(b) != sha1Marshaled || string(b[:len(sha1Magic)]) != sha1Magic {
+		return false
+	}
+	var got [5]uint32
+	readState(&got, b)
+	sha1Block(&s, &w)
+	return got == s
 }
 
 // loadWord reads the big-endian word at data[p:p+4], zeros past the end.
