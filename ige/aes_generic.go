@@ -226,57 +226,83 @@ func neighbour(x uint64, dr, dc uint) uint64 {
 	return bits.RotateLeft64(x, -int(16*dr+s))&keep | bits.RotateLeft64(x, int(16-16*dr-s))&^keep
 }
 
-// mixColumns is MixColumns conjugated by P^j: each output byte is
-// 2a0 + 3a1 + a2 + a3, where a1..a3 are the bytes one to three rows down
-// (and j, 2j, 3j columns right), computed as xtime(t) + v with t = a0+a1
-// and v = a1+a2+a3.
-func mixColumns(q *sliced, j int) {
-	var t, v sliced
-	// One loop per variant, so that every rotation count is a constant.
+// mixColumns is MixColumns conjugated by P^j, then AddRoundKey with k: each
+// byte becomes 2a0 + 3a1 + a2 + a3, where a1..a3 are the bytes one to three
+// rows down (and j, 2j, 3j columns right), computed as xtime(t) + v with
+// t = a0+a1 and v = a1+a2+a3. In bitsliced form xtime moves slice i-1 of t
+// to slice i, and slice 7 to slices 0, 1, 3 and 4 (x^8 = x^4+x^3+x+1).
+// One case per variant keeps every rotation count a constant.
+func mixColumns(q *sliced, j int, k *sliced) {
 	switch j {
 	case 0:
-		for i, a := range q {
-			a1 := neighbour(a, 1, 0)
-			t[i], v[i] = a^a1, a1^neighbour(a^a1, 2, 0)
+		r7 := neighbour(q[7], 1, 0)
+		t7 := q[7] ^ r7
+		v7 := r7 ^ neighbour(t7, 2, 0)
+		prev := t7
+		for i, m := range xtimeTop[:7] {
+			r := neighbour(q[i], 1, 0)
+			t := q[i] ^ r
+			q[i] = prev ^ r ^ neighbour(t, 2, 0) ^ t7&m ^ k[i]
+			prev = t
 		}
+		q[7] = prev ^ v7 ^ k[7]
 	case 1:
-		for i, a := range q {
-			a1 := neighbour(a, 1, 1)
-			t[i], v[i] = a^a1, a1^neighbour(a^a1, 2, 2)
+		r7 := neighbour(q[7], 1, 1)
+		t7 := q[7] ^ r7
+		v7 := r7 ^ neighbour(t7, 2, 2)
+		prev := t7
+		for i, m := range xtimeTop[:7] {
+			r := neighbour(q[i], 1, 1)
+			t := q[i] ^ r
+			q[i] = prev ^ r ^ neighbour(t, 2, 2) ^ t7&m ^ k[i]
+			prev = t
 		}
+		q[7] = prev ^ v7 ^ k[7]
 	case 2:
-		for i, a := range q {
-			a1 := neighbour(a, 1, 2)
-			t[i], v[i] = a^a1, a1^neighbour(a^a1, 2, 4)
+		r7 := neighbour(q[7], 1, 2)
+		t7 := q[7] ^ r7
+		v7 := r7 ^ neighbour(t7, 2, 4)
+		prev := t7
+		for i, m := range xtimeTop[:7] {
+			r := neighbour(q[i], 1, 2)
+			t := q[i] ^ r
+			q[i] = prev ^ r ^ neighbour(t, 2, 4) ^ t7&m ^ k[i]
+			prev = t
 		}
+		q[7] = prev ^ v7 ^ k[7]
 	case 3:
-		for i, a := range q {
-			a1 := neighbour(a, 1, 3)
-			t[i], v[i] = a^a1, a1^neighbour(a^a1, 2, 6)
+		r7 := neighbour(q[7], 1, 3)
+		t7 := q[7] ^ r7
+		v7 := r7 ^ neighbour(t7, 2, 6)
+		prev := t7
+		for i, m := range xtimeTop[:7] {
+			r := neighbour(q[i], 1, 3)
+			t := q[i] ^ r
+			q[i] = prev ^ r ^ neighbour(t, 2, 6) ^ t7&m ^ k[i]
+			prev = t
 		}
+		q[7] = prev ^ v7 ^ k[7]
 	}
-	q[0] = t[7] ^ v[0]
-	q[1] = t[0] ^ t[7] ^ v[1]
-	q[2] = t[1] ^ v[2]
-	q[3] = t[2] ^ t[7] ^ v[3]
-	q[4] = t[3] ^ t[7] ^ v[4]
-	q[5] = t[4] ^ v[5]
-	q[6] = t[5] ^ v[6]
-	q[7] = t[6] ^ v[7]
 }
 
-// invMixColumns is the inverse of mixColumns(q, j): InvMixColumns is
-// MixColumns after a -> a + 4(a + a2), a2 the byte two rows down.
-func invMixColumns(q *sliced, j int) {
+// xtimeTop[i] selects the slices that t's slice 7 also goes to.
+var xtimeTop = [8]uint64{1: ^uint64(0), 3: ^uint64(0), 4: ^uint64(0)}
+
+// invMixColumns adds the round key k, then undoes mixColumns(q, j):
+// InvMixColumns is MixColumns after a -> a + 4(a + a2), a2 the byte two rows
+// down (and 2j columns right).
+func invMixColumns(q *sliced, j int, k *sliced) {
 	var u sliced
 	switch j {
 	case 0, 2:
 		for i, a := range q {
-			u[i] = a ^ neighbour(a, 2, 0)
+			a ^= k[i]
+			q[i], u[i] = a, a^neighbour(a, 2, 0)
 		}
 	case 1, 3:
 		for i, a := range q {
-			u[i] = a ^ neighbour(a, 2, 2)
+			a ^= k[i]
+			q[i], u[i] = a, a^neighbour(a, 2, 2)
 		}
 	}
 	q[0] ^= u[6]
@@ -287,22 +313,17 @@ func invMixColumns(q *sliced, j int) {
 	q[5] ^= u[3] ^ u[7]
 	q[6] ^= u[4]
 	q[7] ^= u[5]
-	mixColumns(q, j)
+	mixColumns(q, j, &zeroKey)
 }
 
-func addRoundKey(q, k *sliced) {
-	for i := range q {
-		q[i] ^= k[i]
-	}
-}
+var zeroKey sliced
 
 // encryptSliced runs rounds 1 to 14 on q, which holds plaintext xor k0; the
-// result still lacks the final P^2 and k14 (finishBlock).
+// result still lacks the final P^2 and k14.
 func encryptSliced(q *sliced, rk *[rounds - 1]sliced) {
 	for r := 1; r < rounds; r++ {
 		subBytes(q, false)
-		mixColumns(q, r&3)
-		addRoundKey(q, &rk[r-1])
+		mixColumns(q, r&3, &rk[r-1])
 	}
 	subBytes(q, false)
 }
@@ -314,8 +335,7 @@ func encryptSliced(q *sliced, rk *[rounds - 1]sliced) {
 func decryptSliced(q *sliced, rk *[rounds - 1]sliced) {
 	subBytes(q, true)
 	for r := rounds - 1; r >= 1; r-- {
-		addRoundKey(q, &rk[r-1])
-		invMixColumns(q, (r+2)&3)
+		invMixColumns(q, (r+2)&3, &rk[r-1])
 		subBytes(q, true)
 	}
 }

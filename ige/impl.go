@@ -52,7 +52,7 @@ func selectImpl() *implementation {
 }
 
 // Impl names the code path in use: "vaes-avx512", "vaes-avx2", "aes-ni",
-// "armv8" or "generic".
+// "armv8", "stdlib" or "generic".
 func Impl() string { return active.name }
 
 // Implementations lists the implementations this CPU can run, preferred first.

@@ -147,7 +147,7 @@ func newFloor(key []byte, v kdf.Version, padded, bodyLen int) *floor {
 func (f *floor) run(encrypt bool) {
 	f.h.Reset()
 	if f.v == kdf.V2 {
-		f.h.Write(f.key[88:120])
+		f.h.Write(f.key[:32]) // as many key bytes as msg_key hashes
 		f.h.Write(f.data)
 		f.sum = f.h.Sum(f.sum[:0])
 		copy(f.kdfIn[:], f.sum)

@@ -134,9 +134,16 @@ func (m *Modulus) Exp(dst, base, exp []byte) error {
 		}
 		base = m.reduce(base, bm)
 	}
-	if m.w52 != nil {
+	switch {
+	case m.w52 != nil:
 		m.w52.expCT(dst, base, exp)
-	} else {
+	case len(base) <= 1:
+		var b byte
+		if len(base) == 1 {
+			b = base[0]
+		}
+		m.w64.expCTSmall(dst, b, exp)
+	default:
 		m.w64.expCT(dst, base, exp)
 	}
 	return nil

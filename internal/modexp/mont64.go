@@ -29,6 +29,8 @@ type mont64 struct {
 	one  nat64  // R mod m: 1 in the Montgomery domain
 	asm  bool   // use this architecture's kernels (mulx-adx, arm64)
 	size int    // len(m) in bytes
+
+	oneF nat64 // R*2^64 mod m: 1 in the representation of expCTSmall
 }
 
 func newMont64(m []byte, asm bool) *mont64 {
@@ -46,6 +48,7 @@ func newMont64(m []byte, asm bool) *mont64 {
 	mb := new(big.Int).SetBytes(m)
 	r := new(big.Int).Lsh(big.NewInt(1), 64*limbs64)
 	w.one.setBig(new(big.Int).Mod(r, mb))
+	w.oneF.setBig(new(big.Int).Mod(new(big.Int).Lsh(r, 64), mb))
 	w.rr.setBig(r.Mod(r.Mul(r, r), mb))
 	return w
 }
@@ -93,6 +96,18 @@ func (w *mont64) sqr(z, x *nat64) {
 	mulMontGeneric(z, x, x, &w.m, w.k0)
 }
 
+// mulSmall sets z = x*c/2^(64 steps) mod m for x < m and a one-word c.
+func (w *mont64) mulSmall(z, x *nat64, c uint64, steps int) {
+	if traceOp != nil {
+		traceOp(false)
+	}
+	if w.asm {
+		mulSmallAsm(z, x, c, &w.m, w.k0, steps)
+		return
+	}
+	mulSmallGeneric(z, x, c, &w.m, w.k0, steps)
+}
+
 // traceOp, when set by a test, is told of every multiplication (square or
 // not), so that the test can check that the schedule of the constant-time
 // exponentiation does not depend on the exponent.
@@ -129,17 +144,51 @@ func mulMontGeneric(z, x, y, m *nat64, k0 uint64) {
 		t[limbs64-1], cc = bits.Add64(t[limbs64], c, 0)
 		t[limbs64] = t[limbs64+1] + cc
 	}
-	// t < 2m: subtract m unless that borrows without a carry bit to absorb it.
+	condSub(z, (*nat64)(t[:limbs64]), t[limbs64], m)
+}
+
+// condSub sets z = top:t mod m for top:t < 2m: it subtracts m unless that
+// borrows without a top bit to absorb it, choosing with a mask.
+func condSub(z, t *nat64, top uint64, m *nat64) {
 	var s nat64
 	var b uint64
 	for j := range limbs64 {
 		s[j], b = bits.Sub64(t[j], m[j], b)
 	}
-	_, keep := bits.Sub64(t[limbs64], 0, b) // 1 iff t < m
+	_, keep := bits.Sub64(top, 0, b) // 1 iff t < m
 	mask := -keep
 	for j := range limbs64 {
 		z[j] = t[j]&mask | s[j]&^mask
 	}
+}
+
+// mulSmallGeneric sets z = x*c/2^(64 steps) mod m for x < m: the product
+// and that many reduction steps (the portable form of mulSmallADX).
+func mulSmallGeneric(z, x *nat64, c uint64, m *nat64, k0 uint64, steps int) {
+	var t [limbs64 + 2 + smallSteps]uint64
+	var carry, cc uint64
+	for j := range limbs64 {
+		hi, lo := bits.Mul64(x[j], c)
+		t[j], cc = bits.Add64(lo, carry, 0)
+		carry = hi + cc
+	}
+	t[limbs64] = carry
+	var top uint64 // carry out of the previous step, one limb above its row
+	for i := range steps {
+		u := t[i] * k0
+		carry = 0
+		for j := range limbs64 {
+			hi, lo := bits.Mul64(m[j], u)
+			lo, cc = bits.Add64(lo, t[i+j], 0)
+			hi += cc
+			t[i+j], cc = bits.Add64(lo, carry, 0)
+			carry = hi + cc
+		}
+		t[i+limbs64], cc = bits.Add64(t[i+limbs64], carry, 0)
+		t[i+limbs64], carry = bits.Add64(t[i+limbs64], top, 0)
+		top = cc + carry
+	}
+	condSub(z, (*nat64)(t[steps:steps+limbs64]), top, m)
 }
 
 // selectGeneric is the portable form of selectCT: z = table[idx], reading
@@ -221,6 +270,61 @@ func (w *mont64) expCT(dst, base, exp []byte) {
 	w.fromMont(dst, &acc)
 	clear(table[:]) // powers of the base and the last entry used
 	clear(sel[:])
+}
+
+// smallWindow is the window of the one-byte-base exponentiation: every
+// entry b^k, k < 8, of a base b < 256 fits one word (255^7 < 2^64).
+const smallWindow = 3
+
+// smallSteps is the number of reduction steps (words divided out) of the
+// window multiplication of expCTSmall: see there why it is 7.
+const smallSteps = 7
+
+// expCTSmall is expCT for a base of one byte, the generator g of a key
+// exchange: the table entries g^k are single words, and multiplying by one
+// (mulSmall: one 32-word row and 7 reduction steps) costs an eighth of a full
+// Montgomery multiplication.
+//
+// The accumulator holds a*F for F = R*2^64. Three Montgomery squarings turn
+// it into a^8*F^8/R^7 = a^8*R*2^512, and mulSmall with 7 steps divides by
+// 2^448, which leaves a^8*g^k*R*2^64 = (a^8 g^k)*F: the representation is
+// the same after every window, so no correction depends on the exponent.
+// Every window, the first (top, possibly shorter) included, is three
+// squarings and one mulSmall, so the sequence of operations and addresses
+// depends only on len(exp).
+func (w *mont64) expCTSmall(dst []byte, b byte, exp []byte) {
+	var table [1 << smallWindow]uint64
+	table[0] = 1
+	for i := 1; i < len(table); i++ {
+		table[i] = table[i-1] * uint64(b)
+	}
+	pick := func(idx int) uint64 {
+		var v uint64
+		for i, e := range table {
+			d := uint64(i ^ idx)
+			v |= e & (((d | -d) >> 63) - 1)
+		}
+		return v
+	}
+	nbits := 8 * len(exp)
+	top := nbits % smallWindow
+	if top == 0 {
+		top = min(smallWindow, nbits)
+	}
+	acc := w.oneF
+	for pos := nbits - top; pos >= 0; pos -= smallWindow {
+		for range smallWindow {
+			w.sqr(&acc, &acc)
+		}
+		n := smallWindow
+		if pos == nbits-top {
+			n = top
+		}
+		w.mulSmall(&acc, &acc, pick(expBits(exp, pos, n)), smallSteps)
+	}
+	w.mulSmall(&acc, &acc, 1, 1) // a*F/2^64 = a*R
+	w.fromMont(dst, &acc)
+	clear(table[:])
 }
 
 // fromMont writes z/R mod m (fully reduced) big-endian into dst and clears z.

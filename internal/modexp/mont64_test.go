@@ -74,6 +74,20 @@ func TestMont64Kernels(t *testing.T) {
 				if got := bigOf64(&z); got.Cmp(wantSq) != 0 {
 					t.Fatalf("%s: sqr mismatch, %d-byte m, case %d:\n got %x\nwant %x", name, nb, it, got, wantSq)
 				}
+				for _, steps := range []int{1, smallSteps} {
+					c := r.Uint64()
+					if it == 2 {
+						c = ^uint64(0)
+					}
+					want := new(big.Int).Mul(y, new(big.Int).SetUint64(c))
+					inv := new(big.Int).ModInverse(new(big.Int).Lsh(big.NewInt(1), uint(64*steps)), m)
+					want.Mul(want, inv).Mod(want, m)
+					z := *nat64Of(y)
+					w.mulSmall(&z, &z, c, steps)
+					if got := bigOf64(&z); got.Cmp(want) != 0 {
+						t.Fatalf("%s: mulSmall(steps %d) mismatch, %d-byte m, case %d", name, steps, nb, it)
+					}
+				}
 			}
 		}
 	}
@@ -129,13 +143,13 @@ func TestExpCTEveryImpl(t *testing.T) {
 				t.Fatal(err)
 			}
 			mm1 := new(big.Int).Sub(m, big.NewInt(1)).Bytes()
-			bases := [][]byte{nil, {0}, {1}, mm1, mb, randBytes(r, nb), randBytes(r, nb+9), randBytes(r, 300)}
+			bases := [][]byte{nil, {0}, {1}, mm1, mb, randBytes(r, nb), randBytes(r, nb+9), randBytes(r, 300), {3}, {255}}
 			full := randBytes(r, 256)
 			lead := append([]byte{0, 0, 0}, randBytes(r, 29)...)
 			exps := [][]byte{nil, {0}, {1}, {2}, lead, full, make([]byte, 256)}
 			for bi, base := range bases {
 				for ei, exp := range exps {
-					if len(exp) == 256 && bi != 2 && bi != 5 {
+					if len(exp) == 256 && bi != 2 && bi != 5 && bi != 9 {
 						continue // full length with base 1 and a random base only: it is slow under emulation
 					}
 					dst := make([]byte, nb)
@@ -177,13 +191,15 @@ func TestExpCTAllocs(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		dst, base, exp := make([]byte, 256), randBytes(r, 256), randBytes(r, 256)
-		if n := testing.AllocsPerRun(3, func() {
-			if err := mod.Exp(dst, base, exp); err != nil {
-				t.Fatal(err)
+		dst, exp := make([]byte, 256), randBytes(r, 256)
+		for _, base := range [][]byte{randBytes(r, 256), {3}} {
+			if n := testing.AllocsPerRun(3, func() {
+				if err := mod.Exp(dst, base, exp); err != nil {
+					t.Fatal(err)
+				}
+			}); n != 0 {
+				t.Fatalf("Modulus.Exp with a %d-byte base allocates %v times", len(base), n)
 			}
-		}); n != 0 {
-			t.Fatalf("Modulus.Exp allocates %v times", n)
 		}
 	})
 }
@@ -221,5 +237,31 @@ func TestExpCTSchedule(t *testing.T) {
 	// 51 windows of 5 squarings and a multiplication), and fromMont.
 	if want := 1 + 30 + 51*6 + 1; len(first) != want {
 		t.Fatalf("%d operations, want %d", len(first), want)
+	}
+
+	// The one-byte-base path: its own schedule, the same for every base and
+	// exponent value.
+	first = nil
+	for i, exp := range exps {
+		for _, x := range [][]byte{{0}, {1}, {2}, {255}} {
+			trace = trace[:0]
+			dst := make([]byte, 256)
+			w.expCTSmall(dst, x[0], exp)
+			if want := refExp(x, exp, m.Bytes(), 256); !bytes.Equal(dst, want) {
+				t.Fatalf("expCTSmall mismatch for exponent %d base %d", i, x[0])
+			}
+			if first == nil {
+				first = append([]bool(nil), trace...)
+				continue
+			}
+			if !slices.Equal(trace, first) {
+				t.Fatalf("expCTSmall, exponent %d base %d: schedule differs", i, x[0])
+			}
+		}
+	}
+	// 256 bits in 86 windows of three squarings and a small multiplication,
+	// one small multiplication and fromMont.
+	if want := 86*4 + 1 + 1; len(first) != want {
+		t.Fatalf("expCTSmall: %d operations, want %d", len(first), want)
 	}
 }

@@ -64,6 +64,13 @@ func selectAsm64(z *nat64, table []nat64, idx int) {
 	selectCT(&z[0], &table[0][0], limbs64, len(table), idx)
 }
 
+//go:noescape
+func mulSmallADX(z, x *nat64, c uint64, m *nat64, k0 uint64, steps int)
+
+func mulSmallAsm(z, x *nat64, c uint64, m *nat64, k0 uint64, steps int) {
+	mulSmallADX(z, x, c, m, k0, steps)
+}
+
 func mulMontAsm(z, x, y, m *nat64, k0 uint64) { mulMontADX(z, x, y, m, k0) }
 func sqrMontAsm(z, x, m *nat64, k0 uint64)    { sqrMontADX(z, x, m, k0) }
 

@@ -23,6 +23,10 @@ func mulMontARM64(z, x, y, m *nat64, k0 uint64)
 func mulMontAsm(z, x, y, m *nat64, k0 uint64) { mulMontARM64(z, x, y, m, k0) }
 func sqrMontAsm(z, x, m *nat64, k0 uint64)    { mulMontARM64(z, x, x, m, k0) }
 
+func mulSmallAsm(z, x *nat64, c uint64, m *nat64, k0 uint64, steps int) {
+	mulSmallGeneric(z, x, c, m, k0, steps)
+}
+
 func selectAsm64(z *nat64, table []nat64, idx int) { selectGeneric(z, table, idx) }
 
 const ifmaBuilt = false

@@ -19,6 +19,10 @@ func amm52x4IFMA(out, a, b *[4]nat52, m *[2]nat52, k0 uint64) {
 
 func mulMontAsm(z, x, y, m *nat64, k0 uint64) { panic("modexp: no assembly kernels in this build") }
 func sqrMontAsm(z, x, m *nat64, k0 uint64)    { panic("modexp: no assembly kernels in this build") }
+func mulSmallAsm(z, x *nat64, c uint64, m *nat64, k0 uint64, steps int) {
+	panic("modexp: no assembly kernels in this build")
+}
+
 func selectAsm64(z *nat64, table []nat64, idx int) {
 	panic("modexp: no assembly kernels in this build")
 }

@@ -1,13 +1,34 @@
 // Command batch generates ige/batch_amd64.s: the multi-stream IGE kernels
-// (8 lanes on xmm with AES-NI, 16 on ymm with VAES, and with AVX-512 8, 16,
-// 24 and 32 lanes on 2, 4, 6 and 8 zmm registers) and the AES throughput
-// bound kernels.
+// (8 and 4 lanes on 8 and 4 xmm registers with AES-NI; 16, 8 and 4 lanes on
+// 8, 4 and 2 ymm registers with VAES; with AVX-512 8, 16, 24 and 32 lanes on
+// 2, 4, 6 and 8 zmm registers) and the AES throughput bound kernels, with a
+// shared key schedule and with a distinct one per lane.
+//
+// # The ceiling of a distinct-key batch on ymm
+//
+// Per ymm register and block (two lanes, one block each) a kernel does 14
+// AES instructions, 7 cycles of two AES units. Each needs its two lanes'
+// round keys side by side in one operand, and 8 registers x 15 rounds of
+// such rows (120) do not fit in 16 registers, so each is a 32-byte load:
+// the rows are laid out per register when a job takes its lane (amortised
+// over its blocks), so one load serves a round of two lanes and no insert
+// is needed. With k0 and k14 folded into rows, that is 15 key loads per 14
+// AES instructions, plus the data: the two lanes' input blocks (a 16-byte
+// load and an insert from memory) and, since the output needs the input two
+// blocks back, one row that holds it (registers cannot: 8 states and 8
+// such rows fill all 16); batchNarrow does exactly these 18 vector loads,
+// 4 pointer loads and 3 stores. On a core with two 256-bit loads a cycle
+// (Zen 2 to 4) the loads take 9 cycles against the AES units' 7, so the
+// kernel cannot pass 7/9 = 0.78 of the shared-key bound; on Zen 5 (more
+// load ports) the data movement, not the loads, is what is left: the ymm
+// kernel alone runs at 0.74 of the bound, the distinct-key bound (keys
+// loaded, no data) at 1.0, and a batch of 32 x 4 KiB at about 0.62.
 //
 // # Lane layout
 //
 // A kernel keeps up to eight AES states in flight, one per vector register
-// (eight fill the AES unit: it takes two instructions a cycle and each
-// takes about four cycles; fewer run at the latency of their chains); a
+// (eight fill the AES units: two instructions a cycle, each about four
+// cycles long; fewer run at the latency of their chains); a
 // register of width P blocks (P = 1 xmm, 2 ymm, 4 zmm) carries P lanes, so
 // lane l sits in register l/P at 128-bit position l%P. Every lane has its
 // own key schedule, so the round keys of one register's lanes are packed

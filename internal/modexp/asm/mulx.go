@@ -21,9 +21,9 @@ import (
 // The result t/R is below 2m for x < R and y < m; the final subtraction of
 // m is computed always and kept or dropped with CMOV on the borrow.
 //
-// Registers: DI z, SI x, BX y, CX m, R8 k0, DX the MULX multiplier, AX zero,
-// R9-R12 products, R13 the current row of t, R14 the row count, R15 the
-// carry between reduction passes.
+// Registers: SI x, BX y, CX m, R8 k0, DX the MULX multiplier, AX zero, R9-R11
+// products, R13 the current row of t, R14 the row count, R15 the carry
+// between reduction passes. z is loaded at the end.
 
 const limbs = 32
 
@@ -33,12 +33,21 @@ type rowSrc struct {
 	off  int
 }
 
-// mulRow adds DX * src[0..n) to t[off..off+n) (t based at tb) and finishes
-// limb off+n: with fresh it is stored (nothing there yet), otherwise it is
-// added to t[off+n] together with the carry R15 from the previous pass, and
-// R15 becomes the carry out. The flags must be clear on entry.
-func mulRow(src rowSrc, n int, tb GPPhysical, off int, fresh bool) {
-	free := []GPPhysical{R9, R10, R11, R12}
+// tBuf is a 64-limb product buffer: base register plus displacement.
+type tBuf struct {
+	base GPPhysical
+	disp int
+}
+
+func (t tBuf) limb(k int) Mem { return Mem{Base: t.base, Disp: t.disp + 8*k} }
+
+// mulRow adds DX * src[0..n) to t[off..off+n) and finishes limb off+n: with
+// carry nil it is stored (nothing there yet), otherwise it is added to
+// t[off+n] together with the carry from the previous pass (a register or a
+// memory word), which becomes the carry out. The flags must be clear on
+// entry. R9-R11 are scratch.
+func mulRow(src rowSrc, n int, tb tBuf, off int, carry Op) {
+	free := []GPPhysical{R9, R10, R11}
 	var prevHi GPPhysical
 	pick := func() (GPPhysical, GPPhysical) {
 		var out []GPPhysical
@@ -54,7 +63,7 @@ func mulRow(src rowSrc, n int, tb GPPhysical, off int, fresh bool) {
 	for k := range n {
 		lo, hi := pick()
 		MULXQ(Mem{Base: src.base, Disp: 8 * (src.off + k)}, lo, hi)
-		t := Mem{Base: tb, Disp: 8 * (off + k)}
+		t := tb.limb(off + k)
 		ADCXQ(t, lo)
 		if k > 0 {
 			ADOXQ(prevHi, lo)
@@ -62,125 +71,237 @@ func mulRow(src rowSrc, n int, tb GPPhysical, off int, fresh bool) {
 		MOVQ(lo, t)
 		prevHi = hi
 	}
-	top := Mem{Base: tb, Disp: 8 * (off + n)}
-	if fresh {
+	top := tb.limb(off + n)
+	if carry == nil {
 		ADCXQ(RAX, prevHi)
 		ADOXQ(RAX, prevHi)
 		MOVQ(prevHi, top)
 		return
 	}
-	ADCXQ(R15, prevHi)
+	ADCXQ(carry, prevHi)
 	ADOXQ(top, prevHi)
 	MOVQ(prevHi, top)
-	MOVQ(U32(0), R15) // MOV leaves the flags alone
-	ADCXQ(RAX, R15)
-	ADOXQ(RAX, R15)
+	c, ok := carry.(GPPhysical)
+	if !ok {
+		c = R9
+		if prevHi == R9 {
+			c = R10
+		}
+	}
+	MOVQ(U32(0), c) // MOV leaves the flags alone
+	ADCXQ(RAX, c)
+	ADOXQ(RAX, c)
+	if !ok {
+		MOVQ(c, carry)
+	}
 }
 
-func montArgs(mul bool) {
-	Load(Param("z"), RDI)
-	Load(Param("x"), RSI)
-	if mul {
-		Load(Param("y"), RBX)
+// operand describes an operation a kernel computes: where its inputs are,
+// where its 64-limb product lives (at displacement disp from R13) and where
+// it keeps the carry between reduction passes. The kernels compute one; the
+// code takes a list because interleaving two was tried (the rows of two
+// independent products alternating): on Zen 5 it ran no faster than one after
+// the other, the MULX/ADCX/ADOX rows being bound by throughput, not latency.
+type operand struct {
+	z, x, y string // parameter names
+	xr, yr  GPPhysical
+	disp    int
+	carry   Op
+}
+
+// loadArgs loads the operand pointers, m into CX and k0 into R8.
+func loadArgs(ops []operand) {
+	for _, op := range ops {
+		Load(Param(op.x), op.xr)
+		if op.y != "" {
+			Load(Param(op.y), op.yr)
+		}
 	}
 	Load(Param("m"), RCX)
 	Load(Param("k0"), R8)
 }
 
-// reduceAndStore reduces the 64-limb t (at local t) by m and writes the
-// result, fully reduced, to z.
-func reduceAndStore(t Mem, name string) {
+// zeroT clears limbs [0, n) of every operand's product buffer at t.
+func zeroT(t Mem, ops []operand, n int) {
+	XORL(EAX, EAX)
+	for _, op := range ops {
+		for j := range n {
+			MOVQ(RAX, t.Offset(op.disp+8*j))
+		}
+	}
+}
+
+// reduceAndStore reduces each 64-limb product (R13-relative after LEAQ t)
+// by m and writes the result, fully reduced, to its z. The reduction passes
+// of the operations alternate, so that the out-of-order core always has an
+// independent carry chain to run.
+func reduceAndStore(t Mem, ops []operand, name string) {
 	LEAQ(t, R13)
 	MOVQ(U32(limbs), R14)
-	XORQ(R15, R15)
+	for _, op := range ops {
+		if r, ok := op.carry.(GPPhysical); ok {
+			XORQ(r, r)
+		} else {
+			MOVQ(U32(0), op.carry)
+		}
+	}
 	Label(name + "reduce")
-	MOVQ(Mem{Base: R13}, RDX)
-	IMULQ(R8, RDX)
-	XORL(EAX, EAX) // also clears CF and OF
-	mulRow(rowSrc{RCX, 0}, limbs, R13, 0, false)
+	for _, op := range ops {
+		tb := tBuf{R13, op.disp}
+		MOVQ(tb.limb(0), RDX)
+		IMULQ(R8, RDX)
+		XORL(EAX, EAX) // also clears CF and OF
+		mulRow(rowSrc{RCX, 0}, limbs, tb, 0, op.carry)
+	}
 	ADDQ(U8(8), R13)
 	DECQ(R14)
 	JNZ(LabelRef(name + "reduce"))
 
-	// R13 points at t[32]; R15 is bit 2048 of the value. z = t - m, then
-	// z = t again unless R15:t >= m.
-	Comment("Subtract m; keep t if that borrows and there is no carry bit.")
-	for j := range limbs {
-		MOVQ(Mem{Base: R13, Disp: 8 * j}, R9)
-		if j == 0 {
-			SUBQ(Mem{Base: RCX, Disp: 8 * j}, R9)
-		} else {
-			SBBQ(Mem{Base: RCX, Disp: 8 * j}, R9)
-		}
-		MOVQ(R9, Mem{Base: RDI, Disp: 8 * j})
-	}
-	SBBQ(U8(0), R15)
-	for j := range limbs {
-		MOVQ(Mem{Base: RDI, Disp: 8 * j}, R9)
-		CMOVQCS(Mem{Base: R13, Disp: 8 * j}, R9)
-		MOVQ(R9, Mem{Base: RDI, Disp: 8 * j})
+	// R13 points at t[32]; the carry is bit 2048 of the value.
+	for _, op := range ops {
+		condSubStore(tBuf{R13, op.disp}, op)
 	}
 	RET()
 }
 
-func mulx() {
-	mulMontADX()
-	sqrMontADX()
+// condSubStore writes carry:t mod m to z for carry:t < 2m: z = t - m, then
+// z = t again unless carry:t >= m. The carry must be in R15.
+func condSubStore(tb tBuf, op operand) {
+	if op.carry != R15 {
+		MOVQ(op.carry, R15)
+	}
+	{
+		Commentf("%s: subtract m; keep t if that borrows and there is no carry bit.", op.z)
+		Load(Param(op.z), RDI)
+		for j := range limbs {
+			MOVQ(tb.limb(j), R9)
+			if j == 0 {
+				SUBQ(Mem{Base: RCX, Disp: 8 * j}, R9)
+			} else {
+				SBBQ(Mem{Base: RCX, Disp: 8 * j}, R9)
+			}
+			MOVQ(R9, Mem{Base: RDI, Disp: 8 * j})
+		}
+		SBBQ(U8(0), R15)
+		for j := range limbs {
+			MOVQ(Mem{Base: RDI, Disp: 8 * j}, R9)
+			CMOVQCS(tb.limb(j), R9)
+			MOVQ(R9, Mem{Base: RDI, Disp: 8 * j})
+		}
+	}
 }
 
-func mulMontADX() {
-	TEXT("mulMontADX", NOSPLIT, "func(z, x, y, m *[32]uint64, k0 uint64)")
-	Doc("mulMontADX sets z = x*y/2^2048 mod m for x < 2^2048, y < m; z may alias x or y.")
-	t := AllocLocal(8 * 2 * limbs)
-	montArgs(true)
-	XORL(EAX, EAX)
-	for j := range limbs {
-		MOVQ(RAX, t.Offset(8*j))
-	}
+func mulx() {
+	one := []operand{{z: "z", x: "x", y: "y", xr: RSI, yr: RBX, carry: R15}}
+	montMul("mulMontADX", "func(z, x, y, m *[32]uint64, k0 uint64)", one,
+		"mulMontADX sets z = x*y/2^2048 mod m for x < 2^2048, y < m; z may alias x or y.")
+	montSqr("sqrMontADX", "func(z, x, m *[32]uint64, k0 uint64)", one,
+		"sqrMontADX sets z = x*x/2^2048 mod m for x < m; z may alias x.")
+	mulSmallADX()
+}
+
+// smallSteps bounds the reduction steps of mulSmallADX (its frame).
+const smallSteps = 7
+
+// mulSmallADX multiplies by a one-word number and divides by 2^(64 steps)
+// with that many Montgomery reduction steps: the exponentiation of a
+// one-byte base (g of a key exchange) multiplies by g^k for a window k, and
+// this costs (1+steps)/64 of a full Montgomery multiplication.
+func mulSmallADX() {
+	TEXT("mulSmallADX", NOSPLIT, "func(z, x *[32]uint64, c uint64, m *[32]uint64, k0 uint64, steps int)")
+	Doc("mulSmallADX sets z = x*c/2^(64 steps) mod m for x < m, 1 <= steps <= 7;",
+		"z may alias x.")
+	t := AllocLocal(8 * (limbs + 1 + smallSteps))
+	Load(Param("x"), RSI)
+	Load(Param("m"), RCX)
+	Load(Param("k0"), R8)
+	op := operand{z: "z", carry: R15}
+	zeroT(t, []operand{op}, limbs+1+smallSteps)
 	LEAQ(t, R13)
-	MOVQ(U32(limbs), R14)
-	Label("mulrow")
-	MOVQ(Mem{Base: RBX}, RDX)
+	Load(Param("c"), RDX)
 	XORL(EAX, EAX)
-	mulRow(rowSrc{RSI, 0}, limbs, R13, 0, true)
-	ADDQ(U8(8), RBX)
+	mulRow(rowSrc{RSI, 0}, limbs, tBuf{R13, 0}, 0, nil)
+	Comment("Reduction steps: each adds u*m so that the lowest limb becomes zero.")
+	Load(Param("steps"), R14)
+	XORQ(R15, R15)
+	Label("smallreduce")
+	MOVQ(Mem{Base: R13}, RDX)
+	IMULQ(R8, RDX)
+	XORL(EAX, EAX)
+	mulRow(rowSrc{RCX, 0}, limbs, tBuf{R13, 0}, 0, R15)
 	ADDQ(U8(8), R13)
 	DECQ(R14)
-	JNZ(LabelRef("mulrow"))
-	reduceAndStore(t, "mul")
+	JNZ(LabelRef("smallreduce"))
+	condSubStore(tBuf{R13, 0}, op)
+	RET()
 }
 
-func sqrMontADX() {
-	TEXT("sqrMontADX", NOSPLIT, "func(z, x, m *[32]uint64, k0 uint64)")
-	Doc("sqrMontADX sets z = x*x/2^2048 mod m for x < m; z may alias x.")
-	t := AllocLocal(8 * 2 * limbs)
-	montArgs(false)
-	XORL(EAX, EAX)
-	for j := range 2 * limbs {
-		MOVQ(RAX, t.Offset(8*j))
+func montMul(name, sig string, ops []operand, doc ...string) {
+	TEXT(name, NOSPLIT, sig)
+	Doc(doc...)
+	t, list := frameOf(ops)
+	if len(list) == 1 {
+		list[0].y = "y"
 	}
+	loadArgs(list)
+	zeroT(t, list, limbs)
+	LEAQ(t, R13)
+	MOVQ(U32(limbs), R14)
+	Label(name + "row")
+	for _, op := range list {
+		MOVQ(Mem{Base: op.yr}, RDX)
+		XORL(EAX, EAX)
+		mulRow(rowSrc{op.xr, 0}, limbs, tBuf{R13, op.disp}, 0, nil)
+	}
+	for _, op := range list {
+		ADDQ(U8(8), op.yr)
+	}
+	ADDQ(U8(8), R13)
+	DECQ(R14)
+	JNZ(LabelRef(name + "row"))
+	reduceAndStore(t, list, name)
+}
+
+func montSqr(name, sig string, ops []operand, doc ...string) {
+	TEXT(name, NOSPLIT, sig)
+	Doc(doc...)
+	t, list := frameOf(ops)
+	for i := range list {
+		list[i].y = ""
+	}
+	loadArgs(list)
+	zeroT(t, list, 2*limbs)
 	LEAQ(t, R13)
 	Comment("The products x[i]*x[j], i < j: row i covers limbs 2i+1 .. i+32.")
 	for i := range limbs - 1 {
-		MOVQ(Mem{Base: RSI, Disp: 8 * i}, RDX)
-		XORL(EAX, EAX)
-		mulRow(rowSrc{RSI, i + 1}, limbs-1-i, R13, 2*i+1, true)
+		for _, op := range list {
+			MOVQ(Mem{Base: op.xr, Disp: 8 * i}, RDX)
+			XORL(EAX, EAX)
+			mulRow(rowSrc{op.xr, i + 1}, limbs-1-i, tBuf{R13, op.disp}, 2*i+1, nil)
+		}
 	}
 	Comment("Double them and add the squares x[i]^2 at limbs 2i, 2i+1.")
-	XORL(EAX, EAX)
-	for i := range limbs {
-		lo, hi := R9, R10
-		a, b := R11, R12
-		MOVQ(Mem{Base: RSI, Disp: 8 * i}, RDX)
-		MULXQ(RDX, lo, hi)
-		MOVQ(Mem{Base: R13, Disp: 16 * i}, a)
-		MOVQ(Mem{Base: R13, Disp: 16*i + 8}, b)
-		ADCXQ(a, a)
-		ADOXQ(lo, a)
-		ADCXQ(b, b)
-		ADOXQ(hi, b)
-		MOVQ(a, Mem{Base: R13, Disp: 16 * i})
-		MOVQ(b, Mem{Base: R13, Disp: 16*i + 8})
+	for _, op := range list {
+		tb := tBuf{R13, op.disp}
+		XORL(EAX, EAX)
+		for i := range limbs {
+			MOVQ(Mem{Base: op.xr, Disp: 8 * i}, RDX)
+			MULXQ(RDX, R9, R10)
+			MOVQ(tb.limb(2*i), R11)
+			MOVQ(tb.limb(2*i+1), RDX)
+			ADCXQ(R11, R11)
+			ADOXQ(R9, R11)
+			ADCXQ(RDX, RDX)
+			ADOXQ(R10, RDX)
+			MOVQ(R11, tb.limb(2*i))
+			MOVQ(RDX, tb.limb(2*i+1))
+		}
 	}
-	reduceAndStore(t, "sqr")
+	reduceAndStore(t, list, name)
+}
+
+// frameOf allocates the frame: one 64-limb product buffer per operation.
+func frameOf(ops []operand) (Mem, []operand) {
+	t := AllocLocal(8 * 2 * limbs * len(ops))
+	return t, append([]operand(nil), ops...)
 }
