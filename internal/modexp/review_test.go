@@ -254,3 +254,50 @@ func TestReviewExpZeroAllocsEveryLength(t *testing.T) {
 		}
 	})
 }
+
+// One-byte bases (the generator g of a key exchange) take their own path,
+// expCTSmall, with single-word table entries and a different Montgomery
+// representation: every small base, every exponent length modulo the 3-bit
+// window, on the moduli the exchange uses and on tiny ones where g >= m.
+func TestReviewSmallBaseEveryImpl(t *testing.T) {
+	impltest.Run(t, "modexp", func(t *testing.T) {
+		r := rand.New(rand.NewPCG(2, 7))
+		one := big.NewInt(1)
+		var moduli []*big.Int
+		for _, n := range []int{2048, 2047, 1024, 64} {
+			m := new(big.Int).Sub(new(big.Int).Lsh(one, uint(n)), big.NewInt(int64(2*r.IntN(1000)+1)))
+			moduli = append(moduli, m)
+		}
+		moduli = append(moduli, big.NewInt(3), big.NewInt(5), big.NewInt(7), big.NewInt(251), big.NewInt(257),
+			new(big.Int).Sub(new(big.Int).Lsh(one, 2048), one))
+		rnd := func(n int) []byte {
+			b := make([]byte, n)
+			for i := range b {
+				b[i] = byte(r.Uint32())
+			}
+			return b
+		}
+		for _, m := range moduli {
+			mod, err := modexp.NewModulus(m.Bytes())
+			if err != nil {
+				t.Fatal(err)
+			}
+			dst := make([]byte, mod.Size())
+			for _, g := range []byte{0, 1, 2, 3, 4, 5, 7, 0x80, 0xfe, 0xff} {
+				for _, exp := range [][]byte{nil, {0}, {1}, rnd(1), rnd(2), rnd(3), {0, 0, 5}, rnd(256), bytes.Repeat([]byte{0xff}, 256)} {
+					for bi, base := range [][]byte{{g}, {0, g}} {
+						if len(exp) > 3 && (bi == 1 || m.BitLen() < 2047 && g > 7) {
+							continue // the long cases where they matter, to stay fast
+						}
+						if err := mod.Exp(dst, base, exp); err != nil {
+							t.Fatal(err)
+						}
+						if want := reviewRef(base, exp, m); !bytes.Equal(dst, want) {
+							t.Fatalf("%d-bit m, base %x, exp %x:\n got %x\nwant %x", m.BitLen(), base, exp, dst, want)
+						}
+					}
+				}
+			}
+		}
+	})
+}
