@@ -258,3 +258,87 @@ func TestReviewTruncatedAndExtended(t *testing.T) {
 		}
 	}
 }
+
+// Encrypt then Decrypt, over random headers (both versions, layers,
+// random_bytes up to the maximum), bodies, padding bounds and dst with a
+// prefix and spare capacity: the header and body come back, the padding is
+// within the protocol's and the codec's bounds, and the prefix of dst stays.
+func TestReviewEncryptRoundTripRandom(t *testing.T) {
+	r := rand.New(rand.NewPCG(19, 5))
+	key := mustKey(t, randomKeyBytes(5))
+	n := 300
+	if os.Getenv("SECRETBENCH_LONG") == "1" {
+		n = 5000
+	}
+	for i := range n {
+		maxPad := 27 + r.IntN(1024-27+1)
+		role := roles[r.IntN(2)]
+		tx := secret.NewCodec(key, role, secret.WithRand(stream(byte(i))), secret.WithMaxPadding(maxPad))
+		rx := secret.NewCodec(key, peer(role))
+		h := secret.Header{Layer: []int32{8, 17, 46, 72, 73, 101, 144, 1 << 20}[r.IntN(8)],
+			InSeqNo: int32(r.IntN(1 << 20)), OutSeqNo: int32(r.IntN(1 << 20))}
+		if h.Layer < secret.MTProto2Layer && r.IntN(2) == 0 {
+			h.Version = kdf.V1
+		} else if r.IntN(2) == 0 {
+			h.Version = kdf.V2
+		}
+		switch r.IntN(6) {
+		case 0:
+			h.RandomBytes = secret.MaxRandomBytes
+		case 1, 2:
+			h.RandomBytes = 15 + r.IntN(300)
+		}
+		body := textBody(t, r.IntN(2000))
+		prefix := []byte("prefix")
+		dst := append(make([]byte, 0, len(prefix)+r.IntN(4000)), prefix...)
+		wire, err := tx.Encrypt(dst, h, body)
+		if err != nil {
+			t.Fatalf("case %d: Encrypt: %v", i, err)
+		}
+		if !bytes.HasPrefix(wire, prefix) {
+			t.Fatalf("case %d: dst's prefix overwritten", i)
+		}
+		wire = wire[len(prefix):]
+		if (len(wire)-secret.Overhead)%16 != 0 {
+			t.Fatalf("case %d: %d-byte wire is not whole blocks", i, len(wire))
+		}
+		got, gh, err := rx.Decrypt(nil, wire)
+		if err != nil {
+			t.Fatalf("case %d (%+v, maxPad %d): Decrypt: %v", i, h, maxPad, err)
+		}
+		wantV := h.Version
+		if wantV == 0 {
+			wantV = kdf.V1
+			if h.Layer >= secret.MTProto2Layer {
+				wantV = kdf.V2
+			}
+		}
+		wantRB := h.RandomBytes
+		if wantRB == 0 {
+			wantRB = secret.MinRandomBytes
+		}
+		if gh.Version != wantV || gh.Layer != h.Layer || gh.InSeqNo != h.InSeqNo || gh.OutSeqNo != h.OutSeqNo || gh.RandomBytes != wantRB {
+			t.Fatalf("case %d: header %+v, sent %+v", i, gh, h)
+		}
+		if !bytes.Equal(got, body) {
+			t.Fatalf("case %d: body differs", i)
+		}
+		// The padding: everything after the length-prefixed envelope.
+		envLen := 4 + 4 + tlBytesLen(wantRB) + 4 + 4 + 4 + len(body)
+		pad := len(wire) - secret.Overhead - envLen
+		if wantV == kdf.V2 && (pad < secret.MinPadding || pad > maxPad) {
+			t.Fatalf("case %d: v2 padding %d outside %d..%d", i, pad, secret.MinPadding, maxPad)
+		}
+		if wantV == kdf.V1 && (pad < 0 || pad > 15) {
+			t.Fatalf("case %d: v1 padding %d", i, pad)
+		}
+	}
+}
+
+// tlBytesLen is the TL encoding length of an n-byte string.
+func tlBytesLen(n int) int {
+	if n < 254 {
+		return (1 + n + 3) &^ 3
+	}
+	return (4 + n + 3) &^ 3
+}
