@@ -66,6 +66,15 @@ func TestReviewHostileChatStates(t *testing.T) {
 		n = 5000
 	}
 	states := chatStates(t)
+	// States written by version 1 of the format restore through their own
+	// fields (one deadline for all gaps, rebuilt from the queue).
+	for _, role := range []string{"originator", "responder"} {
+		st, err := os.ReadFile("testdata/chat-v1-" + role + ".bin")
+		if err != nil {
+			t.Fatal(err)
+		}
+		states["v1 "+role] = st
+	}
 	r := rand.New(rand.NewPCG(18, 17))
 	names := slices.Sorted(func(yield func(string) bool) {
 		for k := range states {
