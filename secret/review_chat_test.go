@@ -164,8 +164,10 @@ func reviewDrive(t *testing.T, what string, p *chatPair, c *Chat) {
 	step = "RestoreChat of the re-marshalled state"
 	again, err := RestoreChat(st, p.cfg)
 	if err != nil {
-		if c.Err() != nil && os.Getenv("SECRETBENCH_REVIEW_KNOWN") == "" {
-			return // the known defect of TestReviewAbortInQueuedMessagePersists
+		if os.Getenv("SECRETBENCH_REVIEW_KNOWN") == "" && (c.Err() != nil || c.peerIn > c.out) {
+			// The known defects of TestReviewAbortInQueuedMessagePersists
+			// and TestReviewRestoreChecksQueuedInSeqNo.
+			return
 		}
 		t.Fatalf("%s: a state marshalled after restore and use does not restore: %v (chat error: %v)", what, err, c.Err())
 	}
