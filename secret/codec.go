@@ -373,9 +373,11 @@ func (c *Codec) checkWire(wire []byte) error {
 // message (Albrecht, Mareková, Paterson and Stepanovs, "Four Attacks and a
 // Proof for Telegram", IEEE S&P 2022). So v2 always decrypts and hashes the
 // whole message before the constant-time compare, and looks at the length
-// prefix only after it; a v1 message pays for that v2 attempt first. v1
-// (openV1) must hash a prefix whose length it reads from the decryption,
-// and does so in time that depends only on the message size.
+// prefix only after it; a v1 message pays for that v2 attempt first
+// (choosing the order by the first block's prefix told whoever cuts or
+// extends a ciphertext the plaintext length the padding hides). v1 (openV1)
+// must hash a prefix whose length it reads from the decryption, and does so
+// in time that depends only on the message size.
 func (c *Codec) open(data, wire []byte, v2Key *[16]byte) (h Header, start, end int, err error) {
 	msgKey := (*[16]byte)(wire[8:24])
 	var got [16]byte

@@ -48,6 +48,12 @@ func firstLength(key *Key, wire []byte, v kdf.Version) int {
 	return int(int32(binary.LittleEndian.Uint32(first[:])))
 }
 
+// v1RejectsEarly reports whether the v1 length prefix of wire's
+// decryption is negative: the v1 check before it was made constant-time
+// stopped there, before any hashing (review_dudect_test.go pairs wires on
+// it).
+func v1RejectsEarly(key *Key, wire []byte) bool { return firstLength(key, wire, kdf.V1) < 0 }
+
 // dudectPlaintext is a v2 plaintext of n bytes with the given length prefix.
 func dudectPlaintext(r *rand.Rand, n, length int) []byte {
 	data := make([]byte, n)
