@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 
 	"github.com/gotd/td/bin"
 	"github.com/secretbench/secretbench/ige"
@@ -461,10 +462,11 @@ func (c *Codec) openV1(data, wire []byte) (h Header, length int, err error) {
 	h.Version = kdf.V1
 	c.derive(kdf.V1, msgKey, 0)
 	ige.DecryptBlocks(&c.cipher, c.aesIV[:], data, wire[Overhead:])
-	// As uint32, a negative int32 is above any size; valid is all ones iff
-	// prefix <= len(data)-4.
+	// As uint32, a negative int32 is above the int32 range; valid is all
+	// ones iff prefix <= limit.
+	limit := int64(min(len(data)-4, math.MaxInt32))
 	prefix := int64(binary.LittleEndian.Uint32(data))
-	valid := (prefix - int64(len(data)-4) - 1) >> 63
+	valid := (prefix - limit - 1) >> 63
 	masked := int(prefix & valid)
 	sum := kdf.MsgKeyV1Prefix(data, 4+masked)
 	if subtle.ConstantTimeCompare(sum[:], msgKey[:])&int(valid) != 1 {

@@ -77,7 +77,9 @@
 //   - [ErrV1Layer]: layer >= 73 in a message that decrypts only with v1.
 //
 // For v1, msg_key covers only the unpadded data, so a v1 length prefix that
-// points past the data cannot be authenticated and gives ErrMsgKey.
+// points past the data cannot be authenticated and gives ErrMsgKey. A Codec
+// made [WithoutV1] does not try v1: [ErrV1Refused] takes the place of
+// ErrMsgKey and of the v1 verdicts.
 //
 // Until a msg_key verifies, nothing depends on the decrypted bytes: the time
 // of a rejection would otherwise tell whoever forged the message something
