@@ -42,7 +42,6 @@ func amm28x4() {
 	Load(Param("b"), RBX)
 	Load(Param("m"), RCX)
 	LEAQ(q, R8)
-	pa, pb, pq, pm, cnt, c0 := R10, R11, R12, R13, RDX, R9
 
 	body := func(name string) {
 		scan(name, cnt, []stream{{pa, A, bw, pb}, {pq, Q, mw, pm}})
@@ -52,20 +51,7 @@ func amm28x4() {
 	XORQ(c0, c0)
 
 	Comment("Low half: columns 0..75, choosing q.")
-	Label("low")
-	for _, r := range t {
-		VPXOR(r, r, r)
-	}
-	TESTQ(c0, c0)
-	JZ(LabelRef("low_tail"))
-	for k := range 4 {
-		VMOVDQU(Mem{Base: RBX, Index: c0, Scale: 1, Disp: 32 * k}, bw[k])
-		VMOVDQU(Mem{Base: RCX, Index: c0, Scale: 1, Disp: 32 * k}, mw[k])
-	}
-	MOVQ(RSI, pa)
-	MOVQ(R8, pq)
-	LEAQ(Mem{Base: RBX, Index: c0, Scale: 1, Disp: -32}, pb)
-	LEAQ(Mem{Base: RCX, Index: c0, Scale: 1, Disp: -32}, pm)
+	lowBlock("low", "low_tail")
 	MOVQ(c0, cnt)
 	SHRQ(U8(5), cnt)
 	body("low_loop")
@@ -83,14 +69,7 @@ func amm28x4() {
 	JB(LabelRef("low"))
 
 	Comment("High half: columns 76..151, every q known.")
-	Label("high")
-	for _, r := range append(t[:], append(bw[:], mw[:]...)...) {
-		VPXOR(r, r, r) // the windows start at b[76..79], m[76..79]: zero
-	}
-	LEAQ(Mem{Base: RSI, Index: c0, Scale: 1, Disp: -n28 * 32}, pa)
-	LEAQ(Mem{Base: R8, Index: c0, Scale: 1, Disp: -n28 * 32}, pq)
-	LEAQ(Mem{Base: RBX, Disp: (n28 - 1) * 32}, pb)
-	LEAQ(Mem{Base: RCX, Disp: (n28 - 1) * 32}, pm)
+	highBlock("high")
 	MOVQ(U32(2*n28*32), cnt)
 	SUBQ(c0, cnt)
 	SHRQ(U8(5), cnt)
@@ -187,6 +166,44 @@ func scanFused(name string, cnt GPPhysical, cnt2 Op, ab, qm stream) {
 	scan(name+"_q", cnt, []stream{qm})
 }
 
+// The registers of the main loops: a[i] (pa), b[c0-i-1] (pb; a2 for the
+// squaring), q[i] (pq), m[c0-i-1] (pm), the count of i, and c0 in bytes.
+var pa, pb, pq, pm, cnt, c0 = R10, R11, R12, R13, RDX, R9
+
+// lowBlock starts low block c0: the column sums cleared, then (unless c0 is
+// 0, which jumps to skip) the windows at b[c0..c0+3] and m[c0..c0+3] (RBX,
+// RCX) and the pointers for i = 0 (a at RSI, q at R8).
+func lowBlock(label, skip string) {
+	Label(label)
+	for _, r := range t {
+		VPXOR(r, r, r)
+	}
+	TESTQ(c0, c0)
+	JZ(LabelRef(skip))
+	for k := range 4 {
+		VMOVDQU(Mem{Base: RBX, Index: c0, Scale: 1, Disp: 32 * k}, bw[k])
+		VMOVDQU(Mem{Base: RCX, Index: c0, Scale: 1, Disp: 32 * k}, mw[k])
+	}
+	MOVQ(RSI, pa)
+	MOVQ(R8, pq)
+	LEAQ(Mem{Base: RBX, Index: c0, Scale: 1, Disp: -32}, pb)
+	LEAQ(Mem{Base: RCX, Index: c0, Scale: 1, Disp: -32}, pm)
+}
+
+// highBlock starts high block c0: the column sums cleared, the windows at
+// b[76..79] and m[76..79], which are zero, and the pointers for
+// i = c0-76.
+func highBlock(label string) {
+	Label(label)
+	for _, r := range append(t[:], append(bw[:], mw[:]...)...) {
+		VPXOR(r, r, r)
+	}
+	LEAQ(Mem{Base: RSI, Index: c0, Scale: 1, Disp: -n28 * 32}, pa)
+	LEAQ(Mem{Base: R8, Index: c0, Scale: 1, Disp: -n28 * 32}, pq)
+	LEAQ(Mem{Base: RBX, Disp: (n28 - 1) * 32}, pb)
+	LEAQ(Mem{Base: RCX, Disp: (n28 - 1) * 32}, pm)
+}
+
 // lowTail finishes low block c0 (bytes in c0, the frame's q at R8, m at
 // CX): for each column in turn the products q[i]*m[c-i] with i in the block,
 // the carry in, q[c] = t*k0 mod 2^28 (stored), t += q[c]*m[0], carry out.
@@ -238,7 +255,6 @@ func sqr28x4() {
 	Load(Param("m"), RCX)
 	LEAQ(q, R8)
 	LEAQ(a2, RBX)
-	pa, pb, pq, pm, cnt, c0 := R10, R11, R12, R13, RDX, R9
 
 	XORQ(c0, c0)
 	Label("sq_double")
@@ -274,20 +290,7 @@ func sqr28x4() {
 	VPXOR(carry, carry, carry)
 	XORQ(c0, c0)
 	Comment("Low half: columns 0..75, choosing q.")
-	Label("sq_low")
-	for _, r := range t {
-		VPXOR(r, r, r)
-	}
-	TESTQ(c0, c0)
-	JZ(LabelRef("sq_low_extras"))
-	for k := range 4 {
-		VMOVDQU(Mem{Base: RCX, Index: c0, Scale: 1, Disp: 32 * k}, mw[k])
-		VMOVDQU(Mem{Base: RBX, Index: c0, Scale: 1, Disp: 32 * k}, bw[k])
-	}
-	MOVQ(R8, pq)
-	LEAQ(Mem{Base: RCX, Index: c0, Scale: 1, Disp: -32}, pm)
-	MOVQ(RSI, pa)
-	LEAQ(Mem{Base: RBX, Index: c0, Scale: 1, Disp: -32}, pb)
+	lowBlock("sq_low", "sq_low_extras")
 	// The products a[i]*a2[c-i] run for i < c0/2, the reduction for i < c0:
 	// together for c0/2 values of i, then the reduction alone for c0/2.
 	MOVQ(c0, cnt)
@@ -302,14 +305,7 @@ func sqr28x4() {
 	JB(LabelRef("sq_low"))
 
 	Comment("High half: columns 76..151, every q known.")
-	Label("sq_high")
-	for _, r := range append(t[:], append(bw[:], mw[:]...)...) {
-		VPXOR(r, r, r) // the windows start at a2[76..79], m[76..79]: zero
-	}
-	LEAQ(Mem{Base: R8, Index: c0, Scale: 1, Disp: -n28 * 32}, pq)
-	LEAQ(Mem{Base: RCX, Disp: (n28 - 1) * 32}, pm)
-	LEAQ(Mem{Base: RSI, Index: c0, Scale: 1, Disp: -n28 * 32}, pa)
-	LEAQ(Mem{Base: RBX, Disp: (n28 - 1) * 32}, pb)
+	highBlock("sq_high")
 	// From i = c0-76: the products for 76 - c0/2 values of i (in bytes
 	// (2*76*32 - c0)/64), together with the reduction, then the reduction
 	// alone for as many more.
