@@ -69,7 +69,7 @@
 // exponentiations sharing one exponent (Miller-Rabin rounds) together: on
 // the IFMA path interleaved in one kernel; on the MULX/ADX path, where the
 // CPU has AVX2, in the four 64-bit lanes of 256-bit registers (amm28x4 and
-// sqr28x4: radix 2^28, 76 limbs, R = 2^2128, VPMULUDQ with the column sums
+// sqr28x4: radix 2^28, 74 limbs, R = 2^2072, VPMULUDQ with the column sums
 // accumulated lazily in 64-bit lanes; see mont28.go for why they cannot
 // overflow). That choice is made inside ExpBatch and is not an
 // implementation of its own: it is on wherever "mulx-adx" is active and

@@ -9,20 +9,21 @@ import (
 //
 // Four independent residues modulo one m < 2^2048 ride the four 64-bit lanes
 // of a 256-bit register: limb j of a nat28x4 holds limb j of each of the four
-// numbers. A residue is 76 limbs of 28 bits (R = 2^2128) kept normalized
+// numbers. A residue is 74 limbs of 28 bits (R = 2^2072) kept normalized
 // (every limb below 2^28), so VPMULUDQ, which multiplies the low 32 bits of
 // each lane into a 64-bit product, computes one 28x28-bit product per lane.
-// Four more zero limbs pad the type to a multiple of four.
+// Six more limbs, always zero, pad the type: the kernels read them where a
+// window of four limbs runs past the top.
 //
 // amm28 is "almost Montgomery" multiplication in product-scanning form: column
 // c of the result collects every a[i]*b[c-i] and q[i]*m[c-i], where q[c] is
 // chosen when column c is complete so that it becomes a multiple of 2^28,
 // and the column's value above 28 bits is carried into column c+1. The
 // columns accumulate lazily in 64-bit lanes, which cannot overflow: a column
-// has at most 76 products a[i]*b[c-i] and 76 products q[i]*m[c-i], each at
+// has at most 74 products a[i]*b[c-i] and 74 products q[i]*m[c-i], each at
 // most (2^28-1)^2 < 2^56, plus the carry of the previous column, which is
 // that column's value shifted right 28 bits, so below 2^36. The sum is below
-// 152*2^56 + 2^36 < 2^63.25 + 2^36 < 2^64. (Radix 2^29 would not do: 142
+// 148*2^56 + 2^36 < 2^63.21 + 2^36 < 2^64. (Radix 2^29 would not do: 142
 // products below 2^58 can reach 2^65.2.)
 //
 // With inputs below 2m and 4m < R, the result (a*b + q*m)/R is below
@@ -30,10 +31,10 @@ import (
 // conversion out of the Montgomery domain reduces fully.
 
 const (
-	limbs28 = 76
-	pad28   = 4
+	limbs28 = 74
+	pad28   = 6
 	mask28  = 1<<28 - 1
-	rBits28 = limbs28 * 28 // R = 2^2128
+	rBits28 = limbs28 * 28 // R = 2^2072
 )
 
 type nat28x4 [limbs28 + pad28][4]uint64

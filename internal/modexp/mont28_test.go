@@ -33,7 +33,7 @@ func amm28Kernels() map[string]func(z, a, b, m *nat28x4, k0 uint64) {
 }
 
 // TestAMM28Kernels checks the portable model and the AVX2 kernel against
-// a*b/2^2128 mod m from math/big, with a different pair in every lane, for
+// a*b/2^2072 mod m from math/big, with a different pair in every lane, for
 // moduli of many lengths (up to 2048 bits, and 2^2048-1) and extreme
 // operands: a = 0, a = R-1 and b = m-1, a = b = 2m-1 (the largest AMM
 // output). The result must be congruent and below 2m, limbs normalized;
