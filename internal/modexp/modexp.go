@@ -94,8 +94,8 @@
 // two carry chains (ADCX, ADOX) set; interleaving two independent products
 // row by row was tried and gained nothing. The four-way AVX2 kernels give
 // more throughput instead: ExpBatch of four 2048-bit exponentiations costs
-// about 0.96 ms of CPU time per exponentiation against 1.40 ms through the
-// MULX/ADX Exp (impl=vartime-batch4-*, same run, IFMA off). Used for the
+// about 0.95-1.0 ms of CPU time per exponentiation against 1.4-1.5 ms
+// through the MULX/ADX Exp (impl=vartime-batch4-*, same run, IFMA off). Used for the
 // constant-time path they would not pay: a key exchange has at most two
 // exponentiations at once (g^b and g_a^b on the accepting side), and four
 // lanes cost the same with two of them idle.
