@@ -26,84 +26,38 @@ const rounds = 14 // AES-256
 // operation keeps the lanes apart, so a lane nobody reads may hold garbage.
 type sliced [8]uint64
 
-// subBytes applies the S-box, or its inverse, to every byte: the depth-16
-// circuit of Boyar and Peralta (https://eprint.iacr.org/2011/332), whose
-// forward and inverse variants share the nonlinear middle. U0 is the most
-// significant bit, as in the paper.
-func subBytes(q *sliced, inverse bool) {
-	u0, u1, u2, u3, u4, u5, u6, u7 := q[7], q[6], q[5], q[4], q[3], q[2], q[1], q[0]
-	var t1, t2, t3, t4, t6, t8, t9, t10, t13, t14, t15, t16, t17, t19, t20, t22, t23, t24, t25, t26, t27, d uint64
-	if inverse {
-		t23 = u0 ^ u3
-		t22 = ^(u1 ^ u3)
-		t2 = ^(u0 ^ u1)
-		t1 = u3 ^ u4
-		t24 = ^(u4 ^ u7)
-		r5 := u6 ^ u7
-		t8 = ^(u1 ^ t23)
-		t19 = t22 ^ r5
-		t9 = ^(u7 ^ t1)
-		t10 = t2 ^ t24
-		t13 = t2 ^ r5
-		t3 = t1 ^ r5
-		t25 = ^(u2 ^ t1)
-		r13 := u1 ^ u6
-		t17 = ^(u2 ^ t19)
-		t20 = t24 ^ r13
-		t4 = u4 ^ t8
-		r17 := ^(u2 ^ u5)
-		r18 := ^(u5 ^ u6)
-		r19 := ^(u2 ^ u4)
-		d = u0 ^ r17
-		t6 = t22 ^ r17
-		t16 = r13 ^ r19
-		t27 = t1 ^ r18
-		t15 = t10 ^ t27
-		t14 = t10 ^ r18
-		t26 = t3 ^ t16
-	} else {
-		t1 = u0 ^ u3
-		t2 = u0 ^ u5
-		t3 = u0 ^ u6
-		t4 = u3 ^ u5
-		t5 := u4 ^ u6
-		t6 = t1 ^ t5
-		t7 := u1 ^ u2
-		t8 = u7 ^ t6
-		t9 = u7 ^ t7
-		t10 = t6 ^ t7
-		t11 := u1 ^ u5
-		t12 := u2 ^ u5
-		t13 = t3 ^ t4
-		t14 = t6 ^ t11
-		t15 = t5 ^ t11
-		t16 = t5 ^ t12
-		t17 = t9 ^ t16
-		t19 = t7 ^ u3 ^ u7
-		t20 = t1 ^ t19
-		t22 = t7 ^ u6 ^ u7
-		t23 = t2 ^ t22
-		t24 = t2 ^ t10
-		t25 = t20 ^ t17
-		t26 = t3 ^ t16
-		t27 = t1 ^ t12
-		d = u7
-	}
-
-	m1 := t13 & t6
-	m6 := t3 & t16
-	m11 := t1 & t15
-	m13 := t4&t27 ^ m11
-	m15 := t2&t10 ^ m11
-	m20 := t14 ^ m1 ^ t23&t8 ^ m13
-	m21 := t19&d ^ m1 ^ t24 ^ m15
-	m22 := t26 ^ m6 ^ t22&t9 ^ m13
-	m23 := t20&t17 ^ m6 ^ m15 ^ t25
-	m25 := m22 & m20
-	m37 := m21 ^ (m20^m21)&(m23^m25)
-	m38 := m20 ^ m25 ^ (m21 | m20&m23)
-	m39 := m23 ^ (m22^m23)&(m21^m25)
-	m40 := m22 ^ m25 ^ (m23 | m21&m22)
+// sbox applies the S-box to every byte, less its constant 0x63 (the round
+// keys carry it instead, see sliceKeys): the depth-16 circuit of Boyar and
+// Peralta (https://eprint.iacr.org/2011/332). Words are passed and returned
+// in registers, q0 the least significant slice (the paper's U7).
+func sbox(q0, q1, q2, q3, q4, q5, q6, q7 uint64) (uint64, uint64, uint64, uint64, uint64, uint64, uint64, uint64) {
+	u0, u1, u2, u3, u4, u5, u6, u7 := q7, q6, q5, q4, q3, q2, q1, q0
+	t1 := u0 ^ u3
+	t2 := u0 ^ u5
+	t3 := u0 ^ u6
+	t4 := u3 ^ u5
+	t5 := u4 ^ u6
+	t6 := t1 ^ t5
+	t7 := u1 ^ u2
+	t8 := u7 ^ t6
+	t9 := u7 ^ t7
+	t10 := t6 ^ t7
+	t11 := u1 ^ u5
+	t12 := u2 ^ u5
+	t13 := t3 ^ t4
+	t14 := t6 ^ t11
+	t15 := t5 ^ t11
+	t16 := t5 ^ t12
+	t17 := t9 ^ t16
+	t19 := t7 ^ u3 ^ u7
+	t20 := t1 ^ t19
+	t22 := t7 ^ u6 ^ u7
+	t23 := t2 ^ t22
+	t24 := t2 ^ t10
+	t25 := t20 ^ t17
+	t26 := t3 ^ t16
+	t27 := t1 ^ t12
+	m37, m38, m39, m40 := sboxInverse(t1, t2, t3, t4, t6, t8, t9, t10, t13, t14, t15, t16, t17, t19, t20, t22, t23, t24, t25, t26, t27, u7)
 	m41 := m38 ^ m40
 	m42 := m37 ^ m39
 	m43 := m37 ^ m38
@@ -111,7 +65,7 @@ func subBytes(q *sliced, inverse bool) {
 	m45 := m42 ^ m41
 	m46 := m44 & t6
 	m47 := m40 & t8
-	m48 := m39 & d
+	m48 := m39 & u7
 	m49 := m43 & t16
 	m50 := m38 & t9
 	m51 := m37 & t17
@@ -127,47 +81,6 @@ func subBytes(q *sliced, inverse bool) {
 	m61 := m42 & t1
 	m62 := m45 & t4
 	m63 := m41 & t2
-
-	if inverse {
-		p0 := m52 ^ m61
-		p1 := m58 ^ m59
-		p2 := m54 ^ m62
-		p3 := m47 ^ m50
-		p4 := m48 ^ m56
-		p5 := m46 ^ m51
-		p6 := m49 ^ m60
-		p7 := p0 ^ p1
-		p8 := m50 ^ m53
-		p9 := m55 ^ m63
-		p10 := m57 ^ p4
-		p11 := p0 ^ p3
-		p12 := m46 ^ m48
-		p13 := m49 ^ m51
-		p14 := m49 ^ m62
-		p15 := m54 ^ m59
-		p16 := m57 ^ m61
-		p17 := m58 ^ p2
-		p18 := m63 ^ p5
-		p19 := p2 ^ p3
-		p20 := p4 ^ p6
-		p22 := p2 ^ p7
-		p23 := p7 ^ p8
-		p24 := p5 ^ p7
-		p25 := p6 ^ p10
-		p26 := p9 ^ p11
-		p27 := p10 ^ p18
-		p28 := p11 ^ p25
-		p29 := p15 ^ p20
-		q[7] = p13 ^ p22
-		q[6] = p26 ^ p29
-		q[5] = p17 ^ p28
-		q[4] = p12 ^ p22
-		q[3] = p23 ^ p27
-		q[2] = p19 ^ p24
-		q[1] = p14 ^ p23
-		q[0] = p9 ^ p16
-		return
-	}
 	l0 := m61 ^ m62
 	l1 := m50 ^ m56
 	l2 := m46 ^ m48
@@ -198,14 +111,116 @@ func subBytes(q *sliced, inverse bool) {
 	l27 := l8 ^ l10
 	l28 := l11 ^ l14
 	l29 := l11 ^ l17
-	q[7] = l6 ^ l24
-	q[6] = ^(l16 ^ l26)
-	q[5] = ^(l19 ^ l28)
-	q[4] = l6 ^ l21
-	q[3] = l20 ^ l22
-	q[2] = l25 ^ l29
-	q[1] = ^(l13 ^ l27)
-	q[0] = ^(l6 ^ l23)
+	return l6 ^ l23, l13 ^ l27, l25 ^ l29, l20 ^ l22, l6 ^ l21, l19 ^ l28, l16 ^ l26, l6 ^ l24
+}
+
+// invSbox applies the inverse S-box to every byte xored with 0x63 (which
+// the round keys carry): the inverse variant of the same circuit, whose
+// input NOTs are that constant.
+func invSbox(q0, q1, q2, q3, q4, q5, q6, q7 uint64) (uint64, uint64, uint64, uint64, uint64, uint64, uint64, uint64) {
+	u0, u1, u2, u3, u4, u5, u6, u7 := q7, q6, q5, q4, q3, q2, q1, q0
+	t23 := u0 ^ u3
+	t22 := u1 ^ u3
+	t2 := u0 ^ u1
+	t1 := u3 ^ u4
+	t24 := u4 ^ u7
+	r5 := u6 ^ u7
+	t8 := u1 ^ t23
+	t19 := t22 ^ r5
+	t9 := u7 ^ t1
+	t10 := t2 ^ t24
+	t13 := t2 ^ r5
+	t3 := t1 ^ r5
+	t25 := u2 ^ t1
+	r13 := u1 ^ u6
+	t17 := u2 ^ t19
+	t20 := t24 ^ r13
+	t4 := u4 ^ t8
+	r17 := u2 ^ u5
+	r18 := u5 ^ u6
+	r19 := u2 ^ u4
+	d := u0 ^ r17
+	t6 := t22 ^ r17
+	t16 := r13 ^ r19
+	t27 := t1 ^ r18
+	t15 := t10 ^ t27
+	t14 := t10 ^ r18
+	t26 := t3 ^ t16
+	m37, m38, m39, m40 := sboxInverse(t1, t2, t3, t4, t6, t8, t9, t10, t13, t14, t15, t16, t17, t19, t20, t22, t23, t24, t25, t26, t27, d)
+	m41 := m38 ^ m40
+	m42 := m37 ^ m39
+	m43 := m37 ^ m38
+	m44 := m39 ^ m40
+	m45 := m42 ^ m41
+	m46 := m44 & t6
+	m47 := m40 & t8
+	m48 := m39 & d
+	m49 := m43 & t16
+	m50 := m38 & t9
+	m51 := m37 & t17
+	m52 := m42 & t15
+	m53 := m45 & t27
+	m54 := m41 & t10
+	m55 := m44 & t13
+	m56 := m40 & t23
+	m57 := m39 & t19
+	m58 := m43 & t3
+	m59 := m38 & t22
+	m60 := m37 & t20
+	m61 := m42 & t1
+	m62 := m45 & t4
+	m63 := m41 & t2
+	p0 := m52 ^ m61
+	p1 := m58 ^ m59
+	p2 := m54 ^ m62
+	p3 := m47 ^ m50
+	p4 := m48 ^ m56
+	p5 := m46 ^ m51
+	p6 := m49 ^ m60
+	p7 := p0 ^ p1
+	p8 := m50 ^ m53
+	p9 := m55 ^ m63
+	p10 := m57 ^ p4
+	p11 := p0 ^ p3
+	p12 := m46 ^ m48
+	p13 := m49 ^ m51
+	p14 := m49 ^ m62
+	p15 := m54 ^ m59
+	p16 := m57 ^ m61
+	p17 := m58 ^ p2
+	p18 := m63 ^ p5
+	p19 := p2 ^ p3
+	p20 := p4 ^ p6
+	p22 := p2 ^ p7
+	p23 := p7 ^ p8
+	p24 := p5 ^ p7
+	p25 := p6 ^ p10
+	p26 := p9 ^ p11
+	p27 := p10 ^ p18
+	p28 := p11 ^ p25
+	p29 := p15 ^ p20
+	return p9 ^ p16, p14 ^ p23, p19 ^ p24, p23 ^ p27, p12 ^ p22, p17 ^ p28, p26 ^ p29, p13 ^ p22
+}
+
+// sboxInverse is the shared nonlinear middle of both circuits, the
+// inversion in GF(2^8), as far as its four outputs m37..m40 (d is the wire
+// the paper calls U7 in the forward circuit and D in the inverse).
+func sboxInverse(t1, t2, t3, t4, t6, t8, t9, t10, t13, t14, t15, t16, t17, t19, t20, t22, t23, t24, t25, t26, t27, d uint64) (m37, m38, m39, m40 uint64) {
+	m1 := t13 & t6
+	m6 := t3 & t16
+	m11 := t1 & t15
+	m13 := t4&t27 ^ m11
+	m15 := t2&t10 ^ m11
+	m20 := t14 ^ m1 ^ t23&t8 ^ m13
+	m21 := t19&d ^ m1 ^ t24 ^ m15
+	m22 := t26 ^ m6 ^ t22&t9 ^ m13
+	m23 := t20&t17 ^ m6 ^ m15 ^ t25
+	m25 := m22 & m20
+	m37 = m21 ^ (m20^m21)&(m23^m25)
+	m38 = m20 ^ m25 ^ (m21 | m20&m23)
+	m39 = m23 ^ (m22^m23)&(m21^m25)
+	m40 = m22 ^ m25 ^ (m23 | m21&m22)
+	return
 }
 
 // The state is "fixsliced" (Adomnicai and Peyrin, https://eprint.iacr.org/2020/1123):
@@ -226,118 +241,147 @@ func neighbour(x uint64, dr, dc uint) uint64 {
 	return bits.RotateLeft64(x, -int(16*dr+s))&keep | bits.RotateLeft64(x, int(16-16*dr-s))&^keep
 }
 
-// mixColumns is MixColumns conjugated by P^j, then AddRoundKey with k: each
-// byte becomes 2a0 + 3a1 + a2 + a3, where a1..a3 are the bytes one to three
-// rows down (and j, 2j, 3j columns right), computed as xtime(t) + v with
-// t = a0+a1 and v = a1+a2+a3. In bitsliced form xtime moves slice i-1 of t
-// to slice i, and slice 7 to slices 0, 1, 3 and 4 (x^8 = x^4+x^3+x+1).
-// One case per variant keeps every rotation count a constant.
-func mixColumns(q *sliced, j int, k *sliced) {
-	switch j {
-	case 0:
-		r7 := neighbour(q[7], 1, 0)
-		t7 := q[7] ^ r7
-		v7 := r7 ^ neighbour(t7, 2, 0)
-		prev := t7
-		for i, m := range xtimeTop[:7] {
-			r := neighbour(q[i], 1, 0)
-			t := q[i] ^ r
-			q[i] = prev ^ r ^ neighbour(t, 2, 0) ^ t7&m ^ k[i]
-			prev = t
-		}
-		q[7] = prev ^ v7 ^ k[7]
-	case 1:
-		r7 := neighbour(q[7], 1, 1)
-		t7 := q[7] ^ r7
-		v7 := r7 ^ neighbour(t7, 2, 2)
-		prev := t7
-		for i, m := range xtimeTop[:7] {
-			r := neighbour(q[i], 1, 1)
-			t := q[i] ^ r
-			q[i] = prev ^ r ^ neighbour(t, 2, 2) ^ t7&m ^ k[i]
-			prev = t
-		}
-		q[7] = prev ^ v7 ^ k[7]
-	case 2:
-		r7 := neighbour(q[7], 1, 2)
-		t7 := q[7] ^ r7
-		v7 := r7 ^ neighbour(t7, 2, 4)
-		prev := t7
-		for i, m := range xtimeTop[:7] {
-			r := neighbour(q[i], 1, 2)
-			t := q[i] ^ r
-			q[i] = prev ^ r ^ neighbour(t, 2, 4) ^ t7&m ^ k[i]
-			prev = t
-		}
-		q[7] = prev ^ v7 ^ k[7]
-	case 3:
-		r7 := neighbour(q[7], 1, 3)
-		t7 := q[7] ^ r7
-		v7 := r7 ^ neighbour(t7, 2, 6)
-		prev := t7
-		for i, m := range xtimeTop[:7] {
-			r := neighbour(q[i], 1, 3)
-			t := q[i] ^ r
-			q[i] = prev ^ r ^ neighbour(t, 2, 6) ^ t7&m ^ k[i]
-			prev = t
-		}
-		q[7] = prev ^ v7 ^ k[7]
-	}
+// MixColumns conjugated by P^j makes each byte 2a0 + 3a1 + a2 + a3, where
+// a1..a3 are the bytes one to three rows down (and j, 2j, 3j columns
+// right): xtime(t) + s with t = a0+a1 and s = a1+a2+a3. mixOut combines
+// t and s of all slices, xtime moving slice i-1 of t to
+// slice i and slice 7 to slices 0, 1, 3 and 4 (x^8 = x^4+x^3+x+1). One
+// function per j keeps every rotation count a constant; all eight words
+// stay in registers.
+func mixOut(t0, t1, t2, t3, t4, t5, t6, t7, s0, s1, s2, s3, s4, s5, s6, s7 uint64) (uint64, uint64, uint64, uint64, uint64, uint64, uint64, uint64) {
+	return t7 ^ s0, t0 ^ t7 ^ s1, t1 ^ s2, t2 ^ t7 ^ s3, t3 ^ t7 ^ s4, t4 ^ s5, t5 ^ s6, t6 ^ s7
 }
 
-// xtimeTop[i] selects the slices that t's slice 7 also goes to.
-var xtimeTop = [8]uint64{1: ^uint64(0), 3: ^uint64(0), 4: ^uint64(0)}
-
-// invMixColumns adds the round key k, then undoes mixColumns(q, j):
-// InvMixColumns is MixColumns after a -> a + 4(a + a2), a2 the byte two rows
-// down (and 2j columns right).
-func invMixColumns(q *sliced, j int, k *sliced) {
-	var u sliced
-	switch j {
-	case 0, 2:
-		for i, a := range q {
-			a ^= k[i]
-			q[i], u[i] = a, a^neighbour(a, 2, 0)
-		}
-	case 1, 3:
-		for i, a := range q {
-			a ^= k[i]
-			q[i], u[i] = a, a^neighbour(a, 2, 2)
-		}
-	}
-	q[0] ^= u[6]
-	q[1] ^= u[6] ^ u[7]
-	q[2] ^= u[0] ^ u[7]
-	q[3] ^= u[1] ^ u[6]
-	q[4] ^= u[2] ^ u[6] ^ u[7]
-	q[5] ^= u[3] ^ u[7]
-	q[6] ^= u[4]
-	q[7] ^= u[5]
-	mixColumns(q, j, &zeroKey)
+func mix0(q0, q1, q2, q3, q4, q5, q6, q7 uint64) (uint64, uint64, uint64, uint64, uint64, uint64, uint64, uint64) {
+	const j = 0
+	r0, r1, r2, r3 := neighbour(q0, 1, j), neighbour(q1, 1, j), neighbour(q2, 1, j), neighbour(q3, 1, j)
+	r4, r5, r6, r7 := neighbour(q4, 1, j), neighbour(q5, 1, j), neighbour(q6, 1, j), neighbour(q7, 1, j)
+	t0, t1, t2, t3, t4, t5, t6, t7 := q0^r0, q1^r1, q2^r2, q3^r3, q4^r4, q5^r5, q6^r6, q7^r7
+	return mixOut(t0, t1, t2, t3, t4, t5, t6, t7,
+		r0^neighbour(t0, 2, 2*j), r1^neighbour(t1, 2, 2*j), r2^neighbour(t2, 2, 2*j), r3^neighbour(t3, 2, 2*j),
+		r4^neighbour(t4, 2, 2*j), r5^neighbour(t5, 2, 2*j), r6^neighbour(t6, 2, 2*j), r7^neighbour(t7, 2, 2*j))
 }
 
-var zeroKey sliced
+func mix1(q0, q1, q2, q3, q4, q5, q6, q7 uint64) (uint64, uint64, uint64, uint64, uint64, uint64, uint64, uint64) {
+	const j = 1
+	r0, r1, r2, r3 := neighbour(q0, 1, j), neighbour(q1, 1, j), neighbour(q2, 1, j), neighbour(q3, 1, j)
+	r4, r5, r6, r7 := neighbour(q4, 1, j), neighbour(q5, 1, j), neighbour(q6, 1, j), neighbour(q7, 1, j)
+	t0, t1, t2, t3, t4, t5, t6, t7 := q0^r0, q1^r1, q2^r2, q3^r3, q4^r4, q5^r5, q6^r6, q7^r7
+	return mixOut(t0, t1, t2, t3, t4, t5, t6, t7,
+		r0^neighbour(t0, 2, 2*j), r1^neighbour(t1, 2, 2*j), r2^neighbour(t2, 2, 2*j), r3^neighbour(t3, 2, 2*j),
+		r4^neighbour(t4, 2, 2*j), r5^neighbour(t5, 2, 2*j), r6^neighbour(t6, 2, 2*j), r7^neighbour(t7, 2, 2*j))
+}
+
+func mix2(q0, q1, q2, q3, q4, q5, q6, q7 uint64) (uint64, uint64, uint64, uint64, uint64, uint64, uint64, uint64) {
+	const j = 2
+	r0, r1, r2, r3 := neighbour(q0, 1, j), neighbour(q1, 1, j), neighbour(q2, 1, j), neighbour(q3, 1, j)
+	r4, r5, r6, r7 := neighbour(q4, 1, j), neighbour(q5, 1, j), neighbour(q6, 1, j), neighbour(q7, 1, j)
+	t0, t1, t2, t3, t4, t5, t6, t7 := q0^r0, q1^r1, q2^r2, q3^r3, q4^r4, q5^r5, q6^r6, q7^r7
+	return mixOut(t0, t1, t2, t3, t4, t5, t6, t7,
+		r0^neighbour(t0, 2, 2*j), r1^neighbour(t1, 2, 2*j), r2^neighbour(t2, 2, 2*j), r3^neighbour(t3, 2, 2*j),
+		r4^neighbour(t4, 2, 2*j), r5^neighbour(t5, 2, 2*j), r6^neighbour(t6, 2, 2*j), r7^neighbour(t7, 2, 2*j))
+}
+
+func mix3(q0, q1, q2, q3, q4, q5, q6, q7 uint64) (uint64, uint64, uint64, uint64, uint64, uint64, uint64, uint64) {
+	const j = 3
+	r0, r1, r2, r3 := neighbour(q0, 1, j), neighbour(q1, 1, j), neighbour(q2, 1, j), neighbour(q3, 1, j)
+	r4, r5, r6, r7 := neighbour(q4, 1, j), neighbour(q5, 1, j), neighbour(q6, 1, j), neighbour(q7, 1, j)
+	t0, t1, t2, t3, t4, t5, t6, t7 := q0^r0, q1^r1, q2^r2, q3^r3, q4^r4, q5^r5, q6^r6, q7^r7
+	return mixOut(t0, t1, t2, t3, t4, t5, t6, t7,
+		r0^neighbour(t0, 2, 2*j), r1^neighbour(t1, 2, 2*j), r2^neighbour(t2, 2, 2*j), r3^neighbour(t3, 2, 2*j),
+		r4^neighbour(t4, 2, 2*j), r5^neighbour(t5, 2, 2*j), r6^neighbour(t6, 2, 2*j), r7^neighbour(t7, 2, 2*j))
+}
+
+// InvMixColumns is MixColumns after a -> a + 4(a + a2), a2 the byte two
+// rows down (and 2j columns right): invPre0 is that map for even j, invPre2
+// for odd j, each after adding the round key k.
+func invPreWord(a uint64, k *sliced, i int, dc uint) (uint64, uint64) {
+	a ^= k[i]
+	return a, a ^ neighbour(a, 2, dc)
+}
+
+func invPreOut(a0, a1, a2, a3, a4, a5, a6, a7, u0, u1, u2, u3, u4, u5, u6, u7 uint64) (uint64, uint64, uint64, uint64, uint64, uint64, uint64, uint64) {
+	return a0 ^ u6, a1 ^ u6 ^ u7, a2 ^ u0 ^ u7, a3 ^ u1 ^ u6, a4 ^ u2 ^ u6 ^ u7, a5 ^ u3 ^ u7, a6 ^ u4, a7 ^ u5
+}
+
+func invPre0(k *sliced, q0, q1, q2, q3, q4, q5, q6, q7 uint64) (uint64, uint64, uint64, uint64, uint64, uint64, uint64, uint64) {
+	a0, u0 := invPreWord(q0, k, 0, 0)
+	a1, u1 := invPreWord(q1, k, 1, 0)
+	a2, u2 := invPreWord(q2, k, 2, 0)
+	a3, u3 := invPreWord(q3, k, 3, 0)
+	a4, u4 := invPreWord(q4, k, 4, 0)
+	a5, u5 := invPreWord(q5, k, 5, 0)
+	a6, u6 := invPreWord(q6, k, 6, 0)
+	a7, u7 := invPreWord(q7, k, 7, 0)
+	return invPreOut(a0, a1, a2, a3, a4, a5, a6, a7, u0, u1, u2, u3, u4, u5, u6, u7)
+}
+
+func invPre2(k *sliced, q0, q1, q2, q3, q4, q5, q6, q7 uint64) (uint64, uint64, uint64, uint64, uint64, uint64, uint64, uint64) {
+	a0, u0 := invPreWord(q0, k, 0, 2)
+	a1, u1 := invPreWord(q1, k, 1, 2)
+	a2, u2 := invPreWord(q2, k, 2, 2)
+	a3, u3 := invPreWord(q3, k, 3, 2)
+	a4, u4 := invPreWord(q4, k, 4, 2)
+	a5, u5 := invPreWord(q5, k, 5, 2)
+	a6, u6 := invPreWord(q6, k, 6, 2)
+	a7, u7 := invPreWord(q7, k, 7, 2)
+	return invPreOut(a0, a1, a2, a3, a4, a5, a6, a7, u0, u1, u2, u3, u4, u5, u6, u7)
+}
+
+// addKey xors round key k into the state.
+func addKey(k *sliced, q0, q1, q2, q3, q4, q5, q6, q7 uint64) (uint64, uint64, uint64, uint64, uint64, uint64, uint64, uint64) {
+	return q0 ^ k[0], q1 ^ k[1], q2 ^ k[2], q3 ^ k[3], q4 ^ k[4], q5 ^ k[5], q6 ^ k[6], q7 ^ k[7]
+}
 
 // encryptSliced runs rounds 1 to 14 on q, which holds plaintext xor k0; the
-// result still lacks the final P^2 and k14.
+// result still lacks the final P^2 and k14 (and the S-box constant). Round
+// r uses mix(r mod 4).
 func encryptSliced(q *sliced, rk *[rounds - 1]sliced) {
-	for r := 1; r < rounds; r++ {
-		subBytes(q, false)
-		mixColumns(q, r&3, &rk[r-1])
+	q0, q1, q2, q3, q4, q5, q6, q7 := q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7]
+	for r := 0; r < 12; r += 4 {
+		q0, q1, q2, q3, q4, q5, q6, q7 = sbox(q0, q1, q2, q3, q4, q5, q6, q7)
+		q0, q1, q2, q3, q4, q5, q6, q7 = mix1(q0, q1, q2, q3, q4, q5, q6, q7)
+		q0, q1, q2, q3, q4, q5, q6, q7 = addKey(&rk[r], q0, q1, q2, q3, q4, q5, q6, q7)
+		q0, q1, q2, q3, q4, q5, q6, q7 = sbox(q0, q1, q2, q3, q4, q5, q6, q7)
+		q0, q1, q2, q3, q4, q5, q6, q7 = mix2(q0, q1, q2, q3, q4, q5, q6, q7)
+		q0, q1, q2, q3, q4, q5, q6, q7 = addKey(&rk[r+1], q0, q1, q2, q3, q4, q5, q6, q7)
+		q0, q1, q2, q3, q4, q5, q6, q7 = sbox(q0, q1, q2, q3, q4, q5, q6, q7)
+		q0, q1, q2, q3, q4, q5, q6, q7 = mix3(q0, q1, q2, q3, q4, q5, q6, q7)
+		q0, q1, q2, q3, q4, q5, q6, q7 = addKey(&rk[r+2], q0, q1, q2, q3, q4, q5, q6, q7)
+		q0, q1, q2, q3, q4, q5, q6, q7 = sbox(q0, q1, q2, q3, q4, q5, q6, q7)
+		q0, q1, q2, q3, q4, q5, q6, q7 = mix0(q0, q1, q2, q3, q4, q5, q6, q7)
+		q0, q1, q2, q3, q4, q5, q6, q7 = addKey(&rk[r+3], q0, q1, q2, q3, q4, q5, q6, q7)
 	}
-	subBytes(q, false)
+	q0, q1, q2, q3, q4, q5, q6, q7 = sbox(q0, q1, q2, q3, q4, q5, q6, q7)
+	q0, q1, q2, q3, q4, q5, q6, q7 = mix1(q0, q1, q2, q3, q4, q5, q6, q7)
+	q0, q1, q2, q3, q4, q5, q6, q7 = addKey(&rk[12], q0, q1, q2, q3, q4, q5, q6, q7)
+	q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7] = sbox(q0, q1, q2, q3, q4, q5, q6, q7)
 }
 
 // decryptSliced undoes encryptSliced: q holds ciphertext xor k14, and the
 // result lacks P^2 and k0. With v_r = P^(14-r) of the state after round r,
 // v_(r-1) = InvSubBytes(InvMixColumns conjugated by P^(r+2) of
-// (v_r + P^(r+2) of k_r)) (indices of P mod 4).
+// (v_r + P^(r+2) of k_r)) (indices of P mod 4): rounds 13, 12, 11, 10 ...
+// use j = 3, 2, 1, 0 ...
 func decryptSliced(q *sliced, rk *[rounds - 1]sliced) {
-	subBytes(q, true)
-	for r := rounds - 1; r >= 1; r-- {
-		invMixColumns(q, (r+2)&3, &rk[r-1])
-		subBytes(q, true)
+	q0, q1, q2, q3, q4, q5, q6, q7 := invSbox(q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7])
+	for r := 12; r > 0; r -= 4 {
+		q0, q1, q2, q3, q4, q5, q6, q7 = invPre2(&rk[r], q0, q1, q2, q3, q4, q5, q6, q7)
+		q0, q1, q2, q3, q4, q5, q6, q7 = mix3(q0, q1, q2, q3, q4, q5, q6, q7)
+		q0, q1, q2, q3, q4, q5, q6, q7 = invSbox(q0, q1, q2, q3, q4, q5, q6, q7)
+		q0, q1, q2, q3, q4, q5, q6, q7 = invPre0(&rk[r-1], q0, q1, q2, q3, q4, q5, q6, q7)
+		q0, q1, q2, q3, q4, q5, q6, q7 = mix2(q0, q1, q2, q3, q4, q5, q6, q7)
+		q0, q1, q2, q3, q4, q5, q6, q7 = invSbox(q0, q1, q2, q3, q4, q5, q6, q7)
+		q0, q1, q2, q3, q4, q5, q6, q7 = invPre2(&rk[r-2], q0, q1, q2, q3, q4, q5, q6, q7)
+		q0, q1, q2, q3, q4, q5, q6, q7 = mix1(q0, q1, q2, q3, q4, q5, q6, q7)
+		q0, q1, q2, q3, q4, q5, q6, q7 = invSbox(q0, q1, q2, q3, q4, q5, q6, q7)
+		q0, q1, q2, q3, q4, q5, q6, q7 = invPre0(&rk[r-3], q0, q1, q2, q3, q4, q5, q6, q7)
+		q0, q1, q2, q3, q4, q5, q6, q7 = mix0(q0, q1, q2, q3, q4, q5, q6, q7)
+		q0, q1, q2, q3, q4, q5, q6, q7 = invSbox(q0, q1, q2, q3, q4, q5, q6, q7)
 	}
+	q0, q1, q2, q3, q4, q5, q6, q7 = invPre2(&rk[0], q0, q1, q2, q3, q4, q5, q6, q7)
+	q0, q1, q2, q3, q4, q5, q6, q7 = mix3(q0, q1, q2, q3, q4, q5, q6, q7)
+	q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7] = invSbox(q0, q1, q2, q3, q4, q5, q6, q7)
 }
 
 // A block travels as two little-endian words: bytes 0-7 (columns 0 and 1)
@@ -466,6 +510,14 @@ func roundKey(enc *[scheduleSize]byte, r, j int) block {
 	return out
 }
 
+// sboxConst is the S-box's affine constant. The circuits leave it out:
+// MixColumns and its inverse (2+3+1+1 = 1) keep a state of equal bytes, so
+// it rides in every round key instead, and in the last one of encryption
+// and the first one of decryption.
+const sboxConst = 0x63
+
+var sboxConstBlock = block{sboxConst * 0x0101010101010101, sboxConst * 0x0101010101010101}
+
 // sliceKeys fills lane l of rk (garbage in the others if l == 0 and
 // lanesClean is false) with the round keys 1..13 of enc, permuted for
 // encryption (P^-r of key r) or decryption (P^(r+2) = P^-(r+2) of key r).
@@ -477,7 +529,7 @@ func sliceKeys(rk *[rounds - 1]sliced, enc *[scheduleSize]byte, l int, decrypt, 
 	}
 	for r := 1; r < rounds; r++ {
 		var k sliced
-		slice1(&k, roundKey(enc, r, (r+shift)&3))
+		slice1(&k, roundKey(enc, r, (r+shift)&3).xor(sboxConstBlock))
 		if !lanesClean {
 			rk[r-1] = k
 			continue
@@ -497,8 +549,12 @@ type ctKeys struct {
 
 func (k *ctKeys) setLane(l int, c *Cipher, decrypt, lanesClean bool) {
 	first, last := roundKey(&c.enc, 0, 0), roundKey(&c.enc, rounds, 0)
+	// The S-box constant: sbox leaves it out of its output, which the key
+	// after it puts back; invSbox wants it in its input.
 	if decrypt {
-		first, last = last, first
+		first, last = last.xor(sboxConstBlock), first
+	} else {
+		last = last.xor(sboxConstBlock)
 	}
 	k.first[l], k.last[l] = first, last
 	sliceKeys(&k.rk, &c.enc, l, decrypt, lanesClean)
@@ -530,10 +586,10 @@ func subWord(w uint32) uint32 {
 	for i := range q {
 		q[i] = uint64(w >> i & b0)
 	}
-	subBytes(&q, false)
-	var r uint32
+	q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7] = sbox(q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7])
+	r := uint32(sboxConst) * b0
 	for i := range q {
-		r |= uint32(q[i]) & b0 << i
+		r ^= uint32(q[i]) & b0 << i
 	}
 	return r
 }
