@@ -58,7 +58,7 @@ func TestSliceRoundTrip(t *testing.T) {
 			b[l] = block{r.Uint64(), r.Uint64()}
 		}
 		var q sliced
-		slice4(&q, &b)
+		q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7] = slice4(b[0], b[1], b[2], b[3])
 		// Byte (r, c) of lane l, bit i, is at bit 16r+4c+l of word i.
 		for l := range b {
 			var raw [16]byte
@@ -74,16 +74,16 @@ func TestSliceRoundTrip(t *testing.T) {
 			}
 		}
 		var one sliced
-		slice1(&one, b[2])
+		one[0], one[1], one[2], one[3], one[4], one[5], one[6], one[7] = slice1(b[2])
 		for i := range q {
 			if (one[i]^q[i]>>2)&0x1111111111111111 != 0 {
 				t.Fatal("slice1 lane 0 differs from slice4's lane")
 			}
 		}
-		if unslice1(&one) != b[2] {
+		if unslice1(one[0], one[1], one[2], one[3], one[4], one[5], one[6], one[7]) != b[2] {
 			t.Fatal("unslice1(slice1(b)) != b")
 		}
-		unslice4(&got, &q)
+		got[0], got[1], got[2], got[3] = unslice4(q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7])
 		if got != b {
 			t.Fatal("unslice4(slice4(b)) != b")
 		}

@@ -57,7 +57,23 @@ func sbox(q0, q1, q2, q3, q4, q5, q6, q7 uint64) (uint64, uint64, uint64, uint64
 	t25 := t20 ^ t17
 	t26 := t3 ^ t16
 	t27 := t1 ^ t12
-	m37, m38, m39, m40 := sboxInverse(t1, t2, t3, t4, t6, t8, t9, t10, t13, t14, t15, t16, t17, t19, t20, t22, t23, t24, t25, t26, t27, u7)
+	// The nonlinear middle, inversion in GF(2^8); the same in invSbox (a
+	// shared function would not be inlined, and a call spills its 22
+	// arguments).
+	m1 := t13 & t6
+	m6 := t3 & t16
+	m11 := t1 & t15
+	m13 := t4&t27 ^ m11
+	m15 := t2&t10 ^ m11
+	m20 := t14 ^ m1 ^ t23&t8 ^ m13
+	m21 := t19&u7 ^ m1 ^ t24 ^ m15
+	m22 := t26 ^ m6 ^ t22&t9 ^ m13
+	m23 := t20&t17 ^ m6 ^ m15 ^ t25
+	m25 := m22 & m20
+	m37 := m21 ^ (m20^m21)&(m23^m25)
+	m38 := m20 ^ m25 ^ (m21 | m20&m23)
+	m39 := m23 ^ (m22^m23)&(m21^m25)
+	m40 := m22 ^ m25 ^ (m23 | m21&m22)
 	m41 := m38 ^ m40
 	m42 := m37 ^ m39
 	m43 := m37 ^ m38
@@ -146,7 +162,21 @@ func invSbox(q0, q1, q2, q3, q4, q5, q6, q7 uint64) (uint64, uint64, uint64, uin
 	t15 := t10 ^ t27
 	t14 := t10 ^ r18
 	t26 := t3 ^ t16
-	m37, m38, m39, m40 := sboxInverse(t1, t2, t3, t4, t6, t8, t9, t10, t13, t14, t15, t16, t17, t19, t20, t22, t23, t24, t25, t26, t27, d)
+	// The nonlinear middle, as in sbox.
+	m1 := t13 & t6
+	m6 := t3 & t16
+	m11 := t1 & t15
+	m13 := t4&t27 ^ m11
+	m15 := t2&t10 ^ m11
+	m20 := t14 ^ m1 ^ t23&t8 ^ m13
+	m21 := t19&d ^ m1 ^ t24 ^ m15
+	m22 := t26 ^ m6 ^ t22&t9 ^ m13
+	m23 := t20&t17 ^ m6 ^ m15 ^ t25
+	m25 := m22 & m20
+	m37 := m21 ^ (m20^m21)&(m23^m25)
+	m38 := m20 ^ m25 ^ (m21 | m20&m23)
+	m39 := m23 ^ (m22^m23)&(m21^m25)
+	m40 := m22 ^ m25 ^ (m23 | m21&m22)
 	m41 := m38 ^ m40
 	m42 := m37 ^ m39
 	m43 := m37 ^ m38
@@ -200,27 +230,6 @@ func invSbox(q0, q1, q2, q3, q4, q5, q6, q7 uint64) (uint64, uint64, uint64, uin
 	p28 := p11 ^ p25
 	p29 := p15 ^ p20
 	return p9 ^ p16, p14 ^ p23, p19 ^ p24, p23 ^ p27, p12 ^ p22, p17 ^ p28, p26 ^ p29, p13 ^ p22
-}
-
-// sboxInverse is the shared nonlinear middle of both circuits, the
-// inversion in GF(2^8), as far as its four outputs m37..m40 (d is the wire
-// the paper calls U7 in the forward circuit and D in the inverse).
-func sboxInverse(t1, t2, t3, t4, t6, t8, t9, t10, t13, t14, t15, t16, t17, t19, t20, t22, t23, t24, t25, t26, t27, d uint64) (m37, m38, m39, m40 uint64) {
-	m1 := t13 & t6
-	m6 := t3 & t16
-	m11 := t1 & t15
-	m13 := t4&t27 ^ m11
-	m15 := t2&t10 ^ m11
-	m20 := t14 ^ m1 ^ t23&t8 ^ m13
-	m21 := t19&d ^ m1 ^ t24 ^ m15
-	m22 := t26 ^ m6 ^ t22&t9 ^ m13
-	m23 := t20&t17 ^ m6 ^ m15 ^ t25
-	m25 := m22 & m20
-	m37 = m21 ^ (m20^m21)&(m23^m25)
-	m38 = m20 ^ m25 ^ (m21 | m20&m23)
-	m39 = m23 ^ (m22^m23)&(m21^m25)
-	m40 = m22 ^ m25 ^ (m23 | m21&m22)
-	return
 }
 
 // The state is "fixsliced" (Adomnicai and Peyrin, https://eprint.iacr.org/2020/1123):
@@ -333,11 +342,14 @@ func addKey(k *sliced, q0, q1, q2, q3, q4, q5, q6, q7 uint64) (uint64, uint64, u
 	return q0 ^ k[0], q1 ^ k[1], q2 ^ k[2], q3 ^ k[3], q4 ^ k[4], q5 ^ k[5], q6 ^ k[6], q7 ^ k[7]
 }
 
-// encryptSliced runs rounds 1 to 14 on q, which holds plaintext xor k0; the
+// slicedKeys are round keys 1 to 13, each permuted for the round that
+// uses it and bitsliced, with the S-box constant added.
+type slicedKeys [rounds - 1]sliced
+
+// encrypt runs rounds 1 to 14 on q, which holds plaintext xor k0; the
 // result still lacks the final P^2 and k14 (and the S-box constant). Round
 // r uses mix(r mod 4).
-func encryptSliced(q *sliced, rk *[rounds - 1]sliced) {
-	q0, q1, q2, q3, q4, q5, q6, q7 := q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7]
+func (rk *slicedKeys) encrypt(q0, q1, q2, q3, q4, q5, q6, q7 uint64) (uint64, uint64, uint64, uint64, uint64, uint64, uint64, uint64) {
 	for r := 0; r < 12; r += 4 {
 		q0, q1, q2, q3, q4, q5, q6, q7 = sbox(q0, q1, q2, q3, q4, q5, q6, q7)
 		q0, q1, q2, q3, q4, q5, q6, q7 = mix1(q0, q1, q2, q3, q4, q5, q6, q7)
@@ -355,16 +367,16 @@ func encryptSliced(q *sliced, rk *[rounds - 1]sliced) {
 	q0, q1, q2, q3, q4, q5, q6, q7 = sbox(q0, q1, q2, q3, q4, q5, q6, q7)
 	q0, q1, q2, q3, q4, q5, q6, q7 = mix1(q0, q1, q2, q3, q4, q5, q6, q7)
 	q0, q1, q2, q3, q4, q5, q6, q7 = addKey(&rk[12], q0, q1, q2, q3, q4, q5, q6, q7)
-	q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7] = sbox(q0, q1, q2, q3, q4, q5, q6, q7)
+	return sbox(q0, q1, q2, q3, q4, q5, q6, q7)
 }
 
-// decryptSliced undoes encryptSliced: q holds ciphertext xor k14, and the
+// decrypt undoes encrypt: q holds ciphertext xor k14, and the
 // result lacks P^2 and k0. With v_r = P^(14-r) of the state after round r,
 // v_(r-1) = InvSubBytes(InvMixColumns conjugated by P^(r+2) of
 // (v_r + P^(r+2) of k_r)) (indices of P mod 4): rounds 13, 12, 11, 10 ...
 // use j = 3, 2, 1, 0 ...
-func decryptSliced(q *sliced, rk *[rounds - 1]sliced) {
-	q0, q1, q2, q3, q4, q5, q6, q7 := invSbox(q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7])
+func (rk *slicedKeys) decrypt(q0, q1, q2, q3, q4, q5, q6, q7 uint64) (uint64, uint64, uint64, uint64, uint64, uint64, uint64, uint64) {
+	q0, q1, q2, q3, q4, q5, q6, q7 = invSbox(q0, q1, q2, q3, q4, q5, q6, q7)
 	for r := 12; r > 0; r -= 4 {
 		q0, q1, q2, q3, q4, q5, q6, q7 = invPre2(&rk[r], q0, q1, q2, q3, q4, q5, q6, q7)
 		q0, q1, q2, q3, q4, q5, q6, q7 = mix3(q0, q1, q2, q3, q4, q5, q6, q7)
@@ -381,29 +393,29 @@ func decryptSliced(q *sliced, rk *[rounds - 1]sliced) {
 	}
 	q0, q1, q2, q3, q4, q5, q6, q7 = invPre2(&rk[0], q0, q1, q2, q3, q4, q5, q6, q7)
 	q0, q1, q2, q3, q4, q5, q6, q7 = mix3(q0, q1, q2, q3, q4, q5, q6, q7)
-	q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7] = invSbox(q0, q1, q2, q3, q4, q5, q6, q7)
+	return invSbox(q0, q1, q2, q3, q4, q5, q6, q7)
 }
 
 // A block travels as two little-endian words: bytes 0-7 (columns 0 and 1)
 // and 8-15 (columns 2 and 3).
-type block [2]uint64
+type block struct{ lo, hi uint64 }
 
 func loadBlock(b []byte) block {
 	return block{binary.LittleEndian.Uint64(b), binary.LittleEndian.Uint64(b[8:])}
 }
 
 func storeBlock(b []byte, v block) {
-	binary.LittleEndian.PutUint64(b, v[0])
-	binary.LittleEndian.PutUint64(b[8:], v[1])
+	binary.LittleEndian.PutUint64(b, v.lo)
+	binary.LittleEndian.PutUint64(b[8:], v.hi)
 }
 
-func (a block) xor(b block) block { return block{a[0] ^ b[0], a[1] ^ b[1]} }
+func (a block) xor(b block) block { return block{a.lo ^ b.lo, a.hi ^ b.hi} }
 
 // shiftRows2 is P^2: rows 1 and 3 move by two columns, a swap of the words'
 // odd bytes.
 func (a block) shiftRows2() block {
 	const m = 0xff00ff00ff00ff00
-	return block{a[0]&^m | a[1]&m, a[1]&^m | a[0]&m}
+	return block{a.lo&^m | a.hi&m, a.hi&^m | a.lo&m}
 }
 
 // evenOdd splits a block into its even columns (0, 2) and odd ones (1, 3),
@@ -411,7 +423,7 @@ func (a block) shiftRows2() block {
 // the second, row 1 ...), so that an 8x8 bit transpose across words puts
 // byte (r, c) at bit 16r + 4c.
 func (a block) evenOdd() (even, odd uint64) {
-	return interleave(a[0]&0xffffffff | a[1]<<32), interleave(a[0]>>32 | a[1]&0xffffffff00000000)
+	return interleave(a.lo&0xffffffff | a.hi<<32), interleave(a.lo>>32 | a.hi&0xffffffff00000000)
 }
 
 func blockOf(even, odd uint64) block {
@@ -444,53 +456,52 @@ func swapBits(a, b, m uint64, n uint) (uint64, uint64) {
 // transpose8 transposes, in each byte position, the 8x8 bit matrix across
 // the eight words: bit k of byte m of word i and bit i of byte m of word k
 // trade places. It is its own inverse.
-func transpose8(q *sliced) {
+func transpose8(q0, q1, q2, q3, q4, q5, q6, q7 uint64) (uint64, uint64, uint64, uint64, uint64, uint64, uint64, uint64) {
 	const m1, m2, m4 = 0x5555555555555555, 0x3333333333333333, 0x0f0f0f0f0f0f0f0f
-	q0, q1 := swapBits(q[0], q[1], m1, 1)
-	q2, q3 := swapBits(q[2], q[3], m1, 1)
-	q4, q5 := swapBits(q[4], q[5], m1, 1)
-	q6, q7 := swapBits(q[6], q[7], m1, 1)
+	q0, q1 = swapBits(q0, q1, m1, 1)
+	q2, q3 = swapBits(q2, q3, m1, 1)
+	q4, q5 = swapBits(q4, q5, m1, 1)
+	q6, q7 = swapBits(q6, q7, m1, 1)
 	q0, q2 = swapBits(q0, q2, m2, 2)
 	q1, q3 = swapBits(q1, q3, m2, 2)
 	q4, q6 = swapBits(q4, q6, m2, 2)
 	q5, q7 = swapBits(q5, q7, m2, 2)
-	q[0], q[4] = swapBits(q0, q4, m4, 4)
-	q[1], q[5] = swapBits(q1, q5, m4, 4)
-	q[2], q[6] = swapBits(q2, q6, m4, 4)
-	q[3], q[7] = swapBits(q3, q7, m4, 4)
+	q0, q4 = swapBits(q0, q4, m4, 4)
+	q1, q5 = swapBits(q1, q5, m4, 4)
+	q2, q6 = swapBits(q2, q6, m4, 4)
+	q3, q7 = swapBits(q3, q7, m4, 4)
+	return q0, q1, q2, q3, q4, q5, q6, q7
 }
 
 // slice4 loads four blocks, one per lane.
-func slice4(q *sliced, b *[4]block) {
-	for l := range b {
-		q[l], q[4+l] = b[l].evenOdd()
-	}
-	transpose8(q)
+func slice4(b0, b1, b2, b3 block) (uint64, uint64, uint64, uint64, uint64, uint64, uint64, uint64) {
+	e0, o0 := b0.evenOdd()
+	e1, o1 := b1.evenOdd()
+	e2, o2 := b2.evenOdd()
+	e3, o3 := b3.evenOdd()
+	return transpose8(e0, e1, e2, e3, o0, o1, o2, o3)
 }
 
-// unslice4 is the inverse of slice4; it clobbers q.
-func unslice4(b *[4]block, q *sliced) {
-	transpose8(q)
-	for l := range b {
-		b[l] = blockOf(q[l], q[4+l])
-	}
+// unslice4 is the inverse of slice4.
+func unslice4(q0, q1, q2, q3, q4, q5, q6, q7 uint64) (b0, b1, b2, b3 block) {
+	e0, e1, e2, e3, o0, o1, o2, o3 := transpose8(q0, q1, q2, q3, q4, q5, q6, q7)
+	return blockOf(e0, o0), blockOf(e1, o1), blockOf(e2, o2), blockOf(e3, o3)
 }
 
 // slice1 loads one block into lane 0 and garbage into the others: the
 // transpose restricted to lane 0 is only shifts.
-func slice1(q *sliced, b block) {
+func slice1(b block) (uint64, uint64, uint64, uint64, uint64, uint64, uint64, uint64) {
 	even, odd := b.evenOdd()
 	lo := even&0x0f0f0f0f0f0f0f0f | odd<<4&0xf0f0f0f0f0f0f0f0
 	hi := even>>4&0x0f0f0f0f0f0f0f0f | odd&0xf0f0f0f0f0f0f0f0
-	q[0], q[1], q[2], q[3] = lo, lo>>1, lo>>2, lo>>3
-	q[4], q[5], q[6], q[7] = hi, hi>>1, hi>>2, hi>>3
+	return lo, lo >> 1, lo >> 2, lo >> 3, hi, hi >> 1, hi >> 2, hi >> 3
 }
 
 // unslice1 reads lane 0.
-func unslice1(q *sliced) block {
+func unslice1(q0, q1, q2, q3, q4, q5, q6, q7 uint64) block {
 	const l0 = 0x1111111111111111
-	lo := q[0]&l0 | q[1]&l0<<1 | q[2]&l0<<2 | q[3]&l0<<3
-	hi := q[4]&l0 | q[5]&l0<<1 | q[6]&l0<<2 | q[7]&l0<<3
+	lo := q0&l0 | q1&l0<<1 | q2&l0<<2 | q3&l0<<3
+	hi := q4&l0 | q5&l0<<1 | q6&l0<<2 | q7&l0<<3
 	return blockOf(lo&0x0f0f0f0f0f0f0f0f|hi<<4&0xf0f0f0f0f0f0f0f0, lo>>4&0x0f0f0f0f0f0f0f0f|hi&0xf0f0f0f0f0f0f0f0)
 }
 
@@ -499,13 +510,13 @@ func unslice1(q *sliced) block {
 func roundKey(enc *[scheduleSize]byte, r, j int) block {
 	k := loadBlock(enc[16*r:])
 	// k with its columns moved 0, 1, 2, 3 places right.
-	moved := [4]block{k, {k[1]>>32 | k[0]<<32, k[0]>>32 | k[1]<<32}, {k[1], k[0]}, {k[0]>>32 | k[1]<<32, k[1]>>32 | k[0]<<32}}
+	moved := [4]block{k, {k.hi>>32 | k.lo<<32, k.lo>>32 | k.hi<<32}, {k.hi, k.lo}, {k.lo>>32 | k.hi<<32, k.hi>>32 | k.lo<<32}}
 	var out block
 	for row := range 4 {
 		m := uint64(0xff) << (8 * row) * 0x0000000100000001 // the row's bytes
 		s := &moved[(j*row)&3]
-		out[0] |= s[0] & m
-		out[1] |= s[1] & m
+		out.lo |= s.lo & m
+		out.hi |= s.hi & m
 	}
 	return out
 }
@@ -521,7 +532,7 @@ var sboxConstBlock = block{sboxConst * 0x0101010101010101, sboxConst * 0x0101010
 // sliceKeys fills lane l of rk (garbage in the others if l == 0 and
 // lanesClean is false) with the round keys 1..13 of enc, permuted for
 // encryption (P^-r of key r) or decryption (P^(r+2) = P^-(r+2) of key r).
-func sliceKeys(rk *[rounds - 1]sliced, enc *[scheduleSize]byte, l int, decrypt, lanesClean bool) {
+func sliceKeys(rk *slicedKeys, enc *[scheduleSize]byte, l int, decrypt, lanesClean bool) {
 	const l0 = 0x1111111111111111
 	shift := 0
 	if decrypt {
@@ -529,7 +540,7 @@ func sliceKeys(rk *[rounds - 1]sliced, enc *[scheduleSize]byte, l int, decrypt, 
 	}
 	for r := 1; r < rounds; r++ {
 		var k sliced
-		slice1(&k, roundKey(enc, r, (r+shift)&3).xor(sboxConstBlock))
+		k[0], k[1], k[2], k[3], k[4], k[5], k[6], k[7] = slice1(roundKey(enc, r, (r+shift)&3).xor(sboxConstBlock))
 		if !lanesClean {
 			rk[r-1] = k
 			continue
@@ -544,7 +555,7 @@ func sliceKeys(rk *[rounds - 1]sliced, enc *[scheduleSize]byte, l int, decrypt, 
 // blocks (xored outside the bitsliced code) and the sliced middle ones.
 type ctKeys struct {
 	first, last [4]block
-	rk          [rounds - 1]sliced
+	rk          slicedKeys
 }
 
 func (k *ctKeys) setLane(l int, c *Cipher, decrypt, lanesClean bool) {
@@ -561,17 +572,11 @@ func (k *ctKeys) setLane(l int, c *Cipher, decrypt, lanesClean bool) {
 }
 
 func encryptOne(k *ctKeys, in block) block {
-	var q sliced
-	slice1(&q, in.xor(k.first[0]))
-	encryptSliced(&q, &k.rk)
-	return unslice1(&q).shiftRows2().xor(k.last[0])
+	return unslice1(k.rk.encrypt(slice1(in.xor(k.first[0])))).shiftRows2().xor(k.last[0])
 }
 
 func decryptOne(k *ctKeys, in block) block {
-	var q sliced
-	slice1(&q, in.xor(k.first[0]))
-	decryptSliced(&q, &k.rk)
-	return unslice1(&q).shiftRows2().xor(k.last[0])
+	return unslice1(k.rk.decrypt(slice1(in.xor(k.first[0])))).shiftRows2().xor(k.last[0])
 }
 
 // ---- key schedule ----
@@ -694,17 +699,18 @@ func decryptIGEGeneric(c *Cipher, iv *[IVSize]byte, dst, src []byte) {
 // ---- batches ----
 
 // ctLanes runs up to four jobs at a time, one per lane of the bitsliced
-// state, each lane taking the next job when its own ends.
+// state, each lane taking the next job when its own ends. An idle lane
+// computes on zeros and stores nothing.
 type ctLanes struct {
-	keys    ctKeys
-	job     [4]int // index into jobs, -1 for an idle lane
-	off     [4]int // bytes done
-	y, x    [4]block
-	decrypt bool
+	keys     ctKeys
+	job      [4]int    // index into jobs, -1 for an idle lane
+	src, dst [4][]byte // what is left of each lane's job
+	y, x     [4]block
+	decrypt  bool
 }
 
 func (s *ctLanes) start(l int, jobs []Job, next *int) {
-	s.job[l] = -1
+	s.job[l], s.src[l], s.dst[l] = -1, nil, nil
 	for *next < len(jobs) {
 		i := *next
 		*next++
@@ -712,7 +718,7 @@ func (s *ctLanes) start(l int, jobs []Job, next *int) {
 		if len(j.Src) == 0 {
 			continue
 		}
-		s.job[l], s.off[l] = i, 0
+		s.job[l], s.src[l], s.dst[l] = i, j.Src, j.Dst
 		s.y[l], s.x[l] = loadBlock(j.IV[:16]), loadBlock(j.IV[16:])
 		s.keys.setLane(l, j.Cipher, s.decrypt, true)
 		return
@@ -729,10 +735,7 @@ func cryptBatchGeneric(jobs []Job, decrypt bool) {
 		// Run every busy lane up to the end of the shortest job.
 		steps := -1
 		for l, i := range s.job {
-			if i < 0 {
-				continue
-			}
-			if n := (len(jobs[i].Src) - s.off[l]) / BlockSize; steps < 0 || n < steps {
+			if n := len(s.src[l]) / BlockSize; i >= 0 && (steps < 0 || n < steps) {
 				steps = n
 			}
 		}
@@ -740,10 +743,10 @@ func cryptBatchGeneric(jobs []Job, decrypt bool) {
 			return
 		}
 		for range steps {
-			s.step(jobs)
+			s.step()
 		}
 		for l, i := range s.job {
-			if i >= 0 && s.off[l] == len(jobs[i].Src) {
+			if i >= 0 && len(s.src[l]) == 0 {
 				s.start(l, jobs, &next)
 			}
 		}
@@ -751,41 +754,49 @@ func cryptBatchGeneric(jobs []Job, decrypt bool) {
 }
 
 // step advances every busy lane by one block.
-func (s *ctLanes) step(jobs []Job) {
-	var in, n [4]block
-	for l, i := range s.job {
-		if i < 0 {
-			continue
-		}
-		n[l] = loadBlock(jobs[i].Src[s.off[l]:])
-		if s.decrypt {
-			in[l] = n[l].xor(s.x[l]).xor(s.keys.first[l])
-		} else {
-			in[l] = n[l].xor(s.y[l]).xor(s.keys.first[l])
-		}
-	}
-	var q sliced
-	slice4(&q, &in)
+func (s *ctLanes) step() {
+	n0, in0 := s.input(0)
+	n1, in1 := s.input(1)
+	n2, in2 := s.input(2)
+	n3, in3 := s.input(3)
+	var o0, o1, o2, o3 block
 	if s.decrypt {
-		decryptSliced(&q, &s.keys.rk)
+		o0, o1, o2, o3 = unslice4(s.keys.rk.decrypt(slice4(in0, in1, in2, in3)))
 	} else {
-		encryptSliced(&q, &s.keys.rk)
+		o0, o1, o2, o3 = unslice4(s.keys.rk.encrypt(slice4(in0, in1, in2, in3)))
 	}
-	unslice4(&in, &q)
-	for l, i := range s.job {
-		if i < 0 {
-			continue
-		}
-		out := in[l].shiftRows2().xor(s.keys.last[l])
-		if s.decrypt {
-			s.x[l], s.y[l] = out.xor(s.y[l]), n[l]
-			storeBlock(jobs[i].Dst[s.off[l]:], s.x[l])
-		} else {
-			s.y[l], s.x[l] = out.xor(s.x[l]), n[l]
-			storeBlock(jobs[i].Dst[s.off[l]:], s.y[l])
-		}
-		s.off[l] += BlockSize
+	s.output(0, n0, o0)
+	s.output(1, n1, o1)
+	s.output(2, n2, o2)
+	s.output(3, n3, o3)
+}
+
+// input returns lane l's next source block n and the cipher's input.
+func (s *ctLanes) input(l int) (n, in block) {
+	if len(s.src[l]) < BlockSize {
+		return block{}, block{}
 	}
+	n = loadBlock(s.src[l])
+	if s.decrypt {
+		return n, n.xor(s.x[l]).xor(s.keys.first[l])
+	}
+	return n, n.xor(s.y[l]).xor(s.keys.first[l])
+}
+
+// output finishes lane l's block from the cipher's output o.
+func (s *ctLanes) output(l int, n, o block) {
+	if len(s.src[l]) < BlockSize {
+		return
+	}
+	o = o.shiftRows2().xor(s.keys.last[l])
+	if s.decrypt {
+		s.x[l], s.y[l] = o.xor(s.y[l]), n
+		storeBlock(s.dst[l], s.x[l])
+	} else {
+		s.y[l], s.x[l] = o.xor(s.x[l]), n
+		storeBlock(s.dst[l], s.y[l])
+	}
+	s.src[l], s.dst[l] = s.src[l][BlockSize:], s.dst[l][BlockSize:]
 }
 
 func encryptBatchGeneric(jobs []Job) { cryptBatchGeneric(jobs, false) }
@@ -797,8 +808,8 @@ func aesBoundGeneric(c *Cipher, blocks int) {
 	singleKeys(&k, c, false)
 	var s block
 	for range blocks {
-		s[0] ^= 1
+		s.lo ^= 1
 		s = encryptOne(&k, s)
 	}
-	boundSink = uint32(s[0] ^ s[1])
+	boundSink = uint32(s.lo ^ s.hi)
 }
