@@ -325,53 +325,127 @@ func neighbour(x uint64, dr, dc uint) uint64 {
 
 // MixColumns conjugated by P^j makes each byte 2a0 + 3a1 + a2 + a3, where
 // a1..a3 are the bytes one to three rows down (and j, 2j, 3j columns
-// right): xtime(t) + s with t = a0+a1 and s = a1+a2+a3. mixOut combines
-// t and s of all slices, xtime moving slice i-1 of t to
-// slice i and slice 7 to slices 0, 1, 3 and 4 (x^8 = x^4+x^3+x+1). One
-// function per j keeps every rotation count a constant; all eight words
-// stay in registers.
-func mixOut(t0, t1, t2, t3, t4, t5, t6, t7, s0, s1, s2, s3, s4, s5, s6, s7 uint64) (uint64, uint64, uint64, uint64, uint64, uint64, uint64, uint64) {
-	return t7 ^ s0, t0 ^ t7 ^ s1, t1 ^ s2, t2 ^ t7 ^ s3, t3 ^ t7 ^ s4, t4 ^ s5, t5 ^ s6, t6 ^ s7
-}
-
+// right): xtime(t) + s with t = a0+a1 and s = a1+a2+a3. xtime moves slice
+// i-1 of t to slice i and slice 7 to slices 0, 1, 3 and 4 (x^8 = x^4+x^3+
+// x+1). One function per j keeps every rotation count a constant (a
+// shared body is too large to inline). The words go through one at a time,
+// slice 7 first, so that few values are live (Go schedules in source
+// order): they all stay in registers, a tenth faster than computing all
+// the rotations first.
 func mix0(q0, q1, q2, q3, q4, q5, q6, q7 uint64) (uint64, uint64, uint64, uint64, uint64, uint64, uint64, uint64) {
 	const j = 0
-	r0, r1, r2, r3 := neighbour(q0, 1, j), neighbour(q1, 1, j), neighbour(q2, 1, j), neighbour(q3, 1, j)
-	r4, r5, r6, r7 := neighbour(q4, 1, j), neighbour(q5, 1, j), neighbour(q6, 1, j), neighbour(q7, 1, j)
-	t0, t1, t2, t3, t4, t5, t6, t7 := q0^r0, q1^r1, q2^r2, q3^r3, q4^r4, q5^r5, q6^r6, q7^r7
-	return mixOut(t0, t1, t2, t3, t4, t5, t6, t7,
-		r0^neighbour(t0, 2, 2*j), r1^neighbour(t1, 2, 2*j), r2^neighbour(t2, 2, 2*j), r3^neighbour(t3, 2, 2*j),
-		r4^neighbour(t4, 2, 2*j), r5^neighbour(t5, 2, 2*j), r6^neighbour(t6, 2, 2*j), r7^neighbour(t7, 2, 2*j))
+	r7 := neighbour(q7, 1, j)
+	t7 := q7 ^ r7
+	s7 := r7 ^ neighbour(t7, 2, 2*j)
+	r0 := neighbour(q0, 1, j)
+	t0 := q0 ^ r0
+	q0 = t7 ^ r0 ^ neighbour(t0, 2, 2*j)
+	r1 := neighbour(q1, 1, j)
+	t1 := q1 ^ r1
+	q1 = t0 ^ t7 ^ r1 ^ neighbour(t1, 2, 2*j)
+	r2 := neighbour(q2, 1, j)
+	t2 := q2 ^ r2
+	q2 = t1 ^ r2 ^ neighbour(t2, 2, 2*j)
+	r3 := neighbour(q3, 1, j)
+	t3 := q3 ^ r3
+	q3 = t2 ^ t7 ^ r3 ^ neighbour(t3, 2, 2*j)
+	r4 := neighbour(q4, 1, j)
+	t4 := q4 ^ r4
+	q4 = t3 ^ t7 ^ r4 ^ neighbour(t4, 2, 2*j)
+	r5 := neighbour(q5, 1, j)
+	t5 := q5 ^ r5
+	q5 = t4 ^ r5 ^ neighbour(t5, 2, 2*j)
+	r6 := neighbour(q6, 1, j)
+	t6 := q6 ^ r6
+	q6 = t5 ^ r6 ^ neighbour(t6, 2, 2*j)
+	return q0, q1, q2, q3, q4, q5, q6, t6 ^ s7
 }
 
 func mix1(q0, q1, q2, q3, q4, q5, q6, q7 uint64) (uint64, uint64, uint64, uint64, uint64, uint64, uint64, uint64) {
 	const j = 1
-	r0, r1, r2, r3 := neighbour(q0, 1, j), neighbour(q1, 1, j), neighbour(q2, 1, j), neighbour(q3, 1, j)
-	r4, r5, r6, r7 := neighbour(q4, 1, j), neighbour(q5, 1, j), neighbour(q6, 1, j), neighbour(q7, 1, j)
-	t0, t1, t2, t3, t4, t5, t6, t7 := q0^r0, q1^r1, q2^r2, q3^r3, q4^r4, q5^r5, q6^r6, q7^r7
-	return mixOut(t0, t1, t2, t3, t4, t5, t6, t7,
-		r0^neighbour(t0, 2, 2*j), r1^neighbour(t1, 2, 2*j), r2^neighbour(t2, 2, 2*j), r3^neighbour(t3, 2, 2*j),
-		r4^neighbour(t4, 2, 2*j), r5^neighbour(t5, 2, 2*j), r6^neighbour(t6, 2, 2*j), r7^neighbour(t7, 2, 2*j))
+	r7 := neighbour(q7, 1, j)
+	t7 := q7 ^ r7
+	s7 := r7 ^ neighbour(t7, 2, 2*j)
+	r0 := neighbour(q0, 1, j)
+	t0 := q0 ^ r0
+	q0 = t7 ^ r0 ^ neighbour(t0, 2, 2*j)
+	r1 := neighbour(q1, 1, j)
+	t1 := q1 ^ r1
+	q1 = t0 ^ t7 ^ r1 ^ neighbour(t1, 2, 2*j)
+	r2 := neighbour(q2, 1, j)
+	t2 := q2 ^ r2
+	q2 = t1 ^ r2 ^ neighbour(t2, 2, 2*j)
+	r3 := neighbour(q3, 1, j)
+	t3 := q3 ^ r3
+	q3 = t2 ^ t7 ^ r3 ^ neighbour(t3, 2, 2*j)
+	r4 := neighbour(q4, 1, j)
+	t4 := q4 ^ r4
+	q4 = t3 ^ t7 ^ r4 ^ neighbour(t4, 2, 2*j)
+	r5 := neighbour(q5, 1, j)
+	t5 := q5 ^ r5
+	q5 = t4 ^ r5 ^ neighbour(t5, 2, 2*j)
+	r6 := neighbour(q6, 1, j)
+	t6 := q6 ^ r6
+	q6 = t5 ^ r6 ^ neighbour(t6, 2, 2*j)
+	return q0, q1, q2, q3, q4, q5, q6, t6 ^ s7
 }
 
 func mix2(q0, q1, q2, q3, q4, q5, q6, q7 uint64) (uint64, uint64, uint64, uint64, uint64, uint64, uint64, uint64) {
 	const j = 2
-	r0, r1, r2, r3 := neighbour(q0, 1, j), neighbour(q1, 1, j), neighbour(q2, 1, j), neighbour(q3, 1, j)
-	r4, r5, r6, r7 := neighbour(q4, 1, j), neighbour(q5, 1, j), neighbour(q6, 1, j), neighbour(q7, 1, j)
-	t0, t1, t2, t3, t4, t5, t6, t7 := q0^r0, q1^r1, q2^r2, q3^r3, q4^r4, q5^r5, q6^r6, q7^r7
-	return mixOut(t0, t1, t2, t3, t4, t5, t6, t7,
-		r0^neighbour(t0, 2, 2*j), r1^neighbour(t1, 2, 2*j), r2^neighbour(t2, 2, 2*j), r3^neighbour(t3, 2, 2*j),
-		r4^neighbour(t4, 2, 2*j), r5^neighbour(t5, 2, 2*j), r6^neighbour(t6, 2, 2*j), r7^neighbour(t7, 2, 2*j))
+	r7 := neighbour(q7, 1, j)
+	t7 := q7 ^ r7
+	s7 := r7 ^ neighbour(t7, 2, 2*j)
+	r0 := neighbour(q0, 1, j)
+	t0 := q0 ^ r0
+	q0 = t7 ^ r0 ^ neighbour(t0, 2, 2*j)
+	r1 := neighbour(q1, 1, j)
+	t1 := q1 ^ r1
+	q1 = t0 ^ t7 ^ r1 ^ neighbour(t1, 2, 2*j)
+	r2 := neighbour(q2, 1, j)
+	t2 := q2 ^ r2
+	q2 = t1 ^ r2 ^ neighbour(t2, 2, 2*j)
+	r3 := neighbour(q3, 1, j)
+	t3 := q3 ^ r3
+	q3 = t2 ^ t7 ^ r3 ^ neighbour(t3, 2, 2*j)
+	r4 := neighbour(q4, 1, j)
+	t4 := q4 ^ r4
+	q4 = t3 ^ t7 ^ r4 ^ neighbour(t4, 2, 2*j)
+	r5 := neighbour(q5, 1, j)
+	t5 := q5 ^ r5
+	q5 = t4 ^ r5 ^ neighbour(t5, 2, 2*j)
+	r6 := neighbour(q6, 1, j)
+	t6 := q6 ^ r6
+	q6 = t5 ^ r6 ^ neighbour(t6, 2, 2*j)
+	return q0, q1, q2, q3, q4, q5, q6, t6 ^ s7
 }
 
 func mix3(q0, q1, q2, q3, q4, q5, q6, q7 uint64) (uint64, uint64, uint64, uint64, uint64, uint64, uint64, uint64) {
 	const j = 3
-	r0, r1, r2, r3 := neighbour(q0, 1, j), neighbour(q1, 1, j), neighbour(q2, 1, j), neighbour(q3, 1, j)
-	r4, r5, r6, r7 := neighbour(q4, 1, j), neighbour(q5, 1, j), neighbour(q6, 1, j), neighbour(q7, 1, j)
-	t0, t1, t2, t3, t4, t5, t6, t7 := q0^r0, q1^r1, q2^r2, q3^r3, q4^r4, q5^r5, q6^r6, q7^r7
-	return mixOut(t0, t1, t2, t3, t4, t5, t6, t7,
-		r0^neighbour(t0, 2, 2*j), r1^neighbour(t1, 2, 2*j), r2^neighbour(t2, 2, 2*j), r3^neighbour(t3, 2, 2*j),
-		r4^neighbour(t4, 2, 2*j), r5^neighbour(t5, 2, 2*j), r6^neighbour(t6, 2, 2*j), r7^neighbour(t7, 2, 2*j))
+	r7 := neighbour(q7, 1, j)
+	t7 := q7 ^ r7
+	s7 := r7 ^ neighbour(t7, 2, 2*j)
+	r0 := neighbour(q0, 1, j)
+	t0 := q0 ^ r0
+	q0 = t7 ^ r0 ^ neighbour(t0, 2, 2*j)
+	r1 := neighbour(q1, 1, j)
+	t1 := q1 ^ r1
+	q1 = t0 ^ t7 ^ r1 ^ neighbour(t1, 2, 2*j)
+	r2 := neighbour(q2, 1, j)
+	t2 := q2 ^ r2
+	q2 = t1 ^ r2 ^ neighbour(t2, 2, 2*j)
+	r3 := neighbour(q3, 1, j)
+	t3 := q3 ^ r3
+	q3 = t2 ^ t7 ^ r3 ^ neighbour(t3, 2, 2*j)
+	r4 := neighbour(q4, 1, j)
+	t4 := q4 ^ r4
+	q4 = t3 ^ t7 ^ r4 ^ neighbour(t4, 2, 2*j)
+	r5 := neighbour(q5, 1, j)
+	t5 := q5 ^ r5
+	q5 = t4 ^ r5 ^ neighbour(t5, 2, 2*j)
+	r6 := neighbour(q6, 1, j)
+	t6 := q6 ^ r6
+	q6 = t5 ^ r6 ^ neighbour(t6, 2, 2*j)
+	return q0, q1, q2, q3, q4, q5, q6, t6 ^ s7
 }
 
 // InvMixColumns is MixColumns after a -> a + 4(a + a2), a2 the byte two
