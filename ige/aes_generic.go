@@ -565,16 +565,18 @@ func (a block) shiftRows2() block {
 	return block{a.lo&^m | a.hi&m, a.hi&^m | a.lo&m}
 }
 
-// evenOdd splits a block into its even columns (0, 2) and odd ones (1, 3),
-// each with the two columns' bytes alternating (row 0 of the first, row 0 of
-// the second, row 1 ...), so that an 8x8 bit transpose across words puts
-// byte (r, c) at bit 16r + 4c.
-func (a block) evenOdd() (even, odd uint64) {
-	return interleave(a.lo&0xffffffff | a.hi<<32), interleave(a.lo>>32 | a.hi&0xffffffff00000000)
-}
+// evenCols and oddCols split a block into its even columns (0, 2) and odd
+// ones (1, 3), each with the two columns' bytes alternating (row 0 of the
+// first, row 0 of the second, row 1 ...), so that an 8x8 bit transpose
+// across words puts byte (r, c) at bit 16r + 4c. (Two functions, not one,
+// to stay small enough to inline.)
+func evenCols(a block) uint64 { return interleave(a.lo&0xffffffff | a.hi<<32) }
 
-func blockOf(even, odd uint64) block {
-	even, odd = deinterleave(even), deinterleave(odd)
+func oddCols(a block) uint64 { return interleave(a.lo>>32 | a.hi&0xffffffff00000000) }
+
+// joinCols is the inverse of evenCols and oddCols, given their results
+// deinterleaved.
+func joinCols(even, odd uint64) block {
 	return block{even&0xffffffff | odd<<32, even>>32 | odd&0xffffffff00000000}
 }
 
@@ -622,23 +624,20 @@ func transpose8(q0, q1, q2, q3, q4, q5, q6, q7 uint64) (uint64, uint64, uint64, 
 
 // slice4 loads four blocks, one per lane.
 func slice4(b0, b1, b2, b3 block) (uint64, uint64, uint64, uint64, uint64, uint64, uint64, uint64) {
-	e0, o0 := b0.evenOdd()
-	e1, o1 := b1.evenOdd()
-	e2, o2 := b2.evenOdd()
-	e3, o3 := b3.evenOdd()
-	return transpose8(e0, e1, e2, e3, o0, o1, o2, o3)
+	return transpose8(evenCols(b0), evenCols(b1), evenCols(b2), evenCols(b3), oddCols(b0), oddCols(b1), oddCols(b2), oddCols(b3))
 }
 
 // unslice4 is the inverse of slice4.
 func unslice4(q0, q1, q2, q3, q4, q5, q6, q7 uint64) (b0, b1, b2, b3 block) {
 	e0, e1, e2, e3, o0, o1, o2, o3 := transpose8(q0, q1, q2, q3, q4, q5, q6, q7)
-	return blockOf(e0, o0), blockOf(e1, o1), blockOf(e2, o2), blockOf(e3, o3)
+	return joinCols(deinterleave(e0), deinterleave(o0)), joinCols(deinterleave(e1), deinterleave(o1)),
+		joinCols(deinterleave(e2), deinterleave(o2)), joinCols(deinterleave(e3), deinterleave(o3))
 }
 
 // slice1 loads one block into lane 0 and garbage into the others: the
 // transpose restricted to lane 0 is only shifts.
 func slice1(b block) (uint64, uint64, uint64, uint64, uint64, uint64, uint64, uint64) {
-	even, odd := b.evenOdd()
+	even, odd := evenCols(b), oddCols(b)
 	lo := even&0x0f0f0f0f0f0f0f0f | odd<<4&0xf0f0f0f0f0f0f0f0
 	hi := even>>4&0x0f0f0f0f0f0f0f0f | odd&0xf0f0f0f0f0f0f0f0
 	return lo, lo >> 1, lo >> 2, lo >> 3, hi, hi >> 1, hi >> 2, hi >> 3
@@ -649,7 +648,7 @@ func unslice1(q0, q1, q2, q3, q4, q5, q6, q7 uint64) block {
 	const l0 = 0x1111111111111111
 	lo := q0&l0 | q1&l0<<1 | q2&l0<<2 | q3&l0<<3
 	hi := q4&l0 | q5&l0<<1 | q6&l0<<2 | q7&l0<<3
-	return blockOf(lo&0x0f0f0f0f0f0f0f0f|hi<<4&0xf0f0f0f0f0f0f0f0, lo>>4&0x0f0f0f0f0f0f0f0f|hi&0xf0f0f0f0f0f0f0f0)
+	return joinCols(deinterleave(lo&0x0f0f0f0f0f0f0f0f|hi<<4&0xf0f0f0f0f0f0f0f0), deinterleave(lo>>4&0x0f0f0f0f0f0f0f0f|hi&0xf0f0f0f0f0f0f0f0))
 }
 
 // roundKey returns round key r of the encryption schedule as held after
@@ -847,17 +846,18 @@ func decryptIGEGeneric(c *Cipher, iv *[IVSize]byte, dst, src []byte) {
 
 // ctLanes runs up to four jobs at a time, one per lane of the bitsliced
 // state, each lane taking the next job when its own ends. An idle lane
-// computes on zeros and stores nothing.
+// (nothing left of src) computes on zeros and stores nothing.
 type ctLanes struct {
 	keys     ctKeys
 	job      [4]int    // index into jobs, -1 for an idle lane
-	src, dst [4][]byte // what is left of each lane's job
+	src, dst [4][]byte // each lane's job
+	off      [4]int    // bytes done
 	y, x     [4]block
 	decrypt  bool
 }
 
 func (s *ctLanes) start(l int, jobs []Job, next *int) {
-	s.job[l], s.src[l], s.dst[l] = -1, nil, nil
+	s.job[l], s.src[l], s.dst[l], s.off[l] = -1, nil, nil, 0
 	for *next < len(jobs) {
 		i := *next
 		*next++
@@ -882,7 +882,7 @@ func cryptBatchGeneric(jobs []Job, decrypt bool) {
 		// Run every busy lane up to the end of the shortest job.
 		steps := -1
 		for l, i := range s.job {
-			if n := len(s.src[l]) / BlockSize; i >= 0 && (steps < 0 || n < steps) {
+			if n := (len(s.src[l]) - s.off[l]) / BlockSize; i >= 0 && (steps < 0 || n < steps) {
 				steps = n
 			}
 		}
@@ -893,7 +893,7 @@ func cryptBatchGeneric(jobs []Job, decrypt bool) {
 			s.step()
 		}
 		for l, i := range s.job {
-			if i >= 0 && len(s.src[l]) == 0 {
+			if i >= 0 && s.off[l] == len(s.src[l]) {
 				s.start(l, jobs, &next)
 			}
 		}
@@ -902,48 +902,36 @@ func cryptBatchGeneric(jobs []Job, decrypt bool) {
 
 // step advances every busy lane by one block.
 func (s *ctLanes) step() {
-	n0, in0 := s.input(0)
-	n1, in1 := s.input(1)
-	n2, in2 := s.input(2)
-	n3, in3 := s.input(3)
-	var o0, o1, o2, o3 block
+	var n, in [4]block
+	for l := range in {
+		if s.off[l] < len(s.src[l]) {
+			n[l] = loadBlock(s.src[l][s.off[l]:])
+			chain := s.y[l]
+			if s.decrypt {
+				chain = s.x[l]
+			}
+			in[l] = n[l].xor(chain).xor(s.keys.first[l])
+		}
+	}
+	var out [4]block
 	if s.decrypt {
-		o0, o1, o2, o3 = unslice4(s.keys.rk.decrypt(slice4(in0, in1, in2, in3)))
+		out[0], out[1], out[2], out[3] = unslice4(s.keys.rk.decrypt(slice4(in[0], in[1], in[2], in[3])))
 	} else {
-		o0, o1, o2, o3 = unslice4(s.keys.rk.encrypt(slice4(in0, in1, in2, in3)))
+		out[0], out[1], out[2], out[3] = unslice4(s.keys.rk.encrypt(slice4(in[0], in[1], in[2], in[3])))
 	}
-	s.output(0, n0, o0)
-	s.output(1, n1, o1)
-	s.output(2, n2, o2)
-	s.output(3, n3, o3)
-}
-
-// input returns lane l's next source block n and the cipher's input.
-func (s *ctLanes) input(l int) (n, in block) {
-	if len(s.src[l]) < BlockSize {
-		return block{}, block{}
+	for l, o := range out {
+		if s.off[l] < len(s.src[l]) {
+			o = o.shiftRows2().xor(s.keys.last[l])
+			if s.decrypt {
+				s.x[l], s.y[l] = o.xor(s.y[l]), n[l]
+				storeBlock(s.dst[l][s.off[l]:], s.x[l])
+			} else {
+				s.y[l], s.x[l] = o.xor(s.x[l]), n[l]
+				storeBlock(s.dst[l][s.off[l]:], s.y[l])
+			}
+			s.off[l] += BlockSize
+		}
 	}
-	n = loadBlock(s.src[l])
-	if s.decrypt {
-		return n, n.xor(s.x[l]).xor(s.keys.first[l])
-	}
-	return n, n.xor(s.y[l]).xor(s.keys.first[l])
-}
-
-// output finishes lane l's block from the cipher's output o.
-func (s *ctLanes) output(l int, n, o block) {
-	if len(s.src[l]) < BlockSize {
-		return
-	}
-	o = o.shiftRows2().xor(s.keys.last[l])
-	if s.decrypt {
-		s.x[l], s.y[l] = o.xor(s.y[l]), n
-		storeBlock(s.dst[l], s.x[l])
-	} else {
-		s.y[l], s.x[l] = o.xor(s.x[l]), n
-		storeBlock(s.dst[l], s.y[l])
-	}
-	s.src[l], s.dst[l] = s.src[l][BlockSize:], s.dst[l][BlockSize:]
 }
 
 func encryptBatchGeneric(jobs []Job) { cryptBatchGeneric(jobs, false) }
