@@ -349,36 +349,22 @@ func (c *Codec) checkWire(wire []byte) error {
 // v2 decryption and v2Key its msg_key (the batch path). It returns the
 // header and the body's bounds in data.
 //
-// The protocol order is v2, then v1. A v1 message would pay for a whole v2
-// decryption and hash before its own, so the first block is decrypted
-// alone: if its length prefix rules out any v2 reading (v2Plausible), v1 is
-// tried first and the v2 work is finished only if v1 fails too. The outcome
-// is the protocol order's, error included, except for a message that
-// verifies under both keys, which would take a collision of the hashes.
+// The protocol order is v2, then v1, and the v2 attempt is always whole:
+// decryption and msg_key over all of data, whatever its length prefix says.
+// Choosing the order by the prefix of the first block (to spare v1 messages
+// the v2 work) made the time to reject a tampered message depend on that
+// secret prefix, which tells whoever cuts or extends the ciphertext the
+// plaintext length the random padding hides.
 func (c *Codec) open(data, wire []byte, v2Key *[16]byte) (h Header, start, end int, err error) {
 	msgKey := (*[16]byte)(wire[8:24])
 	ct := wire[Overhead:]
 	x := c.role.recvX()
 	var got [16]byte
-	switch {
-	case v2Key != nil:
+	if v2Key != nil {
 		got = *v2Key
-	default:
+	} else {
 		c.derive(kdf.V2, msgKey, x)
 		ige.DecryptBlocks(&c.cipher, c.aesIV[:], data[:16], ct[:16])
-		if !v2Plausible(data) {
-			h, length, verified, err := c.openV1(data, wire)
-			if verified {
-				return c.envelope(data, h, length, err)
-			}
-			c.derive(kdf.V2, msgKey, x)
-			ige.DecryptBlocks(&c.cipher, c.aesIV[:], data, ct)
-			if got := kdf.MsgKeyV2(&c.key.k, x, data); subtle.ConstantTimeCompare(got[:], msgKey[:]) == 1 {
-				_, err := v2Length(data) // fails: the prefix is not plausible
-				return Header{Version: kdf.V2}, 0, 0, err
-			}
-			return h, 0, 0, err
-		}
 		got = c.decryptHashV2(data, ct, x)
 	}
 	if subtle.ConstantTimeCompare(got[:], msgKey[:]) == 1 {
@@ -423,13 +409,6 @@ func (c *Codec) decryptHash(h io.Writer, data, ct []byte, hashEnd int) {
 		off = end
 	}
 	h.Write(data[hashed:hashEnd])
-}
-
-// v2Plausible reports whether the length prefix of data passes the v2
-// checks (ErrLength, ErrPadding); it reads only the first block.
-func v2Plausible(data []byte) bool {
-	_, err := v2Length(data)
-	return err == nil
 }
 
 // v2Length returns the length prefix of v2 data, checked.
