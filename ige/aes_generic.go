@@ -677,7 +677,8 @@ var sboxConstBlock = block{sboxConst * 0x0101010101010101, sboxConst * 0x0101010
 
 // sliceKeys fills lane l of rk (garbage in the others if l == 0 and
 // lanesClean is false) with the round keys 1..13 of enc, permuted for
-// encryption (P^-r of key r) or decryption (P^(r+2) = P^-(r+2) of key r).
+// encryption (P^-r of key r) or decryption (P^(r+2) = P^-(r+2) of key r),
+// each with the S-box constant added.
 func sliceKeys(rk *slicedKeys, enc *[scheduleSize]byte, l int, decrypt, lanesClean bool) {
 	const l0 = 0x1111111111111111
 	shift := 0
