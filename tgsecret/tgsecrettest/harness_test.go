@@ -129,7 +129,7 @@ func none(t *testing.T, c *client, d time.Duration) {
 // wantErr checks that err is the RPC error msg.
 func wantErr(t *testing.T, err error, msg string) {
 	t.Helper()
-	if !tgerr.Is(err, msg) {
+	if e, ok := tgerr.As(err); !ok || (e.Message != msg && e.Type != msg) {
 		t.Fatalf("got error %v, want %s", err, msg)
 	}
 }
