@@ -47,6 +47,7 @@ func receiveN(t *testing.T, b *client, n int) []*tg.UpdateNewEncryptedMessage {
 // the messages through updates.getDifference, once the next push shows it a
 // qts gap, in several slices.
 func TestDropRecovered(t *testing.T) {
+	t.Parallel()
 	s := New(t, Options{})
 	alice, bob := s.AddUser("Alice"), s.AddUser("Bob")
 	a, b := start(t, s, alice, false), start(t, s, bob, true)
@@ -79,6 +80,7 @@ func TestDropRecovered(t *testing.T) {
 // saved gets what it missed from updates.getDifference, including a dropped
 // updateEncryption.
 func TestDropRecoveredOnStart(t *testing.T) {
+	t.Parallel()
 	s := New(t, Options{})
 	alice, bob := s.AddUser("Alice"), s.AddUser("Bob")
 	a := start(t, s, alice, false)
@@ -102,6 +104,7 @@ func TestDropRecoveredOnStart(t *testing.T) {
 }
 
 func TestDuplicate(t *testing.T) {
+	t.Parallel()
 	s := New(t, Options{})
 	alice, bob := s.AddUser("Alice"), s.AddUser("Bob")
 	a, b := start(t, s, alice, false), start(t, s, bob, false)
@@ -128,6 +131,7 @@ func TestDuplicate(t *testing.T) {
 // TestReorder: pushes overtake each other, and gotd's updates.Manager puts
 // them back in qts order.
 func TestReorder(t *testing.T) {
+	t.Parallel()
 	s := New(t, Options{Seed: 3})
 	alice, bob, carol := s.AddUser("Alice"), s.AddUser("Bob"), s.AddUser("Carol")
 	a, b, c := start(t, s, alice, false), start(t, s, bob, false), start(t, s, carol, true)
@@ -169,6 +173,7 @@ func TestReorder(t *testing.T) {
 
 // TestFaultsDeterministic: the same seed makes the same choices.
 func TestFaultsDeterministic(t *testing.T) {
+	t.Parallel()
 	run := func(seed int64) Stats {
 		s, err := newServer(Options{Seed: seed})
 		if err != nil {

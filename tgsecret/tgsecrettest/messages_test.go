@@ -8,6 +8,7 @@ import (
 )
 
 func TestSendEncrypted(t *testing.T) {
+	t.Parallel()
 	s := New(t, Options{})
 	alice, bob := s.AddUser("Alice"), s.AddUser("Bob")
 	a, b := start(t, s, alice, false), start(t, s, bob, false)
@@ -94,6 +95,7 @@ func TestSendEncrypted(t *testing.T) {
 }
 
 func TestSendErrors(t *testing.T) {
+	t.Parallel()
 	s := New(t, Options{})
 	alice, bob, carol := s.AddUser("Alice"), s.AddUser("Bob"), s.AddUser("Carol")
 	a, b, c := start(t, s, alice, false), start(t, s, bob, false), start(t, s, carol, false)
@@ -177,30 +179,5 @@ func TestSendErrors(t *testing.T) {
 
 	if st := s.Stats(alice); st.Sent != 0 {
 		t.Fatalf("refused sends counted: %+v", st)
-	}
-}
-
-func TestTypingAndRead(t *testing.T) {
-	s := New(t, Options{})
-	alice, bob := s.AddUser("Alice"), s.AddUser("Bob")
-	a, b := start(t, s, alice, false), start(t, s, bob, false)
-	ac, _ := chatPair(t, a, b)
-	ctx := testCtx(t)
-
-	if _, err := a.api.MessagesSetEncryptedTyping(ctx, &tg.MessagesSetEncryptedTypingRequest{Peer: input(ac), Typing: true}); err != nil {
-		t.Fatal(err)
-	}
-	if u := next[*tg.UpdateEncryptedChatTyping](t, b); u.ChatID != ac.ID {
-		t.Fatalf("typing %+v", u)
-	}
-	if _, err := a.api.MessagesReadEncryptedHistory(ctx, &tg.MessagesReadEncryptedHistoryRequest{Peer: input(ac), MaxDate: 12345}); err != nil {
-		t.Fatal(err)
-	}
-	if u := next[*tg.UpdateEncryptedMessagesRead](t, b); u.ChatID != ac.ID || u.MaxDate != 12345 {
-		t.Fatalf("read %+v", u)
-	}
-	// Typing and read notices take no qts.
-	if st := s.Stats(bob); st.QTS != 0 {
-		t.Fatalf("bob stats %+v", st)
 	}
 }
