@@ -175,7 +175,7 @@ func TestReorder(t *testing.T) {
 func TestFaultsDeterministic(t *testing.T) {
 	t.Parallel()
 	run := func(seed int64) Stats {
-		s, err := newServer(Options{Seed: seed})
+		s, err := Start(Options{Seed: seed})
 		if err != nil {
 			t.Fatal(err)
 		}

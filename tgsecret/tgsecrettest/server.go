@@ -88,7 +88,7 @@ var serverKey = sync.OnceValues(func() (*rsa.PrivateKey, error) {
 // It is stopped by t.Cleanup or by Close.
 func New(t testing.TB, opts Options) *Server {
 	t.Helper()
-	s, err := newServer(opts)
+	s, err := Start(opts)
 	if err != nil {
 		t.Fatalf("tgsecrettest: %v", err)
 	}
@@ -100,7 +100,9 @@ func New(t testing.TB, opts Options) *Server {
 	return s
 }
 
-func newServer(opts Options) (*Server, error) {
+// Start starts a server outside a test (examples, programs); the caller
+// stops it with Close.
+func Start(opts Options) (*Server, error) {
 	if opts.Logger == nil {
 		opts.Logger = zap.NewNop()
 	}
