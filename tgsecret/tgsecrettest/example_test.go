@@ -23,7 +23,7 @@ func Example() {
 	defer s.Close()
 	alice, bob := s.AddUser("Alice"), s.AddUser("Bob")
 
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 
 	requests := make(chan *tg.EncryptedChatRequested, 1)

@@ -15,6 +15,11 @@ import (
 	"github.com/gotd/td/tgerr"
 )
 
+// failAfter is how long a test waits for what must come: generous, because
+// a key exchange on a loaded machine under -race can take many seconds. No
+// test measures time.
+const failAfter = 2 * time.Minute
+
 // client is one running telegram.Client of a test, signed in, with the
 // updates it received.
 type client struct {
@@ -86,14 +91,14 @@ func start(t *testing.T, s *Server, u *tg.User, manager bool) *client {
 		}
 	case err := <-done:
 		t.Fatalf("client %s ended: %v", u.FirstName, err)
-	case <-time.After(30 * time.Second):
-		t.Fatalf("client %s: no sign-in after 30s", u.FirstName)
+	case <-time.After(failAfter):
+		t.Fatalf("client %s: no sign-in after %v", u.FirstName, failAfter)
 	}
 	return c
 }
 
 func testCtx(t *testing.T) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), failAfter)
 	t.Cleanup(cancel)
 	return ctx
 }
@@ -101,7 +106,7 @@ func testCtx(t *testing.T) context.Context {
 // next waits for the next update of type T, skipping others.
 func next[T tg.UpdateClass](t *testing.T, c *client) T {
 	t.Helper()
-	timeout := time.After(10 * time.Second)
+	timeout := time.After(failAfter)
 	for {
 		select {
 		case u := <-c.got:
@@ -110,7 +115,7 @@ func next[T tg.UpdateClass](t *testing.T, c *client) T {
 			}
 		case <-timeout:
 			var zero T
-			t.Fatalf("%s: no %T within 10s", c.u.FirstName, zero)
+			t.Fatalf("%s: no %T within %v", c.u.FirstName, zero, failAfter)
 			return zero
 		}
 	}

@@ -71,6 +71,7 @@ type Server struct {
 	files    map[int64]*storedFile
 	dh       dhConfig
 	nextUser int64
+	closed   bool // no more pushers start
 
 	faultsMu  sync.Mutex
 	faults    Faults
@@ -166,6 +167,9 @@ func Start(opts Options) (*Server, error) {
 // connections cut. Close is idempotent.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		s.closed = true
+		s.mu.Unlock()
 		s.cancel()
 		_ = s.ln.Close()
 		s.ln.closeAll()
@@ -226,11 +230,13 @@ func (s *Server) AddUser(name string) *tg.User {
 	a.pusher = newPusher(s, a)
 	s.users[id] = a
 	s.byPhone[a.user.Phone] = a
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		a.pusher.run(s.ctx)
-	}()
+	if !s.closed {
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			a.pusher.run(s.ctx)
+		}()
+	}
 	u := a.user
 	return &u
 }
