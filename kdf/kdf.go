@@ -53,6 +53,16 @@
 // The hashing is the standard library's, with its SHA-NI, ARMv8 and AVX2
 // paths; what this package adds is a few fixed-size moves, so each function
 // costs what its unavoidable hash calls cost (BenchmarkKDF compares the two).
+// Two SHA-256 hashes that do not depend on each other, a and b of [Derive]
+// for [V2] and the two msg_keys of [MsgKeysV2], run as a pair through a
+// two-lane SHA-NI kernel where the CPU has the SHA extensions (amd64, not
+// with -tags purego), at about the cost of one.
+//
+// # Implementations
+//
+// The kernels register with internal/impl as package "kdf": "sha-ni-x2"
+// where the CPU has it, "generic" (crypto/sha256 one hash at a time)
+// everywhere. GODEBUG=cpu.avx=off selects "generic".
 //
 // # Panics
 //
