@@ -298,7 +298,7 @@ type Stats struct {
 	Acked   int // the highest max_qts u acknowledged with messages.receivedQueue
 	Pushed  int // updates pushed to u (after faults; a duplicate counts twice)
 	Dropped int // pushes dropped by faults
-	Sent    int // messages.sendEncrypted* calls made by u that were accepted
+	Sent    int // messages.sendEncrypted* calls made by u that the server accepted (a resent random_id counts once)
 }
 
 // Stats reports what the server saw for u.
