@@ -86,14 +86,18 @@
 // gotd/td's telegram/updates Manager applies at once, and a lost qts push
 // shows as a qts gap that the Manager fills with updates.getDifference.
 // Pushes go to the most recently used session of every auth key signed in as
-// the user.
+// the user. Note that gotd's client handles each incoming message in a
+// goroutine of its own: a raw update handler may see pushes in any order even
+// without faults, and only the Manager (or the client's own qts tracking)
+// restores qts order.
 //
 // # Faults
 //
 // SetFaults makes pushes (never RPC results or differences) fail: each is
 // dropped with probability Drop, sent twice with probability Duplicate,
-// delayed up to MaxDelay, and with Reorder a quarter of them are held back
-// by max(MaxDelay, 20ms) so the next ones overtake them. Every choice comes
+// delayed up to MaxDelay, and with Reorder a quarter of them wait until a
+// later push to the same user has gone out (or max(MaxDelay, 500ms) passed),
+// so the later one overtakes them. Every choice comes
 // from a generator seeded with Options.Seed, in the order of the pushes.
 // Disconnect cuts every connection of a user; gotd's client reconnects on a
 // new session, and requests in flight fail (the caller retries). Stats

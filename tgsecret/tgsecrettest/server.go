@@ -72,6 +72,8 @@ type Server struct {
 	dh       dhConfig
 	nextUser int64
 	closed   bool // no more pushers start
+	// onPush, when set, sees every push a client took, in order (tests).
+	onPush func(user int64, u tg.UpdatesClass)
 
 	faultsMu  sync.Mutex
 	faults    Faults

@@ -200,3 +200,25 @@ func TestRestart(t *testing.T) {
 	}
 	none(t, b2, 20*time.Millisecond)
 }
+
+// TestCloseCutsClients: Close does not wait for clients to leave; it cuts
+// their connections, and their requests fail from then on.
+func TestCloseCutsClients(t *testing.T) {
+	t.Parallel()
+	s, err := Start(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := start(t, s, s.AddUser("Alice"), false)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if _, err := a.api.UpdatesGetState(ctx); err == nil {
+		t.Fatal("a request after Close succeeded")
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+}

@@ -21,16 +21,16 @@ const accountPts = 1
 // returns; more come as updates.differenceSlice.
 const differenceLimit = 100
 
-// reorderHold is how long a push picked for reordering is held back (at
-// least) so that the pushes after it overtake it.
-const reorderHold = 20 * time.Millisecond
+// reorderHold is how long a push picked for reordering waits, at most, for a
+// later push to overtake it.
+const reorderHold = 500 * time.Millisecond
 
 // Faults apply to updates the server pushes (updateNewEncryptedMessage,
 // updateEncryption, typing, read), never to RPC results or getDifference.
 type Faults struct {
 	Drop      float64       // probability a push is dropped (recovered through updates.getDifference)
 	Duplicate float64       // probability a push is sent twice
-	Reorder   bool          // pushes may overtake each other: a quarter of them are held back by max(MaxDelay, 20ms)
+	Reorder   bool          // pushes overtake each other: a quarter of them wait for the next push to go first (at most max(MaxDelay, 500ms))
 	MaxDelay  time.Duration // random delay of each push up to this
 }
 
@@ -127,6 +127,7 @@ type pendingPush struct {
 	u         tg.UpdatesClass
 	at        time.Time
 	order     uint64
+	held      bool // waits for a later push to go first
 	delivered func()
 }
 
@@ -151,7 +152,7 @@ func (p *pusher) enqueue(u tg.UpdatesClass, delivered func(), delays []time.Dura
 			p.last = at
 		}
 		p.order++
-		heap.Push(&p.q, &pendingPush{u: u, at: at, order: p.order, delivered: delivered})
+		heap.Push(&p.q, &pendingPush{u: u, at: at, order: p.order, held: held[i], delivered: delivered})
 	}
 	p.mu.Unlock()
 	select {
@@ -177,6 +178,9 @@ func (p *pusher) run(ctx context.Context) {
 		p.mu.Unlock()
 		if next != nil {
 			p.deliver(ctx, next)
+			if !next.held {
+				p.release(next.order)
+			}
 			continue
 		}
 		timer.Reset(wait)
@@ -192,6 +196,25 @@ func (p *pusher) run(ctx context.Context) {
 			default:
 			}
 		}
+	}
+}
+
+// release makes the held pushes queued before push number order due now:
+// a later push has overtaken them.
+func (p *pusher) release(order uint64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := time.Now()
+	changed := false
+	for _, pp := range p.q {
+		if pp.held && pp.order < order {
+			pp.held = false
+			pp.at = now
+			changed = true
+		}
+	}
+	if changed {
+		heap.Init(&p.q)
 	}
 }
 
@@ -229,6 +252,9 @@ func (p *pusher) deliver(ctx context.Context, pp *pendingPush) {
 	p.a.stats.Pushed++
 	if pp.delivered != nil {
 		pp.delivered()
+	}
+	if s.onPush != nil {
+		s.onPush(p.a.user.ID, pp.u)
 	}
 	s.mu.Unlock()
 }
