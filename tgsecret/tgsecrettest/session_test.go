@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gotd/td/bin"
 	"github.com/gotd/td/telegram"
 	"github.com/gotd/td/tg"
 
@@ -221,4 +222,50 @@ func TestCloseCutsClients(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatalf("second Close: %v", err)
 	}
+}
+
+// rawRequest is a request of only a type id: malformed for every method that
+// takes arguments.
+type rawRequest uint32
+
+func (r rawRequest) Encode(b *bin.Buffer) error { b.PutID(uint32(r)); return nil }
+
+// anyResult decodes any answer.
+type anyResult struct{}
+
+func (anyResult) Decode(b *bin.Buffer) error { b.Skip(b.Len()); return nil }
+
+// TestMalformed: every served method answers a request that does not decode
+// with INPUT_FETCH_ERROR, and a method the server does not know with
+// INPUT_METHOD_INVALID; none leaves the client waiting.
+func TestMalformed(t *testing.T) {
+	t.Parallel()
+	s := New(t, Options{})
+	a := start(t, s, s.AddUser("Alice"), false)
+	ctx := testCtx(t)
+	noArgs := map[uint32]bool{
+		tg.HelpGetConfigRequestTypeID:    true,
+		tg.HelpGetNearestDCRequestTypeID: true,
+		tg.AuthLogOutRequestTypeID:       true,
+		tg.UpdatesGetStateRequestTypeID:  true,
+	}
+	ids := Methods()
+	if !slices.Contains(ids, tg.MessagesSendEncryptedRequestTypeID) || slices.Contains(ids, tg.MessagesGetDialogsRequestTypeID) {
+		t.Fatalf("Methods() = %x", ids)
+	}
+	for _, id := range ids {
+		if id == tg.AuthLogOutRequestTypeID {
+			continue // would sign the client out
+		}
+		err := a.api.Invoker().Invoke(ctx, rawRequest(id), anyResult{})
+		if noArgs[id] {
+			if err != nil {
+				t.Fatalf("%#x: %v", id, err)
+			}
+			continue
+		}
+		wantErr(t, err, "INPUT_FETCH_ERROR")
+	}
+	err := a.api.Invoker().Invoke(ctx, rawRequest(0x12345678), anyResult{})
+	wantErr(t, err, "INPUT_METHOD_INVALID")
 }
