@@ -3,6 +3,7 @@ package tgsecrettest
 import (
 	"container/heap"
 	"context"
+	"slices"
 	"sync"
 	"time"
 
@@ -67,7 +68,7 @@ func (s *Server) deliverEncrypted(a *account, msg tg.EncryptedMessageClass) {
 func (s *Server) deliverEncryption(a *account, chat tg.EncryptedChatClass, users ...*tg.User) {
 	u := &tg.UpdateEncryption{Chat: chat, Date: now()}
 	p := &pendingUpdate{update: u}
-	a.pending = append(a.pending, p)
+	a.pending = append(slices.DeleteFunc(a.pending, func(p *pendingUpdate) bool { return p.done }), p)
 	var ents []tg.UserClass
 	for _, u := range users {
 		ents = append(ents, u)
