@@ -156,8 +156,9 @@ func sessionIDs(s *Server, u *tg.User) (ids []int64) {
 	return ids
 }
 
-// TestRestart: a second client of the same user (a restarted app) gets the
-// pushes and the unacknowledged messages from getDifference.
+// TestRestart: a second client of the same user gets the pushes as the
+// first does, and once the first is gone, the unacknowledged messages from
+// getDifference.
 func TestRestart(t *testing.T) {
 	t.Parallel()
 	s := New(t, Options{})
@@ -182,21 +183,30 @@ func TestRestart(t *testing.T) {
 	if _, err := b1.api.MessagesReceivedQueue(ctx, 1); err != nil {
 		t.Fatal(err)
 	}
+
+	// A second client of the same user (another device) gets pushes too.
+	b2 := start(t, s, bob, false)
+	sendN(t, a, ac, 3, 1)
+	for _, c := range []*client{b1, b2} {
+		if u := next[*tg.UpdateNewEncryptedMessage](t, c); u.Qts != 4 {
+			t.Fatalf("%s: qts %d", c.u.FirstName, u.Qts)
+		}
+	}
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
 
-	b2 := start(t, s, bob, false)
+	// The app restarted on b2 fetches what is not acknowledged.
 	diff, err := b2.api.UpdatesGetDifference(testCtx(t), &tg.UpdatesGetDifferenceRequest{Pts: 1, Date: 1, Qts: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := diff.(*tg.UpdatesDifference); len(d.NewEncryptedMessages) != 2 || d.NewEncryptedMessages[0].GetRandomID() != 2 {
+	if d := diff.(*tg.UpdatesDifference); len(d.NewEncryptedMessages) != 3 || d.NewEncryptedMessages[0].GetRandomID() != 2 || d.State.Qts != 4 {
 		t.Fatalf("difference after restart: %+v", d)
 	}
-	sendN(t, a, ac, 3, 1)
-	if u := next[*tg.UpdateNewEncryptedMessage](t, b2); u.Qts != 4 {
+	sendN(t, a, ac, 4, 1)
+	if u := next[*tg.UpdateNewEncryptedMessage](t, b2); u.Qts != 5 {
 		t.Fatalf("after restart: qts %d", u.Qts)
 	}
 	none(t, b2, 20*time.Millisecond)
