@@ -39,8 +39,9 @@
 //
 // # Allocation and speed
 //
-// No function allocates, whatever the input length, and none builds a
-// concatenation buffer for a message. The hash states live on the stack:
+// No function allocates, whatever the input length (a [MsgKeyHash] only on
+// its first Reset of each version), and none builds a concatenation buffer
+// for a message. The hash states live on the stack:
 // [crypto/sha1.Sum], [crypto/sha256.Sum256] and [crypto/md5.Sum] keep theirs
 // there, and where the parts of a hash input are streamed ([MsgKeyV2], and
 // [Derive] for [V2]) the compiler inlines [crypto/sha256.New] and
