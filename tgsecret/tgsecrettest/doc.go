@@ -80,8 +80,10 @@
 // both the client's and the acknowledged qts, at most 100 at a time
 // (updates.differenceSlice, then updates.difference), so a client that
 // acknowledges before it has stored a message loses it, as on Telegram.
-// updateEncryption updates not yet delivered by a push come in other_updates
-// of the next difference. pts is always 1 and seq 0 (the server keeps no
+// An updateEncryption not yet delivered by a push comes in other_updates of
+// the next difference, and goes out once: a difference takes it only if no
+// push has sent it or is sending it, and a queued push skips it once a
+// difference took it (Duplicate faults aside). pts is always 1 and seq 0 (the server keeps no
 // message boxes): every push is an updates (seq 0) or an updateShort, which
 // gotd/td's telegram/updates Manager applies at once, and a lost qts push
 // shows as a qts gap that the Manager fills with updates.getDifference.

@@ -241,3 +241,61 @@ func TestDelayKeepsOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestPendingOnce: an updateEncryption goes out once, either by its push or
+// in a difference; a difference that took it stops the push that was still
+// queued.
+func TestPendingOnce(t *testing.T) {
+	t.Parallel()
+	s := New(t, Options{})
+	alice, bob := s.AddUser("Alice"), s.AddUser("Bob")
+	a, b := start(t, s, alice, false), start(t, s, bob, false)
+	ctx := testCtx(t)
+
+	s.SetFaults(Faults{MaxDelay: time.Hour}) // the push waits in the queue
+	if _, err := a.api.MessagesRequestEncryption(ctx, &tg.MessagesRequestEncryptionRequest{
+		UserID: &tg.InputUser{UserID: bob.ID, AccessHash: bob.AccessHash}, RandomID: 1, GA: dhPublic(t),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	diff, err := b.api.UpdatesGetDifference(ctx, &tg.UpdatesGetDifferenceRequest{Pts: 1, Date: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, ok := diff.(*tg.UpdatesDifference); !ok || len(d.OtherUpdates) != 1 {
+		t.Fatalf("difference %#v", diff)
+	}
+	// A second difference has nothing more.
+	diff, err = b.api.UpdatesGetDifference(ctx, &tg.UpdatesGetDifferenceRequest{Pts: 1, Date: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := diff.(*tg.UpdatesDifferenceEmpty); !ok {
+		t.Fatalf("second difference %#v", diff)
+	}
+
+	// Make the queued push due now and let the pusher run it.
+	s.mu.Lock()
+	p := s.users[bob.ID].pusher
+	s.mu.Unlock()
+	p.mu.Lock()
+	if len(p.q) != 1 {
+		t.Fatalf("%d pushes queued, want 1", len(p.q))
+	}
+	p.q[0].at = time.Now()
+	p.mu.Unlock()
+	p.wake <- struct{}{}
+	for {
+		p.mu.Lock()
+		n := len(p.q)
+		p.mu.Unlock()
+		if n == 0 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	none(t, b, 100*time.Millisecond)
+	if st := s.Stats(bob); st.Pushed != 0 {
+		t.Fatalf("the push went out too: %+v", st)
+	}
+}
