@@ -65,7 +65,6 @@ func start(t testing.TB, s *Server, u *tg.User, manager bool) *client {
 		h = m
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	stop := make(chan struct{})
 	ready := make(chan error, 1)
 	done := make(chan error, 1)
 	go func() {
@@ -73,26 +72,11 @@ func start(t testing.TB, s *Server, u *tg.User, manager bool) *client {
 			c.api = tc.API()
 			if m == nil {
 				ready <- nil
-				select {
-				case <-stop:
-				case <-ctx.Done():
-				}
+				<-ctx.Done()
 				return nil
 			}
-			// The manager stops before its client: gotd v0.93.0's
-			// Manager.Run, cancelled with updates pending, calls
-			// getDifference, and an Invoke on a connection that is
-			// shutting down at the same moment is a data race in gotd.
-			mctx, mcancel := context.WithCancel(ctx)
-			defer mcancel()
-			go func() {
-				select {
-				case <-stop:
-					mcancel()
-				case <-mctx.Done():
-				}
-			}()
-			err := m.Run(mctx, tc.API(), u.ID, updates.AuthOptions{OnStart: func(context.Context) { ready <- nil }})
+			// Run keeps the connection up until the manager has returned.
+			err := m.Run(ctx, tc.API(), u.ID, updates.AuthOptions{OnStart: func(context.Context) { ready <- nil }})
 			if errors.Is(err, context.Canceled) {
 				return nil
 			}
@@ -100,10 +84,8 @@ func start(t testing.TB, s *Server, u *tg.User, manager bool) *client {
 		})
 	}()
 	t.Cleanup(func() {
-		close(stop)
-		err := <-done
 		cancel()
-		if err != nil {
+		if err := <-done; err != nil {
 			t.Errorf("client %s: %v", u.FirstName, err)
 		}
 	})
