@@ -34,7 +34,7 @@ const (
 )
 
 // defaultSeed is the seed of the zero Options.
-const defaultSeed = 0x5eC7e7
+const defaultSeed = 0x5ec7e7
 
 // Options configures a Server. The zero value is valid.
 type Options struct {
