@@ -271,7 +271,9 @@ type queued struct {
 // Persistence: [Chat.MarshalBinary] and [RestoreChat] (or
 // [Chat.UnmarshalBinary]); persist after every call that returned packets,
 // before sending them. States written by earlier versions restore. Clock
-// and randomness come from [Config].
+// and randomness come from [Config]. An aborted chat persists too, and
+// restores as aborted with its reason ([Chat.Err]); the messages it had
+// queued are wiped when it aborts.
 type Chat struct {
 	role Role
 	cfg  Config
@@ -485,7 +487,7 @@ func (c *Chat) Tick() ([][]byte, error) {
 	}
 	if err := c.askDue(true); err != nil {
 		if _, ok := err.(*abortError); ok {
-			c.aborted = err
+			c.abort(err)
 		}
 		return nil, err
 	}
