@@ -73,7 +73,11 @@ const (
 	// OutcomeDropped: the packet was not used; the error says why
 	// (ErrDuplicate, ErrStaleKey, ErrQueueFull, ErrShortRandomBytes or any
 	// other Decrypt error). The chat goes on. (A Resend in a packet dropped
-	// with ErrQueueFull is still served: Receipt.Send.)
+	// with ErrQueueFull is still served: Receipt.Send.) A message next in
+	// sequence whose answer could not be made (the random source failed)
+	// is OutcomeDropped too, with that error, although it and the queued
+	// ones it let through are delivered (Receipt.Messages): only the
+	// answer is missing from Receipt.Send.
 	OutcomeDropped
 	// OutcomeAborted: the packet violated the protocol (ErrSeqParity,
 	// ErrInSeqNo, ErrRekeyFailed) or asked for what cannot be resent
@@ -486,7 +490,7 @@ func (c *Chat) Tick() ([][]byte, error) {
 		return nil, err
 	}
 	if err := c.askDue(true); err != nil {
-		if _, ok := err.(*abortError); ok {
+		if aborts(err) {
 			c.abort(err)
 		}
 		return nil, err

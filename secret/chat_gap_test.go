@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
+	"io"
+	"math/rand/v2"
 	"os"
 	"slices"
 	"strings"
@@ -419,4 +421,51 @@ func TestChatRestoreVersion1PeerSaw(t *testing.T) {
 	if _, err := RestoreChat(again, Config{}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// switchRand is a random source that can be made to fail.
+type switchRand struct {
+	r    io.Reader
+	fail bool
+}
+
+func (s *switchRand) Read(b []byte) (int, error) {
+	if s.fail {
+		return 0, errors.New("random source down")
+	}
+	return s.r.Read(b)
+}
+
+// A message that fills a gap but whose answer cannot be made (the random
+// source fails while b answers a's new layer) is still processed, and the
+// queue behind it goes on: nothing is left waiting at in, where no later
+// packet would release it and the state would not restore.
+func TestChatRandFailureWhileDraining(t *testing.T) {
+	rnd := &switchRand{r: rand.NewChaCha8([32]byte{'s'})}
+	p := newChatPair(t, func(c *Config) { c.Rand = rnd })
+	p.clock.advance(time.Minute) // past NotifyGrace: a new layer is answered
+	out, err := p.a.SetLayer(p.a.Layer() + 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	notify := chatCopy(out)[0]
+	p.recv(p.b, p.send(p.a, 2)[0], OutcomeQueued)
+	rnd.fail = true
+	r, err := p.b.Receive(notify)
+	rnd.fail = false
+	if r.Outcome != OutcomeDropped || err == nil || len(r.Messages) != 2 || len(r.Send) != 0 ||
+		len(p.b.queue) != 0 || p.b.PeerLayer() != p.a.Layer() || p.b.Err() != nil {
+		t.Fatalf("%v (%v): delivered %d, sent %d, queued %d, peer layer %d", r.Outcome, err, len(r.Messages), len(r.Send), len(p.b.queue), p.b.PeerLayer())
+	}
+	if ids := userIDs(t, r); !slices.Equal(ids, []int64{2}) {
+		t.Fatalf("delivered %v", ids)
+	}
+	st, err := p.b.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.b, err = RestoreChat(st, p.cfg); err != nil {
+		t.Fatalf("the state does not restore: %v", err)
+	}
+	p.deliverAll(p.b, p.send(p.a, 3))
 }

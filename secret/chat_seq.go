@@ -95,10 +95,12 @@ func (c *Chat) receive(wire []byte) (Outcome, error) {
 	if o > c.in {
 		return c.enqueue(o, h, fp, body)
 	}
-	if err := c.process(h, fp, body, false); err != nil {
-		return outcomeOf(err), err
-	}
-	for {
+	// Only an abort stops the queue. Any other error of process (our
+	// answer could not be made: the random source failed) comes after the
+	// message was counted and delivered; the queued ones behind it must go
+	// on, or they would wait at in, where nothing ever releases them.
+	failed := c.process(h, fp, body, false)
+	for !aborts(failed) {
 		q, ok := c.queue[c.in]
 		if !ok {
 			break
@@ -106,9 +108,12 @@ func (c *Chat) receive(wire []byte) (Outcome, error) {
 		delete(c.queue, c.in)
 		// Its body stays readable until the next call (freeNext).
 		c.freeNext = append(c.freeNext, q.body)
-		if err := c.process(q.h, q.fp, q.body, q.served); err != nil {
-			return outcomeOf(err), err
+		if err := c.process(q.h, q.fp, q.body, q.served); err != nil && (failed == nil || aborts(err)) {
+			failed = err
 		}
+	}
+	if failed != nil {
+		return outcomeOf(failed), failed
 	}
 	return OutcomeProcessed, nil
 }
@@ -135,10 +140,16 @@ func (c *Chat) peerSeq(h Header) (o, i uint32, err error) {
 }
 
 func outcomeOf(err error) Outcome {
-	if _, ok := err.(*abortError); ok {
+	if aborts(err) {
 		return OutcomeAborted
 	}
 	return OutcomeDropped
+}
+
+// aborts reports whether err ends the chat.
+func aborts(err error) bool {
+	_, ok := err.(*abortError)
+	return ok
 }
 
 // enqueue holds message o behind the gap c.in..o-1. A Resend in it is
