@@ -92,6 +92,8 @@ type fakeClient struct {
 	api    *tg.Client
 	cancel context.CancelFunc
 	done   chan error
+	// pushDone closes when the push goroutine has stopped.
+	pushDone chan struct{}
 }
 
 func startFake(t testing.TB, s *fakeServer, id int64, store Store, opts Options) *fakeClient {
@@ -111,7 +113,8 @@ func startFake(t testing.TB, s *fakeServer, id int64, store Store, opts Options)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &fakeClient{id: id, m: m, rec: rec, cancel: cancel, done: make(chan error, 1)}
-	c.api = s.connect(ctx, id, m)
+	c.pushDone = make(chan struct{})
+	c.api = s.connect(ctx, id, m, c.pushDone)
 	go func() { c.done <- m.Run(ctx, c.api) }()
 	waitFor(t, 5*time.Second, "Run", func() bool { _, _, err := m.running(); return err == nil })
 	t.Cleanup(c.stop)
@@ -121,6 +124,9 @@ func startFake(t testing.TB, s *fakeServer, id int64, store Store, opts Options)
 func (c *fakeClient) stop() {
 	c.cancel()
 	<-c.done
+	<-c.pushDone
+	// A flusher may be between two packets; give it time to see ctx.
+	time.Sleep(20 * time.Millisecond)
 	c.done <- context.Canceled // later stops return at once
 }
 

@@ -75,7 +75,7 @@ func (s *fakeServer) user(id int64) *fakeUser {
 
 // client returns the API of user id; its pushes go to m (through a
 // dispatcher registered on m), one at a time, until ctx ends.
-func (s *fakeServer) connect(ctx context.Context, id int64, m *Manager) *tg.Client {
+func (s *fakeServer) connect(ctx context.Context, id int64, m *Manager, done chan struct{}) *tg.Client {
 	d := tg.NewUpdateDispatcher()
 	m.Register(d)
 	st := m.StateStorage()
@@ -89,6 +89,7 @@ func (s *fakeServer) connect(ctx context.Context, id int64, m *Manager) *tg.Clie
 		_ = st.SetState(ctx, id, updates.State{Qts: qts})
 	}
 	go func() {
+		defer close(done)
 		for {
 			select {
 			case <-ctx.Done():

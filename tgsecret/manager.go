@@ -236,6 +236,9 @@ func (m *Manager) Run(ctx context.Context, api *tg.Client) error {
 		c.kick()
 	}
 	m.retryRaw(ctx)
+	// What arrived while we were away (gotd's update manager asks too;
+	// duplicates are dropped by the chats).
+	m.refetch(ctx)
 	m.ack(ctx)
 
 	tick := time.NewTicker(m.opts.TickInterval)

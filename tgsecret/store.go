@@ -440,6 +440,9 @@ func (s *FileStore) RawMessages(context.Context) ([]RawMessage, error) {
 	var out []RawMessage
 	for _, n := range names {
 		data, err := os.ReadFile(filepath.Join(s.dir, n))
+		if errors.Is(err, os.ErrNotExist) {
+			continue // deleted since the listing
+		}
 		if err != nil {
 			return nil, err
 		}
