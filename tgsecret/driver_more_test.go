@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gotd/td/tg/e2e"
+	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 )
 
@@ -141,7 +142,7 @@ func TestCrashBetweenStoreAndAckFake(t *testing.T) {
 func TestRestartMidTrafficFake(t *testing.T) {
 	s := newFakeServer()
 	ctx := context.Background()
-	opts := Options{PollInterval: 50 * time.Millisecond}
+	opts := Options{PollInterval: 50 * time.Millisecond, Logger: zaptest.NewLogger(t, zaptest.Level(zap.InfoLevel))}
 	a := startFake(t, s, 1, NewMemStore(), opts)
 	dir := t.TempDir() + "/b"
 	fs, err := NewFileStore(dir)
@@ -149,7 +150,6 @@ func TestRestartMidTrafficFake(t *testing.T) {
 		t.Fatal(err)
 	}
 	fs.NoSync = true
-	opts.Logger = zaptest.NewLogger(t)
 	b := startFake(t, s, 2, fs, opts)
 	ca, cb := openFake(t, a, b)
 	const n = 60
@@ -169,7 +169,12 @@ func TestRestartMidTrafficFake(t *testing.T) {
 		}
 		if i%3 == 0 {
 			if _, err := cb.SendText(ctx, fmt.Sprint("b", i/3)); err != nil {
-				t.Fatal(err)
+				for _, r := range append(recB, a.rec) {
+					for _, e := range r.events {
+						t.Logf("%p %v %v %v", r, e.Kind, e.State, e.Err)
+					}
+				}
+				t.Fatal(i, err)
 			}
 		}
 	}

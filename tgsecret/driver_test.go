@@ -145,10 +145,21 @@ func openFake(t testing.TB, a, b *fakeClient) (ca, cb *Chat) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "both sides ready", func() bool {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
 		cb = b.m.Chat(ca.ID())
-		return ca.Status() == StatusReady && cb != nil && cb.Status() == StatusReady
-	})
+		if ca.Status() == StatusReady && cb != nil && cb.Status() == StatusReady {
+			break
+		}
+		if time.Now().After(deadline) {
+			var st ChatStatus
+			if cb != nil {
+				st = cb.Status()
+			}
+			t.Fatalf("chat %d not ready on both sides: %v, %v", ca.ID(), ca.Status(), st)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 	return ca, cb
 }
 

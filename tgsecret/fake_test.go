@@ -1,6 +1,8 @@
 package tgsecret
 
 import (
+	"os"
+	"runtime/debug"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -185,6 +187,9 @@ func (f fakeInvoker) Invoke(ctx context.Context, in bin.Encoder, out bin.Decoder
 			return tgerr.New(400, "ENCRYPTION_ALREADY_DECLINED")
 		}
 		c.discarded = true
+		if os.Getenv("FAKE_DEBUG") != "" {
+			fmt.Println("DISCARD by", f.uid, string(debug.Stack()))
+		}
 		other := c.admin
 		if other == f.uid {
 			other = c.peer

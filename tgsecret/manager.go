@@ -553,9 +553,13 @@ func (m *Manager) handleEncryption(ctx context.Context, chat tg.EncryptedChatCla
 			c.mu.Unlock()
 			return nil // ours as the acceptor, or repeated
 		}
+		// Taken out under the lock: a repeated push (or the same update
+		// through getDifference) finds none and is ignored.
 		ex := c.ex
+		c.ex = nil
 		dh := &secret.DH{G: c.rec.G, P: c.rec.P}
 		c.mu.Unlock()
+		defer ex.Wipe()
 		key, err := ex.Complete(u.GAOrB, u.KeyFingerprint)
 		if err != nil {
 			// The protocol's answer to a bad g_b or fingerprint: discard.
