@@ -14,6 +14,8 @@ import (
 	"github.com/gotd/td/telegram/updates"
 	"github.com/gotd/td/tg"
 	"github.com/gotd/td/tg/e2e"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/secretbench/secretbench/dhcheck"
@@ -122,8 +124,9 @@ func openTG(t testing.TB, a, b *tgClient) (ca, cb *Chat) {
 func TestE2EHandshake(t *testing.T) {
 	srv := tgsecrettest.New(t, tgsecrettest.Options{})
 	alice, bob := srv.AddUser("alice"), srv.AddUser("bob")
-	a := startTG(t, srv, alice, NewMemStore(), Options{})
-	b := startTG(t, srv, bob, NewMemStore(), Options{})
+	lg := zaptest.NewLogger(t, zaptest.Level(zap.DebugLevel))
+	a := startTG(t, srv, alice, NewMemStore(), Options{Logger: lg.Named("alice")})
+	b := startTG(t, srv, bob, NewMemStore(), Options{Logger: lg.Named("bob")})
 	ca, cb := openTG(t, a, b)
 	if ca.Fingerprint() != cb.Fingerprint() || ca.Fingerprint() == 0 {
 		t.Fatalf("fingerprints %x %x", ca.Fingerprint(), cb.Fingerprint())
@@ -131,6 +134,9 @@ func TestE2EHandshake(t *testing.T) {
 	waitFor(t, 10*time.Second, "visualization", func() bool {
 		va, oka := ca.Visualization()
 		vb, okb := cb.Visualization()
+		if !(oka && okb && va == vb) {
+			t.Logf("layers %d %d", ca.PeerLayer(), cb.PeerLayer())
+		}
 		return oka && okb && va == vb
 	})
 

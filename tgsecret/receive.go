@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/gotd/td/bin"
 	"github.com/gotd/td/telegram/updates"
@@ -34,6 +35,7 @@ var errNotReady = errors.New("tgsecret: message for a chat that is not ready yet
 type pendingRaw struct {
 	RawMessage
 	inflight bool
+	arrived  time.Time // in this process
 }
 
 // qtsState is the account's update state as the driver sees it.
@@ -62,7 +64,7 @@ func (q *qtsState) load(ctx context.Context, s Store) error {
 	q.pending = map[uint64]*pendingRaw{}
 	q.channels = map[int64]int{}
 	for _, r := range raws {
-		q.pending[r.ID] = &pendingRaw{RawMessage: r}
+		q.pending[r.ID] = &pendingRaw{RawMessage: r, arrived: time.Now()}
 		q.nextID = max(q.nextID, r.ID)
 	}
 	return nil
@@ -103,7 +105,7 @@ func (m *Manager) handleEncryptedMessage(ctx context.Context, msg tg.EncryptedMe
 	}
 	m.q.mu.Lock()
 	m.q.nextID++
-	p := &pendingRaw{RawMessage: RawMessage{ID: m.q.nextID, Qts: max(qts, 0), Data: b.Buf}, inflight: true}
+	p := &pendingRaw{RawMessage: RawMessage{ID: m.q.nextID, Qts: max(qts, 0), Data: b.Buf}, inflight: true, arrived: time.Now()}
 	m.q.pending[p.ID] = p
 	m.q.mu.Unlock()
 	if err := m.store.PutRaw(ctx, p.RawMessage); err != nil {
@@ -161,7 +163,7 @@ func (m *Manager) processRaw(ctx context.Context, p *pendingRaw) (err error) {
 	}()
 	msg, derr := tg.DecodeEncryptedMessage(&bin.Buffer{Buf: p.Data})
 	if derr == nil {
-		err = m.receive(ctx, msg)
+		err = m.receive(ctx, msg, p.arrived)
 	} else {
 		m.log.Warn("stored raw message does not decode", zap.Uint64("id", p.ID), zap.Error(derr))
 	}
@@ -176,7 +178,10 @@ func (m *Manager) processRaw(ctx context.Context, p *pendingRaw) (err error) {
 }
 
 // receive hands one encrypted message to its chat.
-func (m *Manager) receive(ctx context.Context, msg tg.EncryptedMessageClass) error {
+// unknownGrace is how long a message for an unknown chat is kept.
+const unknownGrace = 10 * time.Second
+
+func (m *Manager) receive(ctx context.Context, msg tg.EncryptedMessageClass, arrived time.Time) error {
 	var (
 		chatID int
 		wire   []byte
@@ -193,14 +198,23 @@ func (m *Manager) receive(ctx context.Context, msg tg.EncryptedMessageClass) err
 	}
 	c := m.Chat(chatID)
 	if c == nil {
+		// The peer's first packets may overtake the answer to our
+		// request; anything else for an unknown chat is dropped in time.
+		if time.Since(arrived) < unknownGrace {
+			return errNotReady
+		}
 		m.log.Info("encrypted message for an unknown chat, dropped", zap.Int("chat_id", chatID))
 		return nil
 	}
-	switch c.Status() {
-	case StatusReady:
+	c.mu.Lock()
+	st, accepting := c.rec.Status, c.accepting
+	c.mu.Unlock()
+	switch {
+	case st == StatusReady:
 		return c.receive(ctx, wire, file)
-	case StatusWaiting:
-		// The peer's first packets may overtake its acceptance.
+	case st == StatusWaiting, st == StatusRequested && accepting:
+		// The peer's first packets may overtake its acceptance (or our
+		// acceptance's answer): keep them until the chat is ready.
 		return errNotReady
 	default:
 		m.log.Info("encrypted message for a chat not open, dropped", zap.Int("chat_id", chatID))
