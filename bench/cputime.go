@@ -1,8 +1,7 @@
 package bench
 
 import (
-	"testing"
-	"time"
+	"github.com/secretbench/secretbench/internal/cputime"
 )
 
 // CPUUnit is the extra metric every case reports where the OS tells the
@@ -12,24 +11,8 @@ import (
 // machine) and its wall times are inflated. Cases that use several
 // goroutines (the cold dhcheck of package dhcheck) report the CPU time of
 // all of them.
-const CPUUnit = "cpu-ns/op"
+const CPUUnit = cputime.Unit
 
-// cpuMeter measures the CPU time of one timed loop: start it right before
-// the loop, report right after.
-type cpuMeter struct {
-	start time.Duration
-	ok    bool
-}
-
-func startCPU() cpuMeter {
-	t, ok := processCPU()
-	return cpuMeter{t, ok}
-}
-
-func (m cpuMeter) report(b *testing.B) {
-	end, ok := processCPU()
-	if !m.ok || !ok || b.N == 0 {
-		return
-	}
-	b.ReportMetric(float64(end-m.start)/float64(b.N), CPUUnit)
-}
+// startCPU starts the process clock right before a timed loop; report it
+// right after (cpu.Report(b)).
+func startCPU() cputime.Meter { return cputime.StartProcess() }

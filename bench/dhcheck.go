@@ -1,14 +1,14 @@
 package bench
 
 import (
-	"encoding/hex"
 	"math/big"
 	"os"
 	"testing"
 
-	"github.com/secretbench/secretbench/bench/reference"
 	"github.com/secretbench/secretbench/dhcheck"
 	"github.com/secretbench/secretbench/internal/gotdref"
+	"github.com/secretbench/secretbench/internal/reference"
+	"github.com/secretbench/secretbench/internal/testutil"
 )
 
 func init() {
@@ -32,15 +32,7 @@ const rfc3526Hex = "" +
 	"98da48361c55d39a69163fa8fd24cf5f83655d23dca3ad961c62f356208552bb9ed529077096966d670c354e4abc9804f1746c08ca18217c32905e462e36ce3b" +
 	"e39e772c180e86039b2783a2ec07a28fb5c55df06f4c52c9de2bcbf6955817183995497cea956ae515d2261898fa051015728e5a8aacaa68ffffffffffffffff"
 
-func mustHex(s string) []byte {
-	b, err := hex.DecodeString(s)
-	if err != nil {
-		panic(err)
-	}
-	return b
-}
-
-func wellKnownPrime() []byte { return mustHex(wellKnownHex) }
+func wellKnownPrime() []byte { return testutil.MustUnhex(wellKnownHex) }
 
 const coldG = 2 // a valid generator for the RFC 3526 prime
 
@@ -60,32 +52,32 @@ func dhcheckCases(dst []Case) []Case {
 
 // gotdCold: gotd/td's check of a prime it has never seen (it has no cache).
 func gotdCold(b *testing.B) {
-	p := mustHex(rfc3526Hex)
+	p := testutil.MustUnhex(rfc3526Hex)
 	cpu := startCPU()
 	for b.Loop() {
 		if err := gotdref.CheckDH(coldG, new(big.Int).SetBytes(p)); err != nil {
 			b.Fatal(err)
 		}
 	}
-	cpu.report(b)
+	cpu.Report(b)
 }
 
 // dhCold: a fresh Checker each time, so each check is the full test.
 func dhCold(b *testing.B) {
-	p := mustHex(rfc3526Hex)
+	p := testutil.MustUnhex(rfc3526Hex)
 	cpu := startCPU()
 	for b.Loop() {
 		if err := dhcheck.NewChecker().CheckParams(coldG, p); err != nil {
 			b.Fatal(err)
 		}
 	}
-	cpu.report(b)
+	cpu.Report(b)
 }
 
 // dhWarm: the same (g, p) again on one Checker, the case of every exchange
 // after the first.
 func dhWarm(b *testing.B) {
-	p := mustHex(rfc3526Hex)
+	p := testutil.MustUnhex(rfc3526Hex)
 	c := dhcheck.NewChecker()
 	if err := c.CheckParams(coldG, p); err != nil {
 		b.Fatal(err)
@@ -96,12 +88,12 @@ func dhWarm(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	cpu.report(b)
+	cpu.Report(b)
 }
 
 // dhWarmStore: a new Checker (a new process) finding the verdict on disk.
 func dhWarmStore(b *testing.B) {
-	p := mustHex(rfc3526Hex)
+	p := testutil.MustUnhex(rfc3526Hex)
 	dir, err := os.MkdirTemp("", "secretbench-dhstore-")
 	if err != nil {
 		b.Fatal(err)
@@ -116,7 +108,7 @@ func dhWarmStore(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	cpu.report(b)
+	cpu.Report(b)
 }
 
 // publicValue is a g_a inside [2^1984, p - 2^1984] of the well-known prime.
@@ -134,7 +126,7 @@ func publicRef(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	cpu.report(b)
+	cpu.Report(b)
 }
 
 func publicFast(b *testing.B) {
@@ -145,5 +137,5 @@ func publicFast(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	cpu.report(b)
+	cpu.Report(b)
 }

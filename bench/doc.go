@@ -27,7 +27,7 @@
 //     where the case uses a new key per message;
 //   - kdf: package kdf/kdfref, the formulas of
 //     https://core.telegram.org/api/end-to-end written literally;
-//   - pipeline and key exchange: package bench/reference, the spec-literal
+//   - pipeline and key exchange: package internal/reference, the spec-literal
 //     secret-chat pipeline;
 //   - filecrypt: gotd/ige over crypto/aes on the whole file in memory (its
 //     BlockMode does not carry the IGE chain from one call to the next, so it
@@ -42,9 +42,13 @@
 // One IGE stream is a serial chain of AES calls, so its speed is bounded by
 // the latency of one AES-256 block; a batch of independent streams is bounded
 // by AES throughput at the widest lane count the implementation has. The
-// bound cases (BenchmarkAESBound/impl=X/lanes=N) run [ige.AESBound], which
-// does only that AES work with no loads or stores, and [Case.Bound] names the
-// bound a case is stated against.
+// bound cases (BenchmarkAESBound/impl=X/lanes=N) run ige's bound kernels
+// (through internal/igebound), which do only that AES work with no loads or
+// stores, and [Case.Bound] names the bound a case is stated against. Where
+// the widest kernel has one, BenchmarkAESBound/impl=X/lanes=N/keys=distinct
+// is the same bound with every lane under its own key, as in a batch of
+// independent messages: IGEBatch over it is the batch kernel's efficiency
+// and lanes=N over it the cost of loading distinct keys.
 //
 // # CPU time
 //

@@ -75,7 +75,7 @@ func fileStream(op, impl string, n int) func(*testing.B) {
 				buf := make([]byte, len(src))
 				f(mustAES(b, k.Key[:]), k.IV[:], buf, src)
 			}
-			cpu.report(b)
+			cpu.Report(b)
 		case op == "encrypt":
 			cpu := startCPU()
 			for b.Loop() {
@@ -87,7 +87,7 @@ func fileStream(op, impl string, n int) func(*testing.B) {
 					b.Fatal(err)
 				}
 			}
-			cpu.report(b)
+			cpu.Report(b)
 		default:
 			cpu := startCPU()
 			for b.Loop() {
@@ -99,7 +99,7 @@ func fileStream(op, impl string, n int) func(*testing.B) {
 					b.Fatal(err)
 				}
 			}
-			cpu.report(b)
+			cpu.Report(b)
 		}
 	}
 }
@@ -135,7 +135,7 @@ func fileParts(impl string, files, part int) func(*testing.B) {
 					gotd.DecryptBlocks(blk, keys[i].IV[:], dsts[i], cts[i])
 				}
 			}
-			cpu.report(b)
+			cpu.Report(b)
 			return
 		}
 		jobs := make([]filecrypt.DownloadJob, files)
@@ -152,6 +152,6 @@ func fileParts(impl string, files, part int) func(*testing.B) {
 				b.Fatal(err)
 			}
 		}
-		cpu.report(b)
+		cpu.Report(b)
 	}
 }

@@ -9,6 +9,8 @@ import (
 
 	gotd "github.com/gotd/ige"
 	"github.com/secretbench/secretbench/ige"
+	"github.com/secretbench/secretbench/internal/igebound"
+	"github.com/secretbench/secretbench/internal/impl"
 )
 
 func init() {
@@ -46,13 +48,13 @@ func igeImpls() []struct {
 }
 
 // boundLanes returns the lane counts of impl's bound kernels.
-func boundLanes(impl string) []int {
-	restore, err := ige.UseImpl(impl)
+func boundLanes(name string) []int {
+	restore, err := impl.Select("ige", name)
 	if err != nil {
 		return nil
 	}
 	defer restore()
-	return ige.BoundLanes()
+	return igebound.Lanes()
 }
 
 // boundName is the FullName of impl's bound case; "ref" is stated against
@@ -72,9 +74,10 @@ func boundName(impl string, widest bool) string {
 	return fmt.Sprintf("BenchmarkAESBound/impl=%s/lanes=%d", impl, l)
 }
 
-// useImpl switches package ige to impl for the rest of the benchmark.
-func useImpl(b *testing.B, impl string) {
-	restore, err := ige.UseImpl(impl)
+// useImpl switches package ige to the named implementation for the rest of
+// the benchmark.
+func useImpl(b *testing.B, name string) {
+	restore, err := impl.Select("ige", name)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -133,7 +136,7 @@ func igeStream(op, impl string, n int) func(*testing.B) {
 			for b.Loop() {
 				f(blk, iv, buf, buf)
 			}
-			cpu.report(b)
+			cpu.Report(b)
 			return
 		}
 		useImpl(b, impl)
@@ -149,7 +152,7 @@ func igeStream(op, impl string, n int) func(*testing.B) {
 		for b.Loop() {
 			f(c, iv, buf, buf)
 		}
-		cpu.report(b)
+		cpu.Report(b)
 	}
 }
 
@@ -172,7 +175,7 @@ func igeNewKey(op, impl string, n int) func(*testing.B) {
 				}
 				f(blk, iv, buf, buf)
 			}
-			cpu.report(b)
+			cpu.Report(b)
 			return
 		}
 		useImpl(b, impl)
@@ -189,7 +192,7 @@ func igeNewKey(op, impl string, n int) func(*testing.B) {
 			}
 			f(&c, iv, buf, buf)
 		}
-		cpu.report(b)
+		cpu.Report(b)
 	}
 }
 
@@ -279,7 +282,7 @@ func igeBatch(op, impl string, sizes []int) func(*testing.B) {
 					f(blk, ivs[i], bufs[i], bufs[i])
 				}
 			}
-			cpu.report(b)
+			cpu.Report(b)
 			return
 		}
 		useImpl(b, impl)
@@ -299,36 +302,71 @@ func igeBatch(op, impl string, sizes []int) func(*testing.B) {
 		for b.Loop() {
 			f(jobs)
 		}
-		cpu.report(b)
+		cpu.Report(b)
 	}
 }
 
 func boundCases(dst []Case) []Case {
-	for _, impl := range ige.Implementations() {
-		for _, lanes := range boundLanes(impl) {
+	for _, name := range ige.Implementations() {
+		for _, lanes := range boundLanes(name) {
 			dst = append(dst, Case{
 				Suite: "bound", Bench: "AESBound",
-				Name:  fmt.Sprintf("impl=%s/lanes=%d", impl, lanes),
+				Name:  fmt.Sprintf("impl=%s/lanes=%d", name, lanes),
 				Bytes: int64(lanes * boundBlocks * ige.BlockSize),
-				Quick: impl == ige.Impl(),
-				F:     aesBound(impl, lanes),
+				Quick: name == ige.Impl(),
+				F:     aesBound(name, lanes),
+			})
+		}
+		if lanes := distinctKeysLanes(name); lanes > 0 {
+			dst = append(dst, Case{
+				Suite: "bound", Bench: "AESBound",
+				Name:  fmt.Sprintf("impl=%s/lanes=%d/keys=distinct", name, lanes),
+				Bytes: int64(lanes * boundBlocks * ige.BlockSize),
+				F:     aesBoundDistinct(name),
 			})
 		}
 	}
 	return dst
 }
 
-func aesBound(impl string, lanes int) func(*testing.B) {
+// distinctKeysLanes is the width of impl's distinct-keys bound, 0 if it has
+// none.
+func distinctKeysLanes(name string) int {
+	restore, err := impl.Select("ige", name)
+	if err != nil {
+		return 0
+	}
+	defer restore()
+	lanes, _ := igebound.DistinctKeys()
+	return lanes
+}
+
+func aesBound(name string, lanes int) func(*testing.B) {
 	return func(b *testing.B) {
-		useImpl(b, impl)
-		c, err := ige.NewCipher(make([]byte, ige.KeySize))
-		if err != nil {
-			b.Fatal(err)
+		useImpl(b, name)
+		run := igebound.New(lanes)
+		cpu := startCPU()
+		for b.Loop() {
+			run(boundBlocks)
+		}
+		cpu.Report(b)
+	}
+}
+
+// aesBoundDistinct is the throughput bound with every lane under its own key
+// (see igebound.DistinctKeys): what the widest batch kernel pays for loading
+// its lanes' round keys, between the shared-key bound and the IGEBatch cases.
+func aesBoundDistinct(name string) func(*testing.B) {
+	return func(b *testing.B) {
+		useImpl(b, name)
+		_, run := igebound.DistinctKeys()
+		if run == nil {
+			b.Fatalf("ige=%s has no distinct-keys bound", name)
 		}
 		cpu := startCPU()
 		for b.Loop() {
-			ige.AESBound(c, lanes, boundBlocks)
+			run(boundBlocks)
 		}
-		cpu.report(b)
+		cpu.Report(b)
 	}
 }

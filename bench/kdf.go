@@ -101,6 +101,6 @@ func loop(f func()) func(*testing.B) {
 		for b.Loop() {
 			f()
 		}
-		cpu.report(b)
+		cpu.Report(b)
 	}
 }

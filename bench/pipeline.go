@@ -7,15 +7,15 @@ import (
 
 	"github.com/gotd/td/bin"
 	"github.com/gotd/td/tg/e2e"
-	"github.com/secretbench/secretbench/bench/reference"
+	"github.com/secretbench/secretbench/internal/reference"
 	"github.com/secretbench/secretbench/kdf"
 	"github.com/secretbench/secretbench/secret"
 )
 
 func init() {
-	register(Suite{Name: "pipeline", Doc: "secret-chat message: encrypt and decrypt (secret against bench/reference)", cases: pipelineCases})
+	register(Suite{Name: "pipeline", Doc: "secret-chat message: encrypt and decrypt (secret against internal/reference)", cases: pipelineCases})
 	register(Suite{Name: "pipeline-batch", Doc: "a backlog of messages decrypted at once (Codec.DecryptBatch against a loop of reference.Decrypt)", cases: pipelineBatchCases})
-	register(Suite{Name: "exchange", Doc: "Diffie-Hellman key exchange, request+accept+complete (secret.DH against bench/reference)", cases: exchangeCases})
+	register(Suite{Name: "exchange", Doc: "Diffie-Hellman key exchange, request+accept+complete (secret.DH against internal/reference)", cases: exchangeCases})
 }
 
 // chatKey is the shared key of the pipeline cases: bytes 00..ff, the key of
@@ -116,7 +116,7 @@ func pipeline(op string, v int, impl string, n int) func(*testing.B) {
 					b.Fatal(err)
 				}
 			}
-			cpu.report(b)
+			cpu.Report(b)
 		case op == "encrypt":
 			var buf []byte
 			cpu := startCPU()
@@ -126,7 +126,7 @@ func pipeline(op string, v int, impl string, n int) func(*testing.B) {
 					b.Fatal(err)
 				}
 			}
-			cpu.report(b)
+			cpu.Report(b)
 		case impl == "ref":
 			cpu := startCPU()
 			for b.Loop() {
@@ -134,7 +134,7 @@ func pipeline(op string, v int, impl string, n int) func(*testing.B) {
 					b.Fatal(err)
 				}
 			}
-			cpu.report(b)
+			cpu.Report(b)
 		default:
 			var buf []byte
 			cpu := startCPU()
@@ -144,7 +144,7 @@ func pipeline(op string, v int, impl string, n int) func(*testing.B) {
 					b.Fatal(err)
 				}
 			}
-			cpu.report(b)
+			cpu.Report(b)
 		}
 	}
 }
@@ -190,7 +190,7 @@ func pipelineBatch(impl string, sizes []int) func(*testing.B) {
 					}
 				}
 			}
-			cpu.report(b)
+			cpu.Report(b)
 			return
 		}
 		var buf []byte
@@ -199,7 +199,7 @@ func pipelineBatch(impl string, sizes []int) func(*testing.B) {
 		for b.Loop() {
 			buf, results = recv.DecryptBatch(buf[:0], wires, results[:0])
 		}
-		cpu.report(b)
+		cpu.Report(b)
 		for _, r := range results {
 			if r.Err != nil {
 				b.Fatal(r.Err)
@@ -241,7 +241,7 @@ func exchange(impl string) func(*testing.B) {
 					b.Fatal(err)
 				}
 			}
-			cpu.report(b)
+			cpu.Report(b)
 			return
 		}
 		d := &secret.DH{G: 3, P: p}
@@ -259,6 +259,6 @@ func exchange(impl string) func(*testing.B) {
 				b.Fatal(err)
 			}
 		}
-		cpu.report(b)
+		cpu.Report(b)
 	}
 }

@@ -2,12 +2,11 @@ package dhcheck
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
 	"testing"
-
-	"github.com/secretbench/secretbench/internal/raceflag"
 )
 
 // memoVerdicts remembers CheckSafePrime's real verdicts, so that the many
@@ -40,16 +39,22 @@ func newTestChecker(opts ...Option) *Checker {
 	return c
 }
 
+// The Checker knows the well-known prime (docs/PROTOCOL.md section 4: g = 3,
+// 4, 7 only) without testing it, fresh, zero or given leading zeros.
 func TestCheckerWellKnownWithoutTesting(t *testing.T) {
 	c := NewChecker()
+	var zero Checker
+	padded := append(make([]byte, 2), wellKnownPrime...)
 	for g := -1; g <= 9; g++ {
-		err := c.CheckParams(g, wellKnownPrime)
-		want := g == 3 || g == 4 || g == 7
-		if (err == nil) != want || (err != nil && !errors.Is(err, ErrGenerator)) {
-			t.Errorf("CheckParams(%d, well-known) = %v, want ok=%v", g, err, want)
+		want := error(ErrGenerator)
+		if g == 3 || g == 4 || g == 7 {
+			want = nil
 		}
+		ExactlyOne(t, fmt.Sprint("CheckParams(", g, ", wellknown)"), c.CheckParams(g, wellKnownPrime), want)
+		ExactlyOne(t, fmt.Sprint("zero Checker CheckParams(", g, ", wellknown)"), zero.CheckParams(g, wellKnownPrime), want)
+		ExactlyOne(t, "zero-prefixed", c.CheckParams(g, padded), want)
 	}
-	if got := c.fullTests.Load(); got != 0 {
+	if got := c.fullTests.Load() + zero.fullTests.Load(); got != 0 {
 		t.Fatalf("the well-known prime cost %d full tests, want 0", got)
 	}
 }
@@ -246,26 +251,5 @@ func TestCheckerConcurrent(t *testing.T) {
 	// Concurrent first calls share one test per p.
 	if got := c.fullTests.Load(); got != 2 {
 		t.Errorf("%d full tests, want 2 (generated-2048 and p-prime-q-composite once each)", got)
-	}
-}
-
-func TestCheckParamsWarmAllocs(t *testing.T) {
-	if raceflag.Enabled {
-		t.Skip("allocation counts are not meaningful under -race")
-	}
-	n := loadNumbers(t)
-	c := newTestChecker(WithStore(t.TempDir()))
-	gen := n["generated-2048"]
-	if err := c.CheckParams(3, gen); err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range [][]byte{gen, wellKnownPrime} {
-		if a := testing.AllocsPerRun(100, func() {
-			if c.CheckParams(3, p) != nil {
-				t.Fatal("warm check failed")
-			}
-		}); a != 0 {
-			t.Fatalf("warm CheckParams allocates %v times, want 0", a)
-		}
 	}
 }

@@ -3,6 +3,8 @@ package dhcheck
 import (
 	"encoding/binary"
 	"errors"
+
+	"github.com/secretbench/secretbench/internal/dhrule"
 )
 
 // Errors are distinct values, matched with errors.Is; each returned error
@@ -64,32 +66,16 @@ func modSmall(b []byte, m uint64) uint64 {
 	return r
 }
 
-// generatorOK applies the quadratic-residue rule for g in 2..7 to r = p mod 840
-// (840 is divisible by 8, 3, 5, 24 and 7, every modulus the rule needs).
-func generatorOK(g int, r uint64) bool {
-	switch g {
-	case 2:
-		return r%8 == 7
-	case 3:
-		return r%3 == 2
-	case 4:
-		return true
-	case 5:
-		return r%5 == 1 || r%5 == 4
-	case 6:
-		return r%24 == 19 || r%24 == 23
-	case 7:
-		return r%7 == 3 || r%7 == 5 || r%7 == 6
-	}
-	return false
-}
+// generatorOK applies the quadratic-residue rule for g in 2..7 (the table in
+// internal/dhrule) to r = p mod dhrule.LCM.
+func generatorOK(g int, r uint64) bool { return dhrule.OK(g, r) }
 
 // CheckGenerator applies the p mod 4g rule: it returns ErrGenerator unless
 // 2 <= g <= 7 and g is a quadratic residue mod p, so that g generates the
 // subgroup of prime order (p-1)/2 when p is a safe prime. It checks nothing
 // else about p (use [CheckSafePrime] or [Checker.CheckParams] for that).
 func CheckGenerator(g int, p []byte) error {
-	if g < 2 || g > 7 || !generatorOK(g, modSmall(trim(p), 840)) {
+	if g < 2 || g > 7 || !generatorOK(g, modSmall(trim(p), dhrule.LCM)) {
 		return ErrGenerator
 	}
 	return nil

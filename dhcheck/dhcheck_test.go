@@ -1,43 +1,12 @@
 package dhcheck
 
 import (
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"math/big"
 	"os"
 	"runtime"
 	"testing"
 )
-
-// testNumber is one entry of testdata/primes.json (sources named there).
-type testNumber struct {
-	Name   string `json:"name"`
-	P      string `json:"p"`
-	Safe   bool   `json:"safe"`
-	Source string `json:"source"`
-}
-
-func loadNumbers(t testing.TB) map[string][]byte {
-	t.Helper()
-	raw, err := os.ReadFile("testdata/primes.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var f struct{ Numbers []testNumber }
-	if err := json.Unmarshal(raw, &f); err != nil {
-		t.Fatal(err)
-	}
-	m := make(map[string][]byte)
-	for _, n := range f.Numbers {
-		b, err := hex.DecodeString(n.P)
-		if err != nil {
-			t.Fatal(n.Name, err)
-		}
-		m[n.Name] = b
-	}
-	return m
-}
 
 // slowArch reports whether full 2048-bit safe-prime proofs are expensive here
 // (emulated arm64 and friends); such runs prove one prime fully and keep
@@ -55,85 +24,13 @@ func bigOf(b []byte) *big.Int { return new(big.Int).SetBytes(b) }
 var safePrimeNames = []string{"wellknown", "rfc3526-2048", "generated-2048"}
 
 func TestWellKnownPrimeConstant(t *testing.T) {
-	// PROTOCOL.md section 4 gives its SHA-256.
+	// docs/PROTOCOL.md section 4 gives its SHA-256.
 	const want = "02f85e7687fc6f33ba678226a963b3c8a191b47c890cf30debe17c1d623b5af1"
 	if got := sha256Hex(wellKnownPrime); got != want {
 		t.Fatalf("sha256(well-known prime) = %s, want %s", got, want)
 	}
 	if n := loadNumbers(t); string(n["wellknown"]) != string(wellKnownPrime) {
 		t.Fatal("testdata well-known prime differs from the built-in one")
-	}
-}
-
-func TestCheckSafePrime(t *testing.T) {
-	n := loadNumbers(t)
-	gen := n["generated-2048"]
-	withZeros := append([]byte{0, 0, 0}, gen...)
-	even := append([]byte(nil), gen...)
-	even[len(even)-1] ^= 1
-	oneMod4 := append([]byte(nil), gen...)
-	oneMod4[len(oneMod4)-1] ^= 2 // p = 1 mod 4: q even
-	allOnes := make([]byte, 256)
-	for i := range allOnes {
-		allOnes[i] = 0xff
-	}
-	pow2047 := make([]byte, 256)
-	pow2047[0] = 0x80
-	pow2048 := make([]byte, 257)
-	pow2048[0] = 1
-
-	cases := []struct {
-		name string
-		p    []byte
-		want error
-		full bool // needs a full proof (slow under emulation)
-	}{
-		{"generated-2048", gen, nil, true},
-		{"wellknown", n["wellknown"], nil, true},
-		{"rfc3526-2048", n["rfc3526-2048"], nil, true},
-		{"leading zero bytes", withZeros, nil, true},
-		{"2047-bit safe prime", n["generated-2047"], ErrPrimeSize, false},
-		{"2049-bit safe prime", n["generated-2049"], ErrPrimeSize, false},
-		{"p prime, q composite", n["p-prime-q-composite"], ErrNotSafePrime, false},
-		{"q prime, p composite", n["q-prime-p-composite"], ErrNotSafePrime, false},
-		{"even p", even, ErrNotSafePrime, false},
-		{"p = 1 mod 4", oneMod4, ErrNotSafePrime, false},
-		{"all ones", allOnes, ErrNotSafePrime, false},
-		{"2^2047", pow2047, ErrPrimeSize, false},
-		{"2^2048", pow2048, ErrPrimeSize, false},
-		{"empty", []byte{}, ErrPrimeSize, false},
-		{"nil", nil, ErrPrimeSize, false},
-		{"zeros", make([]byte, 300), ErrPrimeSize, false},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			if c.full && slowArch() && c.name != "generated-2048" {
-				t.Skip("full proof skipped on an emulated architecture; SECRETBENCH_LONG=1 runs it")
-			}
-			got := CheckSafePrime(c.p)
-			if !errors.Is(got, c.want) || (c.want == nil) != (got == nil) {
-				t.Fatalf("CheckSafePrime = %v, want %v", got, c.want)
-			}
-			assertOneError(t, got)
-		})
-	}
-}
-
-// assertOneError checks that a non-nil error matches exactly one of the
-// package's errors.
-func assertOneError(t *testing.T, err error) {
-	t.Helper()
-	if err == nil {
-		return
-	}
-	k := 0
-	for _, e := range []error{ErrPrimeSize, ErrNotSafePrime, ErrGenerator, ErrRange} {
-		if errors.Is(err, e) {
-			k++
-		}
-	}
-	if k != 1 {
-		t.Fatalf("error %v matches %d package errors, want 1", err, k)
 	}
 }
 
@@ -251,92 +148,6 @@ func TestSieveMatchesTrialDivision(t *testing.T) {
 	}
 }
 
-func TestCheckGenerator(t *testing.T) {
-	n := loadNumbers(t)
-	for _, name := range safePrimeNames {
-		p := n[name]
-		pb := bigOf(p)
-		for g := -1; g <= 9; g++ {
-			// Reference: g in 2..7 and a quadratic residue mod the prime p
-			// (Jacobi symbol 1), independent of the p mod 4g table.
-			ok := g >= 2 && g <= 7 && big.Jacobi(big.NewInt(int64(g)), pb) == 1
-			err := CheckGenerator(g, p)
-			if ok != (err == nil) || (err != nil && !errors.Is(err, ErrGenerator)) {
-				t.Errorf("%s: CheckGenerator(%d) = %v, want ok=%v", name, g, err, ok)
-			}
-			assertOneError(t, err)
-			// Leading zeros do not change the value.
-			if err2 := CheckGenerator(g, append([]byte{0}, p...)); (err2 == nil) != (err == nil) {
-				t.Errorf("%s: leading zero changes CheckGenerator(%d)", name, g)
-			}
-		}
-	}
-	// The well-known prime: exactly 3, 4, 7 (PROTOCOL.md section 4).
-	for g := 0; g <= 8; g++ {
-		want := g == 3 || g == 4 || g == 7
-		if got := CheckGenerator(g, wellKnownPrime) == nil; got != want {
-			t.Errorf("well-known prime, g=%d: ok=%v, want %v", g, got, want)
-		}
-	}
-	// Odd lengths, empty: no panic; g = 4 needs nothing of p.
-	for _, p := range [][]byte{nil, {}, {7}, {0, 0, 7}, make([]byte, 1000)} {
-		_ = CheckGenerator(2, p)
-		if err := CheckGenerator(4, p); err != nil {
-			t.Errorf("CheckGenerator(4, %x) = %v", p, err)
-		}
-	}
-}
-
-func TestCheckPublic(t *testing.T) {
-	n := loadNumbers(t)
-	one := big.NewInt(1)
-	for _, name := range safePrimeNames {
-		p := bigOf(n[name])
-		s := new(big.Int).Lsh(one, 1984)
-		cases := []struct {
-			name string
-			x    *big.Int
-			ok   bool
-		}{
-			{"0", big.NewInt(0), false},
-			{"1", big.NewInt(1), false},
-			{"2", big.NewInt(2), false},
-			{"2^1984-1", new(big.Int).Sub(s, one), false},
-			{"2^1984", s, true},
-			{"2^1984+1", new(big.Int).Add(s, one), true},
-			{"p-2^1984-1", new(big.Int).Sub(new(big.Int).Sub(p, s), one), true},
-			{"p-2^1984", new(big.Int).Sub(p, s), true},
-			{"p-2^1984+1", new(big.Int).Add(new(big.Int).Sub(p, s), one), false},
-			{"p-2", new(big.Int).Sub(p, big.NewInt(2)), false},
-			{"p-1", new(big.Int).Sub(p, one), false},
-			{"p", p, false},
-			{"p+1", new(big.Int).Add(p, one), false},
-			{"2^2048", new(big.Int).Lsh(one, 2048), false},
-		}
-		for _, c := range cases {
-			for _, pad := range []int{0, 3} {
-				x := append(make([]byte, pad), c.x.Bytes()...)
-				err := CheckPublic(n[name], x)
-				if c.ok != (err == nil) || (err != nil && !errors.Is(err, ErrRange)) {
-					t.Errorf("%s: CheckPublic(%s, pad %d) = %v, want ok=%v", name, c.name, pad, err, c.ok)
-				}
-			}
-		}
-	}
-	// A p of the wrong size makes the range meaningless.
-	for _, p := range [][]byte{nil, {}, n["generated-2047"], n["generated-2049"]} {
-		if err := CheckPublic(p, new(big.Int).Lsh(one, 2000).Bytes()); !errors.Is(err, ErrPrimeSize) {
-			t.Errorf("CheckPublic(p of %d bytes) = %v, want ErrPrimeSize", len(p), err)
-		}
-	}
-	if err := CheckPublic(wellKnownPrime, nil); !errors.Is(err, ErrRange) {
-		t.Errorf("CheckPublic(empty gx) = %v, want ErrRange", err)
-	}
-	if err := CheckPublic(wellKnownPrime, make([]byte, 5000)); !errors.Is(err, ErrRange) {
-		t.Errorf("CheckPublic(5000 zero bytes) = %v, want ErrRange", err)
-	}
-}
-
 func FuzzCheckPublic(f *testing.F) {
 	f.Add([]byte{1, 2, 3})
 	f.Add(new(big.Int).Lsh(big.NewInt(1), 1984).Bytes())
@@ -381,15 +192,7 @@ func TestTestdataClaims(t *testing.T) {
 	if slowArch() {
 		t.Skip("math/big primality tests of eight numbers are slow under emulation; SECRETBENCH_LONG=1 runs them")
 	}
-	raw, err := os.ReadFile("testdata/primes.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var f struct{ Numbers []testNumber }
-	if err := json.Unmarshal(raw, &f); err != nil {
-		t.Fatal(err)
-	}
-	for _, n := range f.Numbers {
+	for _, n := range loadTestNumbers(t) {
 		if n.Source == "" {
 			t.Errorf("%s: no source", n.Name)
 		}

@@ -2,7 +2,7 @@
 // Telegram secret chats against a server that may be hostile.
 //
 // The rules are those of https://core.telegram.org/api/end-to-end (section
-// "Sending a Request") and PROTOCOL.md section 4: p is a safe prime with
+// "Sending a Request") and docs/PROTOCOL.md section 4: p is a safe prime with
 // 2^2047 < p < 2^2048, g is in 2..7 and a quadratic residue mod p (so that it
 // generates the subgroup of prime order (p-1)/2), and g_a, g_b lie in
 // [2^1984, p - 2^1984]. Numbers are big-endian byte strings as they arrive in
@@ -74,7 +74,7 @@
 // recomputed from a stored p mod 840, so one test of p serves every g). The
 // warm path is a lock-free lookup in a copy-on-write map keyed by p itself,
 // with no hashing beyond the map's and no allocation. The well-known prime of
-// PROTOCOL.md section 4 is known good from the start, for g = 3, 4, 7 (the
+// docs/PROTOCOL.md section 4 is known good from the start, for g = 3, 4, 7 (the
 // generator rule still rejects 2, 5 and 6 for it).
 //
 // With [WithStore], passing verdicts are also written to dir, one file per

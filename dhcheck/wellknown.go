@@ -3,7 +3,7 @@ package dhcheck
 import "encoding/hex"
 
 // wellKnownHex is the 2048-bit safe prime every Telegram client receives
-// today (PROTOCOL.md section 4; https://core.telegram.org/api/end-to-end).
+// today (docs/PROTOCOL.md section 4; https://core.telegram.org/api/end-to-end).
 // Valid generators for it: 3, 4, 7.
 const wellKnownHex = "" +
 	"c71caeb9c6b1c9048e6c522f70f13f73980d40238e3e21c14934d037563d930f48198a0aa7c14058229493d22530f4dbfa336f6e0ac9" +

@@ -7,6 +7,7 @@ import (
 
 	"github.com/secretbench/secretbench/filecrypt"
 	"github.com/secretbench/secretbench/ige"
+	"github.com/secretbench/secretbench/internal/cputime"
 )
 
 // BenchmarkStream: streaming a file in 16 KiB writes or reads, against
@@ -29,7 +30,7 @@ func BenchmarkStream(b *testing.B) {
 				b.ReportAllocs()
 				buf := make([]byte, chunk)
 				src := &repeatReader{data: data}
-				defer threadCPU(b)()
+				defer cputime.StartThread().Report(b)
 				switch op + "/" + impl {
 				case "encrypt/ige":
 					for b.Loop() {
@@ -96,7 +97,7 @@ func BenchmarkFiles(b *testing.B) {
 					}
 					b.SetBytes(int64(files * size.n))
 					b.ReportAllocs()
-					defer threadCPU(b)()
+					defer cputime.StartThread().Report(b)
 					if impl == "ige-batch" {
 						benchIGEBatch(b, op, keys, data, dsts, ps, parts)
 					} else if op == "encrypt" {

@@ -5,7 +5,7 @@
 //
 // See https://core.telegram.org/api/end-to-end#sending-encrypted-files and
 // https://core.telegram.org/api/files for the protocol, and section 7 of the
-// project's PROTOCOL.md for the rules implemented here.
+// project's docs/PROTOCOL.md for the rules implemented here.
 //
 // # Keys
 //

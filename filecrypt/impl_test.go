@@ -4,7 +4,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/secretbench/secretbench/ige"
+	"github.com/secretbench/secretbench/internal/impl/impltest"
 	"github.com/secretbench/secretbench/internal/raceflag"
 )
 
@@ -17,21 +17,11 @@ func TestImplementations(t *testing.T) {
 	if raceflag.Enabled {
 		sizes = []int{0, 1, 15, 16, 17, 32<<10 - 1, 32<<10 + 1, 64<<10 + 1}
 	}
-	for _, name := range ige.Implementations() {
-		t.Run("impl="+name, func(t *testing.T) {
-			restore, err := ige.UseImpl(name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer restore()
-			if ige.Impl() != name {
-				t.Fatalf("ige.Impl() = %s after UseImpl(%s)", ige.Impl(), name)
-			}
-			t.Run("vectors", TestVectors)
-			t.Run("round-trip", func(t *testing.T) { roundTrip(t, sizes, rand.New(rand.NewPCG(7, 8))) })
-			if !raceflag.Enabled {
-				t.Run("batch", TestBatch)
-			}
-		})
-	}
+	impltest.Run(t, "ige", func(t *testing.T) {
+		t.Run("vectors", TestVectors)
+		t.Run("round-trip", func(t *testing.T) { roundTrip(t, sizes, rand.New(rand.NewPCG(7, 8))) })
+		if !raceflag.Enabled {
+			t.Run("batch", TestBatch)
+		}
+	})
 }

@@ -8,7 +8,7 @@ import (
 	"github.com/secretbench/secretbench/ige"
 )
 
-// The upload part-size rule (PROTOCOL.md section 7).
+// The upload part-size rule (docs/PROTOCOL.md section 7).
 const (
 	MinPartSize = 64 << 10  // the first part size tried
 	MaxPartSize = 512 << 10 // the last

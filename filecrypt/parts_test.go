@@ -12,6 +12,7 @@ import (
 	"testing/iotest"
 
 	"github.com/secretbench/secretbench/filecrypt"
+	"github.com/secretbench/secretbench/internal/testutil"
 )
 
 const kib = 1 << 10
@@ -96,19 +97,9 @@ func TestUploadLayout(t *testing.T) {
 		t.Errorf("empty file: Next = %v, want io.EOF", err)
 	}
 	for _, i := range []int{-1, u.Parts()} {
-		mustPanic(t, fmt.Sprintf("PlainLen(%d)", i), func() { u.PlainLen(i) })
-		mustPanic(t, fmt.Sprintf("PartLen(%d)", i), func() { u.PartLen(i) })
+		testutil.MustPanic(t, fmt.Sprintf("PlainLen(%d)", i), func() { u.PlainLen(i) })
+		testutil.MustPanic(t, fmt.Sprintf("PartLen(%d)", i), func() { u.PartLen(i) })
 	}
-}
-
-func mustPanic(t *testing.T, what string, f func()) {
-	t.Helper()
-	defer func() {
-		if recover() == nil {
-			t.Errorf("%s did not panic", what)
-		}
-	}()
-	f()
 }
 
 // uploadAll encrypts a file with Next, part by part, and returns the parts.
@@ -377,7 +368,7 @@ func TestDownloadErrors(t *testing.T) {
 	if _, err := d.Decrypt(len(parts), dst, parts[0]); !errors.Is(err, filecrypt.ErrPartOrder) {
 		t.Errorf("Decrypt past the end = %v, want ErrPartOrder", err)
 	}
-	mustPanic(t, "PartLen(Parts)", func() { d.PartLen(d.Parts()) })
+	testutil.MustPanic(t, "PartLen(Parts)", func() { d.PartLen(d.Parts()) })
 }
 
 // restamp recomputes the CRC of a state after it was edited, so the checks

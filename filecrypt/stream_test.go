@@ -2,32 +2,18 @@ package filecrypt_test
 
 import (
 	"bytes"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/crc32"
 	"io"
 	"math/rand/v2"
-	"os"
 	"testing"
 	"testing/iotest"
 
 	"github.com/secretbench/secretbench/filecrypt"
 	"github.com/secretbench/secretbench/ige"
+	"github.com/secretbench/secretbench/internal/testutil"
 )
-
-type hexBytes []byte
-
-func (h *hexBytes) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return err
-	}
-	d, err := hex.DecodeString(s)
-	*h = d
-	return err
-}
 
 type vectorFile struct {
 	TDLib struct {
@@ -37,13 +23,13 @@ type vectorFile struct {
 			CRC32 uint32
 		}
 		Explicit []struct {
-			Key, IV, Plaintext, Ciphertext hexBytes
+			Key, IV, Plaintext, Ciphertext testutil.Hex
 		}
 	} `json:"tdlib_aes256"`
 	FileFingerprint struct {
 		Source  string
 		Vectors []struct {
-			Key, IV     hexBytes
+			Key, IV     testutil.Hex
 			Fingerprint int32
 		}
 	} `json:"file_fingerprint"`
@@ -51,14 +37,8 @@ type vectorFile struct {
 
 func loadVectors(t *testing.T) *vectorFile {
 	t.Helper()
-	b, err := os.ReadFile("testdata/vectors.json")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var v vectorFile
-	if err := json.Unmarshal(b, &v); err != nil {
-		t.Fatal(err)
-	}
+	testutil.LoadJSON(t, "testdata/vectors.json", &v)
 	if len(v.TDLib.CRC32) == 0 || len(v.TDLib.Explicit) == 0 || len(v.FileFingerprint.Vectors) == 0 {
 		t.Fatal("testdata/vectors.json: a section is empty")
 	}
@@ -581,7 +561,7 @@ func TestReaderBadCount(t *testing.T) {
 	for _, extra := range []int{1, -1 << 20} {
 		r, _ := filecrypt.NewReader(badReader{extra}, &k, 1000)
 		for _, size := range []int{100, 5} { // direct path, buffered path
-			mustPanic(t, fmt.Sprintf("Read(%d) over a reader returning len+%d", size, extra), func() {
+			testutil.MustPanic(t, fmt.Sprintf("Read(%d) over a reader returning len+%d", size, extra), func() {
 				r.Read(make([]byte, size))
 			})
 		}

@@ -148,6 +148,35 @@ func TestBatchLanesShapes(t *testing.T) {
 	}
 }
 
+// TestBatchEveryWidth starts every kernel of every family this CPU runs:
+// 2 to widest+1 streams (the narrowest kernel that holds them all, then the
+// widest), of 0 to 40 blocks each so that the batch drains through the
+// narrower kernels and the last stream finishes alone, unaligned and in
+// place.
+func TestBatchEveryWidth(t *testing.T) {
+	r := newRand(t)
+	for _, widest := range batchWidths() {
+		for streams := 2; streams <= widest+1; streams++ {
+			for _, off := range []int{0, 5} {
+				for _, inPlace := range []bool{false, true} {
+					blocks := make([]int, streams)
+					for i := range blocks {
+						blocks[i] = 1 + r.IntN(40)
+					}
+					blocks = append(blocks, 0) // an empty job among them
+					jobs := makeJobs(r, blocks, off)
+					if inPlace {
+						for i := range jobs {
+							jobs[i].Dst = jobs[i].Src
+						}
+					}
+					checkBatchLanes(t, fmt.Sprintf("%d streams (offset %d, in place %v)", streams, off, inPlace), jobs, widest)
+				}
+			}
+		}
+	}
+}
+
 // TestBatchLanesSharedCipherInPlace: one Cipher in every lane, Dst == Src.
 func TestBatchLanesSharedCipherInPlace(t *testing.T) {
 	r := newRand(t)
@@ -185,10 +214,19 @@ func TestBatchLanesAliasedBuffers(t *testing.T) {
 func TestBatchWidth(t *testing.T) {
 	for _, c := range []struct{ streams, lanes, want int }{
 		{0, 32, 0}, {1, 32, 0}, {2, 32, 8}, {8, 32, 8}, {9, 32, 16}, {16, 32, 16}, {17, 32, 24}, {24, 32, 24}, {25, 32, 32},
-		{100, 32, 32}, {9, 8, 8}, {17, 16, 16}, {2, 16, 8},
+		{100, 32, 32}, {1, 16, 0}, {2, 16, 4}, {4, 16, 4}, {5, 16, 8}, {9, 16, 16}, {17, 16, 16},
+		{1, 8, 0}, {2, 8, 4}, {5, 8, 8}, {9, 8, 8},
 	} {
-		if got := batchWidth(c.streams, c.lanes); got != c.want {
-			t.Errorf("batchWidth(%d, %d) = %d, want %d", c.streams, c.lanes, got, c.want)
+		if got := familyOf(c.lanes).width(c.streams); got != c.want {
+			t.Errorf("width of %d streams with %d lanes = %d, want %d", c.streams, c.lanes, got, c.want)
+		}
+	}
+	for _, c := range []struct{ lanes, from, want int }{
+		{32, 32, 24}, {32, 24, 16}, {32, 16, 8}, {32, 8, 0},
+		{16, 16, 8}, {16, 8, 4}, {16, 4, 0}, {8, 8, 4}, {8, 4, 0},
+	} {
+		if got := familyOf(c.lanes).narrower(c.from); got != c.want {
+			t.Errorf("narrower than %d with %d lanes = %d, want %d", c.from, c.lanes, got, c.want)
 		}
 	}
 }

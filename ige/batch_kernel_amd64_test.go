@@ -9,13 +9,12 @@ import (
 )
 
 // BenchmarkBatchKernel times the kernels alone, every lane on the dummy
-// buffer (kind=kernel: the ceiling the scheduler can reach; kind=kernel-zmm:
-// the 24-, 16- and 8-lane kernels on zmm registers that AVX-512 CPUs use
-// instead of the ymm and xmm ones), next to two
-// bounds in the same units: kind=bound is AESBound's pure AES throughput
-// with one key schedule in registers, kind=bound-distinct-keys the same
-// with a distinct schedule per lane loaded by every AES instruction, as the
-// kernels must (32 lanes only). Compare them side by side:
+// buffer (kind=kernel: the ceiling the scheduler can reach), for every
+// family this CPU runs and each of its widths, next to two bounds in the
+// same units at the family's widest: kind=bound is AESBound's pure AES
+// throughput with one key schedule in registers, kind=bound-distinct-keys
+// the same with a distinct schedule per lane loaded by every AES
+// instruction, as the kernels must. Compare them side by side:
 //
 //	go test -run '^$' -bench BatchKernel -count 5 ./ige | tee /tmp/k.txt
 //	benchstat -col /kind /tmp/k.txt
@@ -24,49 +23,45 @@ func BenchmarkBatchKernel(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	widths := batchWidths()
-	zmm := len(widths) > 0 && widths[0] == maxLanes
-	if zmm {
-		widths = []int{32, 24, 16, 8}
-	}
-	for _, lanes := range widths {
-		kinds := []string{"kernel", "bound"}
-		if lanes == 32 {
-			kinds = append(kinds, "bound-distinct-keys")
-		} else if lanes == 24 {
-			kinds = []string{"kernel-zmm"}
-		} else if zmm {
-			kinds = append(kinds, "kernel-zmm")
-		}
-		for _, kind := range kinds {
-			b.Run(fmt.Sprintf("lanes=%d/kind=%s", lanes, kind), func(b *testing.B) {
-				var st batchState
-				st.init()
-				p := lanesPerReg(lanes, zmm && kind != "kernel" || lanes == 32)
-				for l := range lanes {
-					key := make([]byte, KeySize)
-					key[0], key[1] = byte(l), 0xa5
-					lc, err := NewCipher(key)
-					if err != nil {
-						b.Fatal(err)
+	names := [...]string{familySSE: "sse", familyAVX2: "avx2", familyAVX512: "avx512"}
+	for _, widest := range batchWidths() {
+		f := familyOf(widest)
+		for _, lanes := range familyWidths[f] {
+			kinds := []string{"kernel"}
+			if lanes == widest {
+				kinds = append(kinds, "bound", "bound-distinct-keys")
+			}
+			for _, kind := range kinds {
+				b.Run(fmt.Sprintf("family=%s/lanes=%d/kind=%s", names[f], lanes, kind), func(b *testing.B) {
+					var st batchState
+					st.init()
+					for l := range lanes {
+						key := make([]byte, KeySize)
+						key[0], key[1] = byte(l), 0xa5
+						lc, err := NewCipher(key)
+						if err != nil {
+							b.Fatal(err)
+						}
+						st.loadKeys(lc, l, f.perReg(), false)
 					}
-					st.loadKeys(lc, l, p, false)
-				}
-				b.SetBytes(int64(lanes * batchChunk * BlockSize))
-				b.ReportAllocs()
-				for b.Loop() {
-					switch kind {
-					case "kernel":
-						st.kernel(lanes, lanes == 32, false, batchChunk)
-					case "kernel-zmm":
-						st.kernel(lanes, true, false, batchChunk)
-					case "bound":
-						aesBoundLanes(c, lanes, batchChunk)
-					default:
-						boundDistinctAVX512(st.rows(), batchChunk)
+					b.SetBytes(int64(lanes * batchChunk * BlockSize))
+					b.ReportAllocs()
+					for b.Loop() {
+						switch {
+						case kind == "kernel":
+							st.kernel(f, lanes, false, batchChunk)
+						case kind == "bound":
+							aesBoundLanes(c, lanes, batchChunk)
+						case f == familySSE:
+							boundDistinctSSE(st.rows(), batchChunk)
+						case f == familyAVX2:
+							boundDistinctAVX2(st.rows(), batchChunk)
+						default:
+							boundDistinctAVX512(st.rows(), batchChunk)
+						}
 					}
-				}
-			})
+				})
+			}
 		}
 	}
 }
@@ -95,7 +90,8 @@ func TestBatchLayout(t *testing.T) {
 		{"keysOff", keysOff, 0},
 		{"aOff", aOff, 7680},
 		{"bOff", bOff, 8192},
-		{"inOff", inOff, 8704},
+		{"ringOff", ringOff, 8704},
+		{"kkOff", kkOff, 3840},
 		{"stageOff", stageOff, 9216},
 		{"stageSize", stageSize, 8704},
 		{"rowsSize", rowsSize, 26624},

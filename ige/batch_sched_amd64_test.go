@@ -111,7 +111,9 @@ func TestBatchLanesAllocs(t *testing.T) {
 	}
 	r := newRand(t)
 	for _, lanes := range batchWidths() {
-		for _, n := range []int{2, 9, 20, 33} {
+		// Job counts that start each width of every family (and drain
+		// through the narrower ones to the single-stream finish).
+		for _, n := range []int{2, 6, 9, 20, 33} {
 			blocks := make([]int, n)
 			for i := range blocks {
 				blocks[i] = 1 + r.IntN(300)

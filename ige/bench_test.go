@@ -36,7 +36,7 @@ func BenchmarkIGE(b *testing.B) {
 						}
 						return
 					}
-					restore, err := UseImpl(impl)
+					restore, err := useImpl(impl)
 					if err != nil {
 						b.Fatal(err)
 					}
@@ -78,7 +78,7 @@ func BenchmarkIGENewKey(b *testing.B) {
 						}
 						return
 					}
-					restore, err := UseImpl(impl)
+					restore, err := useImpl(impl)
 					if err != nil {
 						b.Fatal(err)
 					}
@@ -140,7 +140,7 @@ func BenchmarkIGEBatch(b *testing.B) {
 						}
 						return
 					}
-					restore, err := UseImpl(impl)
+					restore, err := useImpl(impl)
 					if err != nil {
 						b.Fatal(err)
 					}

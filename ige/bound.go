@@ -1,41 +1,17 @@
 package ige
 
-import "strconv"
+import "github.com/secretbench/secretbench/internal/igebound"
 
-// AESBound encrypts blocks AES-256 blocks in each of lanes independent lanes,
-// with no loads or stores in the loop, to measure the hardware limits that
-// IGE results are stated against. With lanes == 1 it is a serial chain with
-// one xor per block, the critical path of one IGE stream (the single-stream
-// bound); with more lanes it is the AES throughput bound at that width, one
-// key schedule shared by all lanes. lanes must be one of BoundLanes().
-func AESBound(c *Cipher, lanes, blocks int) {
-	c.mustBeKeyed()
-	if !boundSupported(lanes) {
-		panic("ige: AESBound: " + strconv.Itoa(lanes) + " lanes not supported by " + Impl())
-	}
-	aesBound(c, lanes, blocks)
-}
-
-// BoundLanes lists the lane counts AESBound supports under the active
-// implementation: 1 (serial) and each batch width it has.
-func BoundLanes() []int { return boundLanes() }
-
-func boundSupported(lanes int) bool {
-	for _, l := range boundLanes() {
-		if l == lanes {
-			return true
+// The hardware-bound kernels (see internal/igebound) are benchmark plumbing:
+// they are reached through that package, not this one's API.
+func init() {
+	igebound.Register(boundLanes, func(lanes int) func(blocks int) {
+		c, err := NewCipher(make([]byte, KeySize))
+		if err != nil {
+			panic("ige: internal error: " + err.Error())
 		}
-	}
-	return false
-}
-
-// aesBoundGeneric is the portable bound: a serial chain of table AES.
-func aesBoundGeneric(c *Cipher, blocks int) {
-	var s0, s1, s2, s3 uint32
-	for range blocks {
-		s0, s1, s2, s3 = encryptWords(&c.enc, s0^1, s1, s2, s3)
-	}
-	boundSink = s0 ^ s1 ^ s2 ^ s3
+		return func(blocks int) { aesBound(c, lanes, blocks) }
+	})
 }
 
 var boundSink uint32

@@ -1,32 +1,37 @@
 package ige
 
 import (
-	"fmt"
+	"runtime"
+	"slices"
 	"testing"
+
+	"github.com/secretbench/secretbench/internal/igebound"
+	"github.com/secretbench/secretbench/internal/impl/impltest"
+	"github.com/secretbench/secretbench/internal/testutil"
 )
 
-// BenchmarkAESBound measures the hardware limits: lanes=1 is the serial
-// chain (one IGE stream's bound), wider is AES throughput at that width.
-// Bytes per op count every lane, so MB/s compares directly with IGE results.
-func BenchmarkAESBound(b *testing.B) {
-	c, _ := NewCipher(make([]byte, KeySize))
-	const blocks = 1024 // 16 KiB per lane
-	for _, lanes := range BoundLanes() {
-		b.Run(fmt.Sprintf("impl=%s/lanes=%d", Impl(), lanes), func(b *testing.B) {
-			b.SetBytes(int64(lanes * blocks * BlockSize))
-			b.ReportAllocs()
-			for b.Loop() {
-				AESBound(c, lanes, blocks)
-			}
-		})
-	}
+// TestBound: under every implementation the bound kernels (measured by the
+// bench suite's AESBound cases) are reachable at exactly the lane counts the
+// implementation has, serial first, and refuse any other width.
+func TestBound(t *testing.T) {
+	impltest.Run(t, "ige", func(t *testing.T) {
+		lanes := igebound.Lanes()
+		if !slices.Equal(lanes, boundLanes()) || lanes[0] != 1 || !slices.IsSorted(lanes) {
+			t.Fatalf("igebound.Lanes() = %v, boundLanes() = %v", lanes, boundLanes())
+		}
+		for _, l := range lanes {
+			igebound.New(l)(4)
+		}
+		testutil.MustPanic(t, "igebound.New(3)", func() { igebound.New(3) }, "3 lanes not supported")
+		n, run := igebound.DistinctKeys()
+		// amd64 has it for each family's widest kernel.
+		if want := runtime.GOARCH == "amd64" && active.name != "generic"; (n == maxBoundLanes()) != want || (run != nil) != want {
+			t.Fatalf("DistinctKeys() = %d lanes under %s", n, active.name)
+		}
+		if run != nil {
+			run(4)
+		}
+	})
 }
 
-func TestAESBoundMisuse(t *testing.T) {
-	c, _ := NewCipher(make([]byte, KeySize))
-	mustPanic(t, "lanes not supported", func() { AESBound(c, 3, 1) })
-	mustPanic(t, "without a key", func() { AESBound(new(Cipher), 1, 1) })
-	for _, l := range BoundLanes() {
-		AESBound(c, l, 4)
-	}
-}
+func maxBoundLanes() int { return slices.Max(boundLanes()) }

@@ -1,7 +1,7 @@
 package ige_test
 
 // Black-box contract tests: everything here uses only the exported API, as a
-// user who has read /work/shared/docs/API.md and PROTOCOL.md would, and
+// user who has read the package documentation would, and
 // checks the promises made there (names, signatures, panics, untouched
 // bytes, state across calls, concurrency, allocation) against
 // github.com/gotd/ige v0.2.2 and crypto/aes as references.
@@ -11,10 +11,8 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/des"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"math/rand/v2"
 	"runtime"
 	"strings"
@@ -24,7 +22,8 @@ import (
 	gotd "github.com/gotd/ige"
 
 	"github.com/secretbench/secretbench/ige"
-	"github.com/secretbench/secretbench/internal/raceflag"
+	"github.com/secretbench/secretbench/internal/impl/impltest"
+	"github.com/secretbench/secretbench/internal/testutil"
 )
 
 // The signatures must be exactly gotd/ige's, so that swapping the import
@@ -79,21 +78,6 @@ func TestContractImplName(t *testing.T) {
 	}
 }
 
-// eachImpl runs f under every implementation this CPU supports.
-func eachImpl(t *testing.T, f func(t *testing.T)) {
-	t.Helper()
-	for _, name := range ige.Implementations() {
-		t.Run("impl="+name, func(t *testing.T) {
-			restore, err := ige.UseImpl(name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer restore()
-			f(t)
-		})
-	}
-}
-
 func key32(seed byte) []byte {
 	k := make([]byte, 32)
 	for i := range k {
@@ -120,132 +104,6 @@ func rnd(r *rand.Rand, n int) []byte {
 }
 
 func newRand() *rand.Rand { return rand.New(rand.NewPCG(1, 2)) }
-
-// mustPanicWith calls f and requires a panic whose text contains want.
-func mustPanicWith(t *testing.T, what, want string, f func()) {
-	t.Helper()
-	defer func() {
-		t.Helper()
-		r := recover()
-		if r == nil {
-			t.Errorf("%s: no panic", what)
-			return
-		}
-		msg := fmt.Sprint(r)
-		if _, isRuntime := r.(runtime.Error); isRuntime {
-			t.Errorf("%s: runtime panic %q instead of a clear message", what, msg)
-			return
-		}
-		if !strings.Contains(msg, want) {
-			t.Errorf("%s: panic %q does not mention %q", what, msg, want)
-		}
-	}()
-	f()
-}
-
-func unhex(s string) []byte {
-	b, err := hex.DecodeString(s)
-	if err != nil {
-		panic(err)
-	}
-	return b
-}
-
-// PROTOCOL.md section 10, OpenSSL's AES-128 IGE vectors, through crypto/aes.
-func TestContractOpenSSLVectorsAES128(t *testing.T) {
-	iv1 := make([]byte, 32)
-	for i := range iv1 {
-		iv1[i] = byte(i)
-	}
-	vecs := []struct{ key, iv, pt, ct []byte }{
-		{unhex("000102030405060708090a0b0c0d0e0f"), iv1, make([]byte, 32),
-			unhex("1a8519a6557be652e9da8e43da4ef4453cf456b4ca488aa383c79c98b34797cb")},
-		{unhex("5468697320697320616e20696d706c65"),
-			unhex("6d656e746174696f6e206f6620494745206d6f646520666f72204f70656e5353"),
-			unhex("99706487a1cde613bc6de0b6f24b1c7aa448c8b9c3403e3467a8cad89340f53b"),
-			unhex("4c2e204c6574277320686f70652042656e20676f74206974207269676874210a")},
-	}
-	for i, v := range vecs {
-		b, _ := aes.NewCipher(v.key)
-		got := make([]byte, len(v.pt))
-		ige.EncryptBlocks(b, v.iv, got, v.pt)
-		if !bytes.Equal(got, v.ct) {
-			t.Errorf("vector %d: EncryptBlocks = %x", i, got)
-		}
-		ige.NewIGEEncrypter(b, v.iv).CryptBlocks(got, v.pt)
-		if !bytes.Equal(got, v.ct) {
-			t.Errorf("vector %d: encrypter = %x", i, got)
-		}
-		ige.DecryptBlocks(b, v.iv, got, v.ct)
-		if !bytes.Equal(got, v.pt) {
-			t.Errorf("vector %d: DecryptBlocks = %x", i, got)
-		}
-		ige.NewIGEDecrypter(b, v.iv).CryptBlocks(got, v.ct)
-		if !bytes.Equal(got, v.pt) {
-			t.Errorf("vector %d: decrypter = %x", i, got)
-		}
-	}
-}
-
-// tdlib generates PROTOCOL.md's TDLib data: n plaintext bytes, key, iv.
-func tdlib(n int) (pt, key, iv []byte) {
-	seed := uint32(n)
-	buf := make([]byte, n+64)
-	for i := range buf {
-		seed = seed*123457567 + 987651241
-		buf[i] = byte(seed >> 23)
-	}
-	return buf[:n], buf[n : n+32], buf[n+32:]
-}
-
-// PROTOCOL.md section 10, TDLib's AES-256 vectors, through every entry point.
-func TestContractTDLibVectors(t *testing.T) {
-	pt, key, iv := tdlib(32)
-	if hex.EncodeToString(key) != "3ef36a602c7c290e9f61268b6ea7ff16fec2e55b47989477d17d5df8b1381eda" {
-		t.Fatalf("generator disagrees with PROTOCOL.md: key %x", key)
-	}
-	wantCT := "c7dc97b92ae0375496947e56678e2bf4b1b5f178a91dfa2ddeb69d9d5db2361c"
-	want := map[int]uint32{0: 0, 16: 2045698207, 32: 2423540300, 256: 525522475, 1024: 1545267325, 65536: 724143417}
-	eachImpl(t, func(t *testing.T) {
-		for n, crc := range want {
-			pt, key, iv := tdlib(n)
-			c := mustCipher(t, key)
-			outs := map[string][]byte{}
-			o := make([]byte, n)
-			ige.EncryptBlocks(c, iv, o, pt)
-			outs["EncryptBlocks"] = o
-			o = make([]byte, n)
-			ige.EncryptAES256Blocks(key, iv, o, pt)
-			outs["EncryptAES256Blocks"] = o
-			o = make([]byte, n)
-			ige.NewIGEEncrypter(c, iv).CryptBlocks(o, pt)
-			outs["NewIGEEncrypter"] = o
-			o = make([]byte, n)
-			ige.EncryptBatch([]ige.Job{{Cipher: c, IV: iv, Dst: o, Src: pt}})
-			outs["EncryptBatch"] = o
-			std, _ := aes.NewCipher(key)
-			o = make([]byte, n)
-			ige.EncryptBlocks(std, iv, o, pt)
-			outs["EncryptBlocks(crypto/aes)"] = o
-			for name, ct := range outs {
-				if got := crc32.ChecksumIEEE(ct); got != crc {
-					t.Errorf("n=%d %s: crc %d, want %d", n, name, got, crc)
-				}
-				back := make([]byte, n)
-				ige.DecryptBlocks(c, iv, back, ct)
-				if !bytes.Equal(back, pt) {
-					t.Errorf("n=%d %s: round trip failed", n, name)
-				}
-			}
-		}
-		c := mustCipher(t, key)
-		got := make([]byte, 32)
-		ige.EncryptBlocks(c, iv, got, pt)
-		if hex.EncodeToString(got) != wantCT {
-			t.Errorf("n=32 ct %x", got)
-		}
-	})
-}
 
 // blocksUnderTest returns cipher.Blocks of several kinds with their key: our
 // *Cipher, crypto/aes of all three sizes, DES (8-byte blocks) and 3DES.
@@ -298,7 +156,7 @@ func (wideBlock) Decrypt(dst, src []byte) {
 // BlockMode equal one call over the concatenation.
 func TestContractAgainstGotd(t *testing.T) {
 	r := newRand()
-	eachImpl(t, func(t *testing.T) {
+	impltest.Run(t, "ige", func(t *testing.T) {
 		for name, b := range blocksUnderTest(t) {
 			bs := b.BlockSize()
 			for _, nb := range []int{0, 1, 2, 3, 7, 16, 33} {
@@ -401,7 +259,7 @@ func TestContractIVCopied(t *testing.T) {
 // Only dst[:len(src)] is written, and the iv is not.
 func TestContractDstLonger(t *testing.T) {
 	r := newRand()
-	eachImpl(t, func(t *testing.T) {
+	impltest.Run(t, "ige", func(t *testing.T) {
 		key := key32(2)
 		c := mustCipher(t, key)
 		for _, nb := range []int{0, 1, 5, 64} {
@@ -443,28 +301,6 @@ func TestContractDstLonger(t *testing.T) {
 	})
 }
 
-func TestContractZeroLength(t *testing.T) {
-	c := mustCipher(t, key32(1))
-	iv := make([]byte, 32)
-	for _, src := range [][]byte{nil, {}} {
-		for _, dst := range [][]byte{nil, {}, make([]byte, 16)} {
-			ige.EncryptBlocks(c, iv, dst, src)
-			ige.DecryptBlocks(c, iv, dst, src)
-			ige.EncryptAES256Blocks(key32(1), iv, dst, src)
-			ige.DecryptAES256Blocks(key32(1), iv, dst, src)
-			ige.NewIGEEncrypter(c, iv).CryptBlocks(dst, src)
-			ige.NewIGEDecrypter(c, iv).CryptBlocks(dst, src)
-			ige.EncryptBatch([]ige.Job{{Cipher: c, IV: iv, Dst: dst, Src: src}})
-			ige.DecryptBatch([]ige.Job{{Cipher: c, IV: iv, Dst: dst, Src: src}})
-			if len(dst) == 16 && !bytes.Equal(dst, make([]byte, 16)) {
-				t.Fatal("zero-length src wrote to dst")
-			}
-		}
-	}
-	ige.EncryptBatch(nil)
-	ige.DecryptBatch([]ige.Job{})
-}
-
 func TestContractKeyErrors(t *testing.T) {
 	good := key32(7)
 	for _, n := range []int{-1, 0, 1, 8, 16, 24, 31, 33, 64} {
@@ -503,7 +339,7 @@ func TestContractKeyErrors(t *testing.T) {
 			if err := z.SetKey(key); err == nil {
 				t.Errorf("key len %d: SetKey on zero Cipher accepted", n)
 			}
-			mustPanicWith(t, "zero Cipher after failed SetKey", "ige", func() { z.Encrypt(got, got) })
+			testutil.MustPanic(t, "zero Cipher after failed SetKey", func() { z.Encrypt(got, got) }, "ige")
 		}()
 	}
 	// SetKey re-keys: a Cipher re-keyed equals a fresh one.
@@ -538,7 +374,7 @@ func TestContractKeyErrors(t *testing.T) {
 
 // Misuse panics with a clear message and writes nothing.
 func TestContractMisusePanics(t *testing.T) {
-	eachImpl(t, func(t *testing.T) {
+	impltest.Run(t, "ige", func(t *testing.T) {
 		key := key32(1)
 		c := mustCipher(t, key)
 		std, _ := aes.NewCipher(key)
@@ -636,7 +472,7 @@ func TestContractMisusePanics(t *testing.T) {
 		)
 		for _, cl := range calls {
 			dst := bytes.Repeat([]byte{fill}, cl.dstLen)
-			mustPanicWith(t, cl.name, cl.want, func() { cl.f(dst) })
+			testutil.MustPanic(t, cl.name, func() { cl.f(dst) }, cl.want)
 			for i, v := range dst {
 				if v != fill {
 					t.Errorf("%s: panicked after writing dst[%d]", cl.name, i)
@@ -656,19 +492,19 @@ func TestContractInvalidIVMessage(t *testing.T) {
 		func() { ige.NewIGEDecrypter(wideBlock{}, make([]byte, 32)) },
 		func() { ige.DecryptBlocks(wideBlock{}, make([]byte, 32), nil, nil) },
 	} {
-		mustPanicWith(t, "iv", ige.ErrInvalidIV.Error(), f)
+		testutil.MustPanic(t, "iv", f, ige.ErrInvalidIV.Error())
 	}
 	// des: 8-byte blocks take a 16-byte iv and refuse 32, as in gotd.
 	d, _ := des.NewCipher(make([]byte, 8))
 	ige.EncryptBlocks(d, make([]byte, 16), make([]byte, 8), make([]byte, 8))
-	mustPanicWith(t, "des iv 32", ige.ErrInvalidIV.Error(), func() { ige.NewIGEEncrypter(d, make([]byte, 32)) })
+	testutil.MustPanic(t, "des iv 32", func() { ige.NewIGEEncrypter(d, make([]byte, 32)) }, ige.ErrInvalidIV.Error())
 }
 
 // Jobs: 1000 of them, mixed lengths, shared Ciphers, in place and separate,
 // dst longer than src; each equals EncryptBlocks, iv untouched.
 func TestContractBatchLarge(t *testing.T) {
 	r := newRand()
-	eachImpl(t, func(t *testing.T) {
+	impltest.Run(t, "ige", func(t *testing.T) {
 		n := 1000
 		if testing.Short() || runtime.GOARCH != "amd64" {
 			n = 200
@@ -754,7 +590,7 @@ func TestContractBatchLarge(t *testing.T) {
 // it first).
 func TestContractBatchIVInDst(t *testing.T) {
 	r := newRand()
-	eachImpl(t, func(t *testing.T) {
+	impltest.Run(t, "ige", func(t *testing.T) {
 		c := mustCipher(t, key32(3))
 		for _, nb := range []int{1, 2, 5, 40} {
 			src := rnd(r, nb*16)
@@ -852,30 +688,6 @@ func TestContractConcurrentUse(t *testing.T) {
 
 // The zero-allocation promises: SetKey and the one-shot helpers; the fast
 // path over a *Cipher as well.
-func TestContractAllocs(t *testing.T) {
-	if raceflag.Enabled {
-		t.Skip("allocation counts are not meaningful under -race")
-	}
-	eachImpl(t, func(t *testing.T) {
-		key := key32(1)
-		iv := make([]byte, 32)
-		buf := make([]byte, 1024)
-		c := mustCipher(t, key)
-		checks := map[string]func(){
-			"SetKey":              func() { _ = c.SetKey(key) },
-			"EncryptAES256Blocks": func() { ige.EncryptAES256Blocks(key, iv, buf, buf) },
-			"DecryptAES256Blocks": func() { ige.DecryptAES256Blocks(key, iv, buf, buf) },
-			"EncryptBlocks":       func() { ige.EncryptBlocks(c, iv, buf, buf) },
-			"DecryptBlocks":       func() { ige.DecryptBlocks(c, iv, buf, buf) },
-		}
-		for name, f := range checks {
-			if n := testing.AllocsPerRun(20, f); n != 0 {
-				t.Errorf("%s: %v allocations, want 0", name, n)
-			}
-		}
-	})
-}
-
 // AES-128/192 keys are refused by the fast path with an error, not
 // silently treated as AES-256.
 func TestContractKeySizeErrorIsError(t *testing.T) {
@@ -894,11 +706,11 @@ func TestContractInexactOverlap(t *testing.T) {
 	c := mustCipher(t, key32(1))
 	iv := make([]byte, 32)
 	buf := make([]byte, 80)
-	mustPanicWith(t, "EncryptBlocks overlap", "overlap", func() { ige.EncryptBlocks(c, iv, buf[16:80], buf[:64]) })
-	mustPanicWith(t, "DecryptBlocks overlap", "overlap", func() { ige.DecryptBlocks(c, iv, buf[1:65], buf[:64]) })
-	mustPanicWith(t, "EncryptBatch overlap", "overlap", func() {
+	testutil.MustPanic(t, "EncryptBlocks overlap", func() { ige.EncryptBlocks(c, iv, buf[16:80], buf[:64]) }, "overlap")
+	testutil.MustPanic(t, "DecryptBlocks overlap", func() { ige.DecryptBlocks(c, iv, buf[1:65], buf[:64]) }, "overlap")
+	testutil.MustPanic(t, "EncryptBatch overlap", func() {
 		ige.EncryptBatch([]ige.Job{{Cipher: c, IV: iv, Dst: buf[:64], Src: buf[16:80]}})
-	})
+	}, "overlap")
 	if !bytes.Equal(buf, make([]byte, 80)) {
 		t.Fatal("overlap panic after writing")
 	}
@@ -913,7 +725,7 @@ func TestContractAgainstGotdRandom(t *testing.T) {
 	if testing.Short() || runtime.GOARCH != "amd64" {
 		n = 60
 	}
-	eachImpl(t, func(t *testing.T) {
+	impltest.Run(t, "ige", func(t *testing.T) {
 		for range n {
 			data := rnd(r, r.IntN(40)*16+r.IntN(3)*1024)
 			checkAgainstGotd(t, rnd(r, 32), rnd(r, 32), data, uint8(r.Uint32()), uint8(r.Uint32()), uint8(r.Uint32()), r.IntN(2) == 0)

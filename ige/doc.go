@@ -40,8 +40,13 @@
 // Impl names the code path selected at start-up from the CPU features that
 // golang.org/x/sys/cpu reports (so GODEBUG=cpu.aes=off and friends apply).
 // With -tags purego, or on CPUs without AES instructions, the portable
-// table-based code runs; like the standard library's fallback it is not
-// constant-time against cache-timing attackers on the same machine.
+// code ("generic") runs: a bitsliced AES with no table lookup or branch on
+// secret data, constant-time unlike the standard library's table fallback,
+// and several times slower than the hardware paths. Its batches run four
+// streams through each bitsliced call. On ppc64le and s390x, where
+// crypto/aes has hardware AES and this package no assembly, "stdlib" runs
+// IGE over crypto/aes's block cipher, built from the key at each call (one
+// allocation per call, the only path that allocates).
 //
 // Misuse (wrong key or iv length, src not whole blocks, dst too short, an
 // inexact overlap of dst and src, a nil or unkeyed Cipher) panics with a

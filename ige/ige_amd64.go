@@ -3,7 +3,7 @@
 package ige
 
 import (
-	"github.com/klauspost/cpuid/v2"
+	"github.com/secretbench/secretbench/internal/cpufeat"
 	"golang.org/x/sys/cpu"
 )
 
@@ -17,7 +17,7 @@ import (
 // Features come from golang.org/x/sys/cpu, so GODEBUG=cpu.aes=off,
 // cpu.avx2=off, cpu.avx512=off and the like select a narrower path. x/sys/cpu
 // reports VAES only together with AVX-512; VAES on ymm alone (Zen 3, Alder
-// Lake) is read from klauspost/cpuid and still requires the x/sys/cpu AES
+// Lake) is read from internal/cpufeat and still requires the x/sys/cpu AES
 // and AVX2 flags, so GODEBUG turns it off too.
 var (
 	implAESNI = &implementation{
@@ -26,7 +26,7 @@ var (
 	}
 	implVAES256 = &implementation{
 		name:      "vaes-avx2",
-		available: implAESNI.available && cpu.X86.HasAVX && cpu.X86.HasAVX2 && cpuid.CPU.Supports(cpuid.VAES),
+		available: implAESNI.available && cpu.X86.HasAVX && cpu.X86.HasAVX2 && cpufeat.X86.HasVAES,
 	}
 	implVAES512 = &implementation{
 		name: "vaes-avx512",

@@ -117,7 +117,7 @@ func TestAsmAlignments(t *testing.T) {
 	r := newRand(t)
 	for _, name := range asmImpls() {
 		t.Run("impl="+name, func(t *testing.T) {
-			restore, err := UseImpl(name)
+			restore, err := useImpl(name)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -193,7 +193,7 @@ func FuzzAsmAlignment(f *testing.F) {
 				decryptIGEGeneric(&ref, &state, want, src)
 			}
 			for _, name := range asmImpls() {
-				restore, _ := UseImpl(name)
+				restore, _ := useImpl(name)
 				dst := make([]byte, do+len(src))[do:]
 				crypt(key, iv, dst, src)
 				in := bytes.Clone(src)
@@ -213,7 +213,7 @@ func BenchmarkSetKey(b *testing.B) {
 	key := make([]byte, KeySize)
 	for _, impl := range Implementations() {
 		b.Run("impl="+impl, func(b *testing.B) {
-			restore, err := UseImpl(impl)
+			restore, err := useImpl(impl)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/sys/cpu"
 
+	"github.com/secretbench/secretbench/internal/impl/impltest"
 	"github.com/secretbench/secretbench/internal/raceflag"
 )
 
@@ -21,7 +22,7 @@ import (
 // (or with GODEBUG=cpu.aes=off), where the generic tests already ran.
 func useARMv8(t *testing.T) {
 	t.Helper()
-	restore, err := UseImpl("armv8")
+	restore, err := useImpl("armv8")
 	if err != nil {
 		t.Skip(err)
 	}
@@ -52,7 +53,7 @@ func TestFIPS197AES256(t *testing.T) {
 	key, _ := hex.DecodeString("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f")
 	pt, _ := hex.DecodeString("00112233445566778899aabbccddeeff")
 	ct, _ := hex.DecodeString("8ea2b7ca516745bfeafc49904b496089")
-	forEachImpl(t, func(t *testing.T) {
+	impltest.Run(t, "ige", func(t *testing.T) {
 		c, err := NewCipher(key)
 		if err != nil {
 			t.Fatal(err)
@@ -234,7 +235,7 @@ func TestLaneKernel(t *testing.T) {
 func TestBoundKernel(t *testing.T) {
 	useARMv8(t)
 	c, _ := NewCipher(randBytes(newRand(t), KeySize))
-	for _, lanes := range BoundLanes() {
+	for _, lanes := range boundLanes() {
 		const blocks = 37
 		var out [batchLanes][BlockSize]byte
 		boundARMv8(&c.enc, &out, lanes, blocks)
@@ -250,8 +251,8 @@ func TestBoundKernel(t *testing.T) {
 			}
 		}
 	}
-	if got := BoundLanes(); len(got) != 2 || got[0] != 1 || got[1] != batchLanes {
-		t.Fatalf("BoundLanes() = %v under armv8", got)
+	if got := boundLanes(); len(got) != 2 || got[0] != 1 || got[1] != batchLanes {
+		t.Fatalf("boundLanes() = %v under armv8", got)
 	}
 }
 

@@ -1,6 +1,9 @@
-//go:build purego || !(amd64 || arm64)
+//go:build purego || !(amd64 || arm64 || ppc64le || s390x)
 
 package ige
+
+// Without assembly or a hardware AES in the standard library, the portable
+// constant-time code is the only implementation.
 
 var archImpls []*implementation
 

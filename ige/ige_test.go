@@ -5,60 +5,56 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"hash/crc32"
 	"math/rand/v2"
-	"os"
-	"strings"
+	"slices"
 	"testing"
 
 	gotd "github.com/gotd/ige"
 
+	"github.com/secretbench/secretbench/internal/impl"
+	"github.com/secretbench/secretbench/internal/impl/impltest"
 	"github.com/secretbench/secretbench/internal/raceflag"
+	"github.com/secretbench/secretbench/internal/testutil"
 )
 
-// forEachImpl runs f once per implementation this CPU supports, generic
-// included, with the package switched to it.
-func forEachImpl(t *testing.T, f func(t *testing.T)) {
-	t.Helper()
-	for _, name := range Implementations() {
-		t.Run("impl="+name, func(t *testing.T) {
-			restore, err := UseImpl(name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer restore()
-			f(t)
-		})
-	}
-}
+// useImpl switches the package to the named implementation (for loops
+// that cannot run subtests, such as fuzz targets).
+func useImpl(name string) (restore func(), err error) { return impl.Select("ige", name) }
 
-// TestRequiredImpl lets CI prove which code path ran: with
-// SECRETBENCH_REQUIRE_IMPL=name the test fails unless name is selected.
-func TestRequiredImpl(t *testing.T) {
-	want := os.Getenv("SECRETBENCH_REQUIRE_IMPL")
-	if want == "" {
-		t.Skip("SECRETBENCH_REQUIRE_IMPL not set")
-	}
-	if got := Impl(); got != want {
-		t.Fatalf("Impl() = %q, SECRETBENCH_REQUIRE_IMPL = %q (available: %v)", got, want, Implementations())
-	}
-}
+// TestRequiredImpl lets CI prove which code path ran: it fails unless ige
+// runs what SECRETBENCH_REQUIRE_IMPL names for it.
+func TestRequiredImpl(t *testing.T) { impltest.Require(t, "ige") }
 
-func TestUseImpl(t *testing.T) {
-	if _, err := UseImpl("no-such-impl"); err == nil {
-		t.Fatal("UseImpl accepted an unknown name")
+// TestRegistered: ige's registration matches Impl and Implementations, and
+// the registry refuses what this CPU cannot run.
+func TestRegistered(t *testing.T) {
+	if got := impl.Available("ige"); !slices.Equal(got, Implementations()) {
+		t.Fatalf("impl.Available(ige) = %v, Implementations() = %v", got, Implementations())
+	}
+	if impl.Active("ige") != Impl() || Implementations()[0] != Impl() {
+		t.Fatalf("active %q, Impl() %q, preferred %q", impl.Active("ige"), Impl(), Implementations()[0])
+	}
+	if _, err := useImpl("no-such-impl"); err == nil {
+		t.Fatal("selected an unknown name")
 	}
 	for _, im := range impls {
 		if !im.available {
-			if _, err := UseImpl(im.name); err == nil {
-				t.Fatalf("UseImpl(%q) accepted an implementation this CPU lacks", im.name)
+			if _, err := useImpl(im.name); err == nil {
+				t.Fatalf("selected %q, which this CPU lacks", im.name)
 			}
 		}
 	}
-	if Implementations()[0] != Impl() {
-		t.Fatalf("selected %q, but the preferred available one is %q", Impl(), Implementations()[0])
+	for _, name := range Implementations() {
+		restore, err := useImpl(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if Impl() != name || active.name != name {
+			t.Errorf("after selecting %s: Impl() = %s", name, Impl())
+		}
+		restore()
 	}
 }
 
@@ -81,28 +77,13 @@ type hexVector struct {
 
 func (v hexVector) decode(t *testing.T) (key, iv, pt, ct []byte) {
 	t.Helper()
-	return unhex(t, v.Key), unhex(t, v.IV), unhex(t, v.Plaintext), unhex(t, v.Ciphertext)
-}
-
-func unhex(t *testing.T, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return testutil.Unhex(t, v.Key), testutil.Unhex(t, v.IV), testutil.Unhex(t, v.Plaintext), testutil.Unhex(t, v.Ciphertext)
 }
 
 func loadVectors(t *testing.T) *vectorFile {
 	t.Helper()
-	data, err := os.ReadFile("testdata/vectors.json")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var v vectorFile
-	if err := json.Unmarshal(data, &v); err != nil {
-		t.Fatal(err)
-	}
+	testutil.LoadJSON(t, "testdata/vectors.json", &v)
 	if len(v.OpenSSL.Vectors) == 0 || len(v.TDLib.CRC) == 0 || len(v.TDLib.Explicit) == 0 {
 		t.Fatal("testdata/vectors.json is missing vectors")
 	}
@@ -137,7 +118,8 @@ func TestOpenSSLVectors(t *testing.T) {
 	}
 }
 
-// tdlibData is TDLib's test data generator (see testdata/vectors.json).
+// tdlibData is TDLib's test data generator (see testdata/vectors.json);
+// docs/PROTOCOL.md section 10 gives the key it makes for n = 32.
 func tdlibData(n int) (pt, key, iv []byte) {
 	seed := uint32(n)
 	data := make([]byte, n+64)
@@ -148,9 +130,14 @@ func tdlibData(n int) (pt, key, iv []byte) {
 	return data[:n], data[n : n+32], data[n+32:]
 }
 
+// TestTDLibVectors: TDLib's AES-256 vectors through every entry point, under
+// every implementation.
 func TestTDLibVectors(t *testing.T) {
 	vf := loadVectors(t)
-	forEachImpl(t, func(t *testing.T) {
+	if _, key, _ := tdlibData(32); hex.EncodeToString(key) != "3ef36a602c7c290e9f61268b6ea7ff16fec2e55b47989477d17d5df8b1381eda" {
+		t.Fatalf("generator disagrees with docs/PROTOCOL.md: key %x", key)
+	}
+	impltest.Run(t, "ige", func(t *testing.T) {
 		for _, v := range vf.TDLib.CRC {
 			pt, key, iv := tdlibData(v.N)
 			c, err := NewCipher(key)
@@ -167,10 +154,19 @@ func TestTDLibVectors(t *testing.T) {
 			if !bytes.Equal(back, pt) {
 				t.Errorf("n=%d: decrypt does not invert encrypt", v.N)
 			}
-			// The one-shot helpers and the batch agree.
-			EncryptAES256Blocks(key, iv, back, pt)
-			if !bytes.Equal(back, ct) {
-				t.Errorf("n=%d: EncryptAES256Blocks differs", v.N)
+			// Every other entry point agrees.
+			std, _ := aes.NewCipher(key)
+			for name, enc := range map[string]func(dst []byte){
+				"EncryptAES256Blocks":       func(dst []byte) { EncryptAES256Blocks(key, iv, dst, pt) },
+				"NewIGEEncrypter":           func(dst []byte) { NewIGEEncrypter(c, iv).CryptBlocks(dst, pt) },
+				"EncryptBatch":              func(dst []byte) { EncryptBatch([]Job{{Cipher: c, IV: iv, Dst: dst, Src: pt}}) },
+				"EncryptBlocks(crypto/aes)": func(dst []byte) { EncryptBlocks(std, iv, dst, pt) },
+			} {
+				got := make([]byte, len(pt))
+				enc(got)
+				if !bytes.Equal(got, ct) {
+					t.Errorf("n=%d: %s differs", v.N, name)
+				}
 			}
 		}
 		for i, v := range vf.TDLib.Explicit {
@@ -205,7 +201,7 @@ func newRand(t testing.TB) *rand.Rand {
 // TestBlockMatchesCryptoAES checks the raw AES-256 block against crypto/aes.
 func TestBlockMatchesCryptoAES(t *testing.T) {
 	r := newRand(t)
-	forEachImpl(t, func(t *testing.T) {
+	impltest.Run(t, "ige", func(t *testing.T) {
 		for range 200 {
 			key, in := randBytes(r, 32), randBytes(r, 16)
 			ref, _ := aes.NewCipher(key)
@@ -236,7 +232,7 @@ func TestKeyScheduleAgrees(t *testing.T) {
 		key := [KeySize]byte(randBytes(r, KeySize))
 		var want Cipher
 		expandKeyGeneric(&want, &key)
-		forEachImpl(t, func(t *testing.T) {
+		impltest.Run(t, "ige", func(t *testing.T) {
 			var got Cipher
 			if err := got.SetKey(key[:]); err != nil {
 				t.Fatal(err)
@@ -252,7 +248,7 @@ func TestKeyScheduleAgrees(t *testing.T) {
 // code for 0..N blocks, both directions, unaligned slices included.
 func TestImplsAgainstGeneric(t *testing.T) {
 	r := newRand(t)
-	forEachImpl(t, func(t *testing.T) {
+	impltest.Run(t, "ige", func(t *testing.T) {
 		for n := 0; n <= 70; n++ {
 			off := r.IntN(16)
 			key, iv := randBytes(r, KeySize), randBytes(r, IVSize)
@@ -288,7 +284,7 @@ func TestImplsAgainstGeneric(t *testing.T) {
 // crypto/aes, out of place, one-shot.
 func TestAgainstGotd(t *testing.T) {
 	r := newRand(t)
-	forEachImpl(t, func(t *testing.T) {
+	impltest.Run(t, "ige", func(t *testing.T) {
 		for range 200 {
 			key, iv := randBytes(r, KeySize), randBytes(r, IVSize)
 			src := randBytes(r, 16*r.IntN(40))
@@ -314,7 +310,7 @@ type blockOnly struct{ cipher.Block }
 
 func TestInPlace(t *testing.T) {
 	r := newRand(t)
-	forEachImpl(t, func(t *testing.T) {
+	impltest.Run(t, "ige", func(t *testing.T) {
 		for range 50 {
 			key, iv := randBytes(r, KeySize), randBytes(r, IVSize)
 			src := randBytes(r, 16*r.IntN(64))
@@ -343,7 +339,7 @@ func TestInPlace(t *testing.T) {
 // TestSplitCalls: a BlockMode fed in pieces gives what one call gives.
 func TestSplitCalls(t *testing.T) {
 	r := newRand(t)
-	forEachImpl(t, func(t *testing.T) {
+	impltest.Run(t, "ige", func(t *testing.T) {
 		for range 50 {
 			key, iv := randBytes(r, KeySize), randBytes(r, IVSize)
 			src := randBytes(r, 16*(1+r.IntN(64)))
@@ -404,7 +400,7 @@ func mixedJobs(r *rand.Rand, n int) []Job {
 
 func TestBatchMatchesLoop(t *testing.T) {
 	r := newRand(t)
-	forEachImpl(t, func(t *testing.T) {
+	impltest.Run(t, "ige", func(t *testing.T) {
 		for _, n := range []int{0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 64, 100} {
 			for _, enc := range []bool{true, false} {
 				jobs := mixedJobs(r, n)
@@ -440,7 +436,7 @@ func TestBatchMatchesLoop(t *testing.T) {
 // TestBatchInPlace: a job may have Dst == Src.
 func TestBatchInPlace(t *testing.T) {
 	r := newRand(t)
-	forEachImpl(t, func(t *testing.T) {
+	impltest.Run(t, "ige", func(t *testing.T) {
 		jobs := mixedJobs(r, 40)
 		want := make([][]byte, len(jobs))
 		for i := range jobs {
@@ -458,21 +454,6 @@ func TestBatchInPlace(t *testing.T) {
 	})
 }
 
-func mustPanic(t *testing.T, want string, f func()) {
-	t.Helper()
-	defer func() {
-		t.Helper()
-		r := recover()
-		if r == nil {
-			t.Fatalf("no panic, want one containing %q", want)
-		}
-		if msg := fmt.Sprint(r); !strings.Contains(msg, want) {
-			t.Fatalf("panic %q, want one containing %q", msg, want)
-		}
-	}()
-	f()
-}
-
 func TestMisuse(t *testing.T) {
 	key, iv := make([]byte, 32), make([]byte, 32)
 	c, _ := NewCipher(key)
@@ -481,89 +462,101 @@ func TestMisuse(t *testing.T) {
 	for _, b := range []cipher.Block{c, blk} {
 		name := fmt.Sprintf("%T", b)
 		t.Run(name, func(t *testing.T) {
-			mustPanic(t, ErrInvalidIV.Error(), func() { EncryptBlocks(b, iv[:31], buf, buf) })
-			mustPanic(t, ErrInvalidIV.Error(), func() { DecryptBlocks(b, append(iv, 0), buf, buf) })
-			mustPanic(t, ErrInvalidIV.Error(), func() { NewIGEEncrypter(b, iv[:16]) })
-			mustPanic(t, ErrInvalidIV.Error(), func() { NewIGEDecrypter(b, nil) })
-			mustPanic(t, "not full blocks", func() { EncryptBlocks(b, iv, buf, buf[:17]) })
-			mustPanic(t, "not full blocks", func() { NewIGEDecrypter(b, iv).CryptBlocks(buf, buf[:15]) })
-			mustPanic(t, "dst shorter", func() { DecryptBlocks(b, iv, buf[:16], buf[:32]) })
-			mustPanic(t, "dst shorter", func() { NewIGEEncrypter(b, iv).CryptBlocks(buf[:16], make([]byte, 32)) })
-			mustPanic(t, "overlap", func() { EncryptBlocks(b, iv, buf[1:33], buf[:32]) })
+			testutil.MustPanic(t, ErrInvalidIV.Error(), func() { EncryptBlocks(b, iv[:31], buf, buf) }, ErrInvalidIV.Error())
+			testutil.MustPanic(t, ErrInvalidIV.Error(), func() { DecryptBlocks(b, append(iv, 0), buf, buf) }, ErrInvalidIV.Error())
+			testutil.MustPanic(t, ErrInvalidIV.Error(), func() { NewIGEEncrypter(b, iv[:16]) }, ErrInvalidIV.Error())
+			testutil.MustPanic(t, ErrInvalidIV.Error(), func() { NewIGEDecrypter(b, nil) }, ErrInvalidIV.Error())
+			testutil.MustPanic(t, "not full blocks", func() { EncryptBlocks(b, iv, buf, buf[:17]) }, "not full blocks")
+			testutil.MustPanic(t, "not full blocks", func() { NewIGEDecrypter(b, iv).CryptBlocks(buf, buf[:15]) }, "not full blocks")
+			testutil.MustPanic(t, "dst shorter", func() { DecryptBlocks(b, iv, buf[:16], buf[:32]) }, "dst shorter")
+			testutil.MustPanic(t, "dst shorter", func() { NewIGEEncrypter(b, iv).CryptBlocks(buf[:16], make([]byte, 32)) }, "dst shorter")
+			testutil.MustPanic(t, "overlap", func() { EncryptBlocks(b, iv, buf[1:33], buf[:32]) }, "overlap")
 		})
 	}
-	mustPanic(t, "invalid key size 16", func() { EncryptAES256Blocks(key[:16], iv, buf, buf) })
-	mustPanic(t, "invalid key size 33", func() { DecryptAES256Blocks(append(key, 0), iv, buf, buf) })
-	mustPanic(t, ErrInvalidIV.Error(), func() { EncryptAES256Blocks(key, iv[:8], buf, buf) })
-	mustPanic(t, "not full blocks", func() { DecryptAES256Blocks(key, iv, buf, buf[:1]) })
-	mustPanic(t, "dst shorter", func() { EncryptAES256Blocks(key, iv, buf[:0], buf[:16]) })
-	mustPanic(t, "without a key", func() { EncryptBlocks(new(Cipher), iv, buf, buf) })
-	mustPanic(t, "without a key", func() { new(Cipher).Encrypt(buf, buf) })
-	mustPanic(t, "nil Cipher", func() { DecryptBlocks((*Cipher)(nil), iv, buf, buf) })
-	mustPanic(t, "input not full block", func() { c.Encrypt(buf, buf[:15]) })
-	mustPanic(t, "output not full block", func() { c.Decrypt(buf[:15], buf) })
+	testutil.MustPanic(t, "invalid key size 16", func() { EncryptAES256Blocks(key[:16], iv, buf, buf) }, "invalid key size 16")
+	testutil.MustPanic(t, "invalid key size 33", func() { DecryptAES256Blocks(append(key, 0), iv, buf, buf) }, "invalid key size 33")
+	testutil.MustPanic(t, ErrInvalidIV.Error(), func() { EncryptAES256Blocks(key, iv[:8], buf, buf) }, ErrInvalidIV.Error())
+	testutil.MustPanic(t, "not full blocks", func() { DecryptAES256Blocks(key, iv, buf, buf[:1]) }, "not full blocks")
+	testutil.MustPanic(t, "dst shorter", func() { EncryptAES256Blocks(key, iv, buf[:0], buf[:16]) }, "dst shorter")
+	testutil.MustPanic(t, "without a key", func() { EncryptBlocks(new(Cipher), iv, buf, buf) }, "without a key")
+	testutil.MustPanic(t, "without a key", func() { new(Cipher).Encrypt(buf, buf) }, "without a key")
+	testutil.MustPanic(t, "nil Cipher", func() { DecryptBlocks((*Cipher)(nil), iv, buf, buf) }, "nil Cipher")
+	testutil.MustPanic(t, "input not full block", func() { c.Encrypt(buf, buf[:15]) }, "input not full block")
+	testutil.MustPanic(t, "output not full block", func() { c.Decrypt(buf[:15], buf) }, "output not full block")
 
 	job := func() Job { return Job{Cipher: c, IV: iv, Dst: make([]byte, 32), Src: make([]byte, 32)} }
 	bad := job()
 	bad.Cipher = nil
-	mustPanic(t, "Job 1 has a nil Cipher", func() { EncryptBatch([]Job{job(), bad}) })
+	testutil.MustPanic(t, "Job 1 has a nil Cipher", func() { EncryptBatch([]Job{job(), bad}) }, "Job 1 has a nil Cipher")
 	bad = job()
 	bad.IV = iv[:16]
-	mustPanic(t, ErrInvalidIV.Error(), func() { DecryptBatch([]Job{bad}) })
+	testutil.MustPanic(t, ErrInvalidIV.Error(), func() { DecryptBatch([]Job{bad}) }, ErrInvalidIV.Error())
 	bad = job()
 	bad.Src = bad.Src[:20]
-	mustPanic(t, "not full blocks", func() { EncryptBatch([]Job{bad}) })
+	testutil.MustPanic(t, "not full blocks", func() { EncryptBatch([]Job{bad}) }, "not full blocks")
 	bad = job()
 	bad.Dst = bad.Dst[:16]
-	mustPanic(t, "dst shorter", func() { DecryptBatch([]Job{job(), job(), bad}) })
+	testutil.MustPanic(t, "dst shorter", func() { DecryptBatch([]Job{job(), job(), bad}) }, "dst shorter")
 	bad = job()
 	bad.Cipher = new(Cipher)
-	mustPanic(t, "without a key", func() { EncryptBatch([]Job{bad}) })
+	testutil.MustPanic(t, "without a key", func() { EncryptBatch([]Job{bad}) }, "without a key")
 
 	// A batch with one bad job does no work at all.
 	good := job()
 	good.Src = []byte("0123456789abcdef0123456789abcdef")
 	bad = job()
 	bad.Cipher = nil
-	mustPanic(t, "nil Cipher", func() { EncryptBatch([]Job{good, bad}) })
+	testutil.MustPanic(t, "nil Cipher", func() { EncryptBatch([]Job{good, bad}) }, "nil Cipher")
 	if !bytes.Equal(good.Dst, make([]byte, 32)) {
 		t.Fatal("a batch that panicked wrote output")
 	}
 }
 
-func TestKeyErrors(t *testing.T) {
-	for _, n := range []int{0, 16, 24, 31, 33, 64} {
-		if _, err := NewCipher(make([]byte, n)); err == nil || err.Error() != KeySizeError(n).Error() {
-			t.Errorf("NewCipher(%d bytes) error = %v", n, err)
-		}
-		c, _ := NewCipher(make([]byte, 32))
-		before := *c
-		if err := c.SetKey(make([]byte, n)); err == nil {
-			t.Errorf("SetKey(%d bytes) accepted", n)
-		}
-		if *c != before {
-			t.Errorf("SetKey(%d bytes) changed the Cipher", n)
-		}
-	}
-}
-
-// TestZeroLength: empty input is allowed everywhere and does nothing.
+// TestZeroLength: empty input is valid everywhere and touches nothing: not
+// the spare capacity of dst, not the iv, not a BlockMode's chaining state.
 func TestZeroLength(t *testing.T) {
-	key, iv := make([]byte, 32), make([]byte, 32)
-	c, _ := NewCipher(key)
-	EncryptBlocks(c, iv, nil, nil)
-	DecryptBlocks(c, iv, nil, nil)
-	EncryptAES256Blocks(key, iv, nil, nil)
-	NewIGEEncrypter(c, iv).CryptBlocks(nil, nil)
-	EncryptBatch(nil)
-	DecryptBatch([]Job{{Cipher: c, IV: iv}})
+	impltest.Run(t, "ige", func(t *testing.T) {
+		key := bytes.Repeat([]byte{7}, KeySize)
+		iv := bytes.Repeat([]byte{9}, IVSize)
+		c, _ := NewCipher(key)
+		backing := bytes.Repeat([]byte{0xa5}, 64)
+		dst, src := backing[:0], make([]byte, 0, 64)
+		for name, f := range map[string]func(){
+			"EncryptBlocks":       func() { EncryptBlocks(c, iv, dst, src) },
+			"DecryptBlocks":       func() { DecryptBlocks(c, iv, dst, src) },
+			"EncryptAES256Blocks": func() { EncryptAES256Blocks(key, iv, dst, src) },
+			"DecryptAES256Blocks": func() { DecryptAES256Blocks(key, iv, dst, src) },
+			"nil slices":          func() { EncryptBlocks(c, iv, nil, nil) },
+			"EncryptBatch(nil)":   func() { EncryptBatch(nil) },
+			"EncryptBatch":        func() { EncryptBatch([]Job{{Cipher: c, IV: iv, Dst: dst, Src: src}}) },
+			"DecryptBatch":        func() { DecryptBatch([]Job{{Cipher: c, IV: iv, Dst: dst, Src: src}}) },
+			"DecryptBatch(empty)": func() { DecryptBatch([]Job{}) },
+			"IGE decrypter":       func() { NewIGEDecrypter(c, iv).CryptBlocks(dst, src) },
+		} {
+			f()
+			if !bytes.Equal(backing, bytes.Repeat([]byte{0xa5}, 64)) || !bytes.Equal(iv, bytes.Repeat([]byte{9}, IVSize)) {
+				t.Fatalf("%s on empty input wrote to dst's capacity or the iv", name)
+			}
+		}
+		// A BlockMode keeps its chain across an empty call.
+		block := bytes.Repeat([]byte{3}, 2*BlockSize)
+		want := make([]byte, len(block))
+		NewIGEEncrypter(c, iv).CryptBlocks(want, block)
+		m := NewIGEEncrypter(c, iv)
+		m.CryptBlocks(dst, src)
+		got := make([]byte, len(block))
+		m.CryptBlocks(got, block)
+		if !bytes.Equal(got, want) {
+			t.Fatal("an empty CryptBlocks changed the chaining state")
+		}
+	})
 }
 
 func TestAllocs(t *testing.T) {
 	if raceflag.Enabled {
 		t.Skip("allocation counts are not meaningful under -race")
 	}
-	forEachImpl(t, func(t *testing.T) {
+	impltest.Run(t, "ige", func(t *testing.T) {
 		key, iv := make([]byte, 32), make([]byte, 32)
 		buf := make([]byte, 1024)
 		c, _ := NewCipher(key)
@@ -601,7 +594,7 @@ func FuzzRoundTrip(f *testing.F) {
 		want := make([]byte, len(src))
 		gotd.EncryptBlocks(ref, iv, want, src)
 		for _, name := range Implementations() {
-			restore, _ := UseImpl(name)
+			restore, _ := useImpl(name)
 			c, _ := NewCipher(key)
 			ct := make([]byte, len(src))
 			EncryptBlocks(c, iv, ct, src)
@@ -642,7 +635,7 @@ func FuzzBatch(f *testing.F) {
 			}
 		}
 		for _, name := range Implementations() {
-			restore, _ := UseImpl(name)
+			restore, _ := useImpl(name)
 			for i := range jobs {
 				jobs[i].Dst = make([]byte, len(jobs[i].Src))
 			}
@@ -668,8 +661,8 @@ func (zeroBlock) BlockSize() int { return 0 }
 
 func TestBadBlock(t *testing.T) {
 	buf := make([]byte, 32)
-	mustPanic(t, "nil cipher.Block", func() { EncryptBlocks(nil, buf, buf, buf) })
-	mustPanic(t, "nil cipher.Block", func() { NewIGEDecrypter(nil, buf) })
-	mustPanic(t, "block size 0", func() { DecryptBlocks(zeroBlock{}, buf, buf, buf) })
-	mustPanic(t, "block size 0", func() { NewIGEEncrypter(zeroBlock{}, buf) })
+	testutil.MustPanic(t, "nil cipher.Block", func() { EncryptBlocks(nil, buf, buf, buf) }, "nil cipher.Block")
+	testutil.MustPanic(t, "nil cipher.Block", func() { NewIGEDecrypter(nil, buf) }, "nil cipher.Block")
+	testutil.MustPanic(t, "block size 0", func() { DecryptBlocks(zeroBlock{}, buf, buf, buf) }, "block size 0")
+	testutil.MustPanic(t, "block size 0", func() { NewIGEEncrypter(zeroBlock{}, buf) }, "block size 0")
 }

@@ -1,8 +1,9 @@
 package ige
 
 import (
-	"errors"
 	"slices"
+
+	"github.com/secretbench/secretbench/internal/impl"
 )
 
 // An implementation is one code path of the package: the portable Go code or
@@ -20,7 +21,26 @@ var implGeneric = &implementation{name: "generic", available: true}
 var impls = append(slices.Clip(archImpls), implGeneric)
 
 // active is the one dispatch point: the first available implementation.
+// The hot paths compare it with implGeneric (and the architecture's
+// implementations) directly, a switch on a package variable.
 var active = selectImpl()
+
+// Register with internal/impl as "ige", so that tests and benchmarks switch
+// implementations and CI checks SECRETBENCH_REQUIRE_IMPL the way they do for
+// every package.
+func init() {
+	list := make([]impl.Impl, len(impls))
+	for i, im := range impls {
+		list[i] = impl.Impl{Name: im.name, Available: im.available}
+	}
+	impl.Register("ige", list, Impl, func(name string) {
+		for _, im := range impls {
+			if im.name == name {
+				active = im
+			}
+		}
+	})
+}
 
 func selectImpl() *implementation {
 	for _, im := range impls {
@@ -32,7 +52,7 @@ func selectImpl() *implementation {
 }
 
 // Impl names the code path in use: "vaes-avx512", "vaes-avx2", "aes-ni",
-// "armv8" or "generic".
+// "armv8", "stdlib" or "generic".
 func Impl() string { return active.name }
 
 // Implementations lists the implementations this CPU can run, preferred first.
@@ -44,22 +64,4 @@ func Implementations() []string {
 		}
 	}
 	return names
-}
-
-// UseImpl switches the whole package to the named implementation and returns
-// a function that switches back. It is for tests and benchmarks that compare
-// implementations; it must not run concurrently with any other use of the
-// package.
-func UseImpl(name string) (restore func(), err error) {
-	for _, im := range impls {
-		if im.name == name {
-			if !im.available {
-				return nil, errors.New("ige: implementation " + name + " is not supported by this CPU")
-			}
-			prev := active
-			active = im
-			return func() { active = prev }, nil
-		}
-	}
-	return nil, errors.New("ige: unknown implementation " + name)
 }

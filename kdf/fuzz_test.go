@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/secretbench/secretbench/internal/testutil"
 	"github.com/secretbench/secretbench/kdf"
 	"github.com/secretbench/secretbench/kdf/kdfref"
 )
@@ -15,13 +16,6 @@ func fuzzKey(seed []byte) *[256]byte {
 	var key [256]byte
 	rand.NewChaCha8(sha256.Sum256(seed)).Read(key[:])
 	return &key
-}
-
-// panics reports whether f panics.
-func panics(f func()) (panicked bool) {
-	defer func() { panicked = recover() != nil }()
-	f()
-	return false
 }
 
 // fuzzX maps any x to the valid offset with the same bit 3, so that every
@@ -39,10 +33,10 @@ func FuzzDerive(f *testing.F) {
 		v := kdf.Version(version)
 
 		if v != kdf.V1 && v != kdf.V2 || x != 0 && x != 8 {
-			if !panics(func() { kdf.Derive(v, key, &msgKey, x) }) {
+			if !testutil.Panics(func() { kdf.Derive(v, key, &msgKey, x) }) {
 				t.Fatalf("Derive(v%d, x=%d) did not panic", v, x)
 			}
-			if !panics(func() { kdfref.Derive(v, key, &msgKey, x) }) {
+			if !testutil.Panics(func() { kdfref.Derive(v, key, &msgKey, x) }) {
 				t.Fatalf("reference Derive(v%d, x=%d) did not panic", v, x)
 			}
 			v, x = kdf.V1+kdf.Version(version&1), fuzzX(x)
@@ -65,7 +59,7 @@ func FuzzMsgKey(f *testing.F) {
 			t.Fatalf("MsgKeyV1(%d bytes) = %x, reference %x", len(data), g, w)
 		}
 		if x != 0 && x != 8 {
-			if !panics(func() { kdf.MsgKeyV2(key, x, data) }) {
+			if !testutil.Panics(func() { kdf.MsgKeyV2(key, x, data) }) {
 				t.Fatalf("MsgKeyV2(x=%d) did not panic", x)
 			}
 			x = fuzzX(x)

@@ -39,8 +39,9 @@
 //
 // # Allocation and speed
 //
-// No function allocates, whatever the input length, and none builds a
-// concatenation buffer for a message. The hash states live on the stack:
+// No function allocates, whatever the input length (a [MsgKeyHash] only on
+// its first Reset of each version), and none builds a concatenation buffer
+// for a message. The hash states live on the stack:
 // [crypto/sha1.Sum], [crypto/sha256.Sum256] and [crypto/md5.Sum] keep theirs
 // there, and where the parts of a hash input are streamed ([MsgKeyV2], and
 // [Derive] for [V2]) the compiler inlines [crypto/sha256.New] and
@@ -53,6 +54,16 @@
 // The hashing is the standard library's, with its SHA-NI, ARMv8 and AVX2
 // paths; what this package adds is a few fixed-size moves, so each function
 // costs what its unavoidable hash calls cost (BenchmarkKDF compares the two).
+// Two SHA-256 hashes that do not depend on each other, a and b of [Derive]
+// for [V2] and the two msg_keys of [MsgKeysV2], run as a pair through a
+// two-lane SHA-NI kernel where the CPU has the SHA extensions (amd64, not
+// with -tags purego), at about the cost of one.
+//
+// # Implementations
+//
+// The kernels register with internal/impl as package "kdf": "sha-ni-x2"
+// where the CPU has it, "generic" (crypto/sha256 one hash at a time)
+// everywhere. GODEBUG=cpu.avx=off selects "generic".
 //
 // # Panics
 //

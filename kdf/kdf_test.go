@@ -2,19 +2,35 @@ package kdf_test
 
 import (
 	"bytes"
-	"encoding/hex"
-	"encoding/json"
 	"math"
 	"math/rand/v2"
 	"os"
 	"strconv"
-	"strings"
 	"testing"
 
+	"github.com/secretbench/secretbench/internal/impl/impltest"
 	"github.com/secretbench/secretbench/internal/raceflag"
+	"github.com/secretbench/secretbench/internal/testutil"
 	"github.com/secretbench/secretbench/kdf"
 	"github.com/secretbench/secretbench/kdf/kdfref"
 )
+
+// The signatures the kdf package documents.
+var (
+	_ func([]byte) [16]byte                                              = kdf.MsgKeyV1
+	_ func(*[256]byte, int, []byte) [16]byte                             = kdf.MsgKeyV2
+	_ func(*[256]byte, int, []byte, []byte) ([16]byte, [16]byte)         = kdf.MsgKeysV2
+	_ func(kdf.Version, *[256]byte, *[16]byte, int) ([32]byte, [32]byte) = kdf.Derive
+	_ func(*[256]byte) int64                                             = kdf.KeyFingerprint
+	_ func(*[32]byte, *[32]byte) int32                                   = kdf.FileFingerprint
+	_ func(*[256]byte, *[256]byte) [36]byte                              = kdf.Visualization
+)
+
+func TestVersions(t *testing.T) {
+	if kdf.V1 != 1 || kdf.V2 != 2 {
+		t.Fatalf("V1, V2 = %d, %d", kdf.V1, kdf.V2)
+	}
+}
 
 // impl is one implementation of the kdf contract, so that every known-answer
 // test runs on the fast package and on the slow reference alike.
@@ -38,66 +54,47 @@ var (
 	impls = []impl{fast, ref}
 )
 
-// hexBytes is a byte string written as hex in testdata/vectors.json.
-type hexBytes []byte
-
-func (h *hexBytes) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return err
-	}
-	d, err := hex.DecodeString(s)
-	*h = d
-	return err
-}
-
 type vectors struct {
 	Derive []struct {
 		Source  string
 		Version kdf.Version
 		X       int
-		Key     hexBytes
-		MsgKey  hexBytes `json:"msg_key"`
-		AESKey  hexBytes `json:"aes_key"`
-		AESIV   hexBytes `json:"aes_iv"`
+		Key     testutil.Hex
+		MsgKey  testutil.Hex `json:"msg_key"`
+		AESKey  testutil.Hex `json:"aes_key"`
+		AESIV   testutil.Hex `json:"aes_iv"`
 	}
 	MsgKeyV2 []struct {
 		Source      string
 		X           int
-		Key, Padded hexBytes
-		MsgKey      hexBytes `json:"msg_key"`
+		Key, Padded testutil.Hex
+		MsgKey      testutil.Hex `json:"msg_key"`
 	} `json:"msg_key_v2"`
 	MsgKeyV1 []struct {
 		Source string
-		Data   hexBytes
-		MsgKey hexBytes `json:"msg_key"`
+		Data   testutil.Hex
+		MsgKey testutil.Hex `json:"msg_key"`
 	} `json:"msg_key_v1"`
 	KeyFingerprint []struct {
 		Source      string
-		Key         hexBytes
+		Key         testutil.Hex
 		Fingerprint int64
 	} `json:"key_fingerprint"`
 	Visualization []struct {
 		Source                          string
-		Initial, Layer46, Visualization hexBytes
+		Initial, Layer46, Visualization testutil.Hex
 	}
 	FileFingerprint []struct {
 		Source      string
-		Key, IV     hexBytes
+		Key, IV     testutil.Hex
 		Fingerprint int32
 	} `json:"file_fingerprint"`
 }
 
 func loadVectors(t *testing.T) *vectors {
 	t.Helper()
-	raw, err := os.ReadFile("testdata/vectors.json")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var v vectors
-	if err := json.Unmarshal(raw, &v); err != nil {
-		t.Fatal(err)
-	}
+	testutil.LoadJSON(t, "testdata/vectors.json", &v)
 	// A vector file that lost a section would make the tests below pass
 	// vacuously.
 	if len(v.Derive) < 8 || len(v.MsgKeyV2) < 6 || len(v.MsgKeyV1) < 4 ||
@@ -323,62 +320,103 @@ func TestZeroAllocs(t *testing.T) {
 			allocCase{"MsgKeyV1" + size, func() { sink16 = kdf.MsgKeyV1(p) }},
 			allocCase{"MsgKeyV2/x=0" + size, func() { sink16 = kdf.MsgKeyV2(&key, 0, p) }},
 			allocCase{"MsgKeyV2/x=8" + size, func() { sink16 = kdf.MsgKeyV2(&key, 8, p) }},
+			allocCase{"MsgKeysV2" + size, func() { sink16, _ = kdf.MsgKeysV2(&key, 8, p, big[:n/2]) }},
 		)
 	}
-	for _, c := range cases {
-		if a := testing.AllocsPerRun(20, c.f); a != 0 {
-			t.Errorf("%s: %v allocations per call, want 0", c.name, a)
-		}
-	}
-}
-
-// mustPanic runs f and checks that it panics with a string containing every
-// fragment of want.
-func mustPanic(t *testing.T, name string, f func(), want ...string) {
-	t.Helper()
-	defer func() {
-		t.Helper()
-		r := recover()
-		if r == nil {
-			t.Errorf("%s: no panic", name)
-			return
-		}
-		msg, ok := r.(string)
-		if !ok {
-			t.Errorf("%s: panic value %T %v, want a string", name, r, r)
-			return
-		}
-		for _, w := range want {
-			if !strings.Contains(msg, w) {
-				t.Errorf("%s: panic %q does not mention %q", name, msg, w)
+	var mh kdf.MsgKeyHash
+	mh.Reset(kdf.V1, &key, 0)
+	mh.Reset(kdf.V2, &key, 0)
+	cases = append(cases, allocCase{"MsgKeyHash", func() {
+		mh.Reset(kdf.V2, &key, 8)
+		mh.Write(big[:1000])
+		sink16 = mh.Sum()
+		mh.Reset(kdf.V1, &key, 0)
+		mh.Write(big[:1000])
+		sink16 = mh.Sum()
+	}})
+	impltest.Run(t, "kdf", func(t *testing.T) {
+		for _, c := range cases {
+			if a := testing.AllocsPerRun(20, c.f); a != 0 {
+				t.Errorf("%s: %v allocations per call, want 0", c.name, a)
 			}
 		}
-	}()
-	f()
+	})
+}
+
+// TestMsgKeyHash: msg_key written in pieces equals MsgKeyV1 and MsgKeyV2 of
+// the whole, with the hash reused across versions and messages.
+func TestMsgKeyHash(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	var key [256]byte
+	fillRand(rng, key[:])
+	var m kdf.MsgKeyHash
+	for _, n := range []int{0, 1, 16, 63, 64, 65, 1000, 5000} {
+		data := make([]byte, n)
+		fillRand(rng, data)
+		cut := rng.IntN(n + 1)
+		for _, x := range []int{0, 8} {
+			m.Reset(kdf.V2, &key, x)
+			m.Write(data[:cut])
+			m.Write(data[cut:])
+			if got, want := m.Sum(), kdf.MsgKeyV2(&key, x, data); got != want {
+				t.Errorf("v2 x=%d n=%d: %x, want %x", x, n, got, want)
+			}
+		}
+		m.Reset(kdf.V1, nil, 0)
+		m.Write(data[:cut])
+		m.Write(data[cut:])
+		if got, want := m.Sum(), kdf.MsgKeyV1(data); got != want {
+			t.Errorf("v1 n=%d: %x, want %x", n, got, want)
+		}
+	}
+	m.Wipe()
+	testutil.MustPanic(t, "Write after Wipe", func() { m.Write(nil) }, "before Reset")
+	testutil.MustPanic(t, "Sum before Reset", func() { var z kdf.MsgKeyHash; z.Sum() }, "before Reset")
+	testutil.MustPanic(t, "Reset v3", func() { m.Reset(3, &key, 0) }, "unknown Version", "3")
+	testutil.MustPanic(t, "Reset x=4", func() { m.Reset(kdf.V2, &key, 4) }, "x must be 0 or 8", "4")
+	testutil.MustPanic(t, "MsgKeysV2 x=1", func() { kdf.MsgKeysV2(&key, 1, nil, nil) }, "x must be 0 or 8", "1")
 }
 
 func TestPanics(t *testing.T) {
 	var key [256]byte
 	var msgKey [16]byte
 	msg := make([]byte, 64)
-	// 88 and 128 would still slice inside the key; MaxInt overflows 88+x.
-	badX := []int{-8, -1, 1, 4, 7, 9, 16, 88, 128, 248, math.MaxInt, math.MinInt}
+	// 88, 120 and 128 would still slice inside the key; MaxInt overflows 88+x.
+	badX := []int{-8, -1, 1, 4, 7, 9, 16, 88, 120, 128, 137, 248, 256, 1 << 40, math.MaxInt, math.MinInt}
 	for _, im := range impls {
 		for _, x := range badX {
 			xs := strconv.Itoa(x)
 			for _, v := range []kdf.Version{kdf.V1, kdf.V2} {
-				mustPanic(t, im.name+" Derive v"+strconv.Itoa(int(v))+" x="+xs,
+				testutil.MustPanic(t, im.name+" Derive v"+strconv.Itoa(int(v))+" x="+xs,
 					func() { im.derive(v, &key, &msgKey, x) }, "x must be 0 or 8", xs)
 			}
-			mustPanic(t, im.name+" MsgKeyV2 x="+xs,
+			testutil.MustPanic(t, im.name+" MsgKeyV2 x="+xs,
 				func() { im.msgKeyV2(&key, x, msg) }, "x must be 0 or 8", xs)
 		}
-		for _, v := range []kdf.Version{0, 3, -1, 73} {
+		for _, v := range []kdf.Version{0, 3, -1, 73, 1 << 40} {
 			vs := strconv.Itoa(int(v))
 			for _, x := range []int{0, 8} {
-				mustPanic(t, im.name+" Derive version "+vs,
+				testutil.MustPanic(t, im.name+" Derive version "+vs,
 					func() { im.derive(v, &key, &msgKey, x) }, "unknown Version", vs)
 			}
 		}
+	}
+}
+
+// MsgKeyV1 and MsgKeyV2 hash exactly the bytes given, of any length,
+// validating nothing; nil and empty are the same empty message.
+func TestAnyLength(t *testing.T) {
+	K := testutil.SeqKey()
+	big := bytes.Repeat([]byte{0xab}, 1<<20+3)
+	for _, data := range [][]byte{nil, {}, {0}, make([]byte, 15), make([]byte, 17), big, big[1:], big[:1<<20]} {
+		if kdf.MsgKeyV1(data) != kdfref.MsgKeyV1(data) {
+			t.Errorf("MsgKeyV1(len %d) wrong", len(data))
+		}
+		if kdf.MsgKeyV2(K, 0, data) != kdfref.MsgKeyV2(K, 0, data) {
+			t.Errorf("MsgKeyV2(len %d) wrong", len(data))
+		}
+	}
+	if kdf.MsgKeyV1(nil) != kdf.MsgKeyV1([]byte{}) || kdf.MsgKeyV2(K, 8, nil) != kdf.MsgKeyV2(K, 8, []byte{}) {
+		t.Error("nil and empty differ")
 	}
 }

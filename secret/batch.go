@@ -78,7 +78,7 @@ func (c *Codec) DecryptBatch(dst []byte, wires [][]byte, results []Result) ([]by
 		if r.Err = c.checkWire(w); r.Err == nil {
 			n := len(w) - Overhead
 			j := len(b.jobs)
-			c.aesKey, b.ivs[j] = c.sha.deriveV2(&c.key.k, (*[16]byte)(w[8:24]), x)
+			c.aesKey, b.ivs[j] = kdf.Derive(kdf.V2, &c.key.k, (*[16]byte)(w[8:24]), x)
 			if err := b.ciphers[j].SetKey(c.aesKey[:]); err != nil {
 				panic("secret: internal error: " + err.Error())
 			}
@@ -93,7 +93,7 @@ func (c *Codec) DecryptBatch(dst []byte, wires [][]byte, results []Result) ([]by
 	// The msg_key hashes dominate a batch: run them two by two.
 	jobs := b.jobs
 	for j := 0; j+1 < len(jobs); j += 2 {
-		b.msgKeys[j], b.msgKeys[j+1] = c.sha.msgKeysV2(&c.key.k, x, jobs[j].Dst, jobs[j+1].Dst)
+		b.msgKeys[j], b.msgKeys[j+1] = kdf.MsgKeysV2(&c.key.k, x, jobs[j].Dst, jobs[j+1].Dst)
 	}
 	if len(jobs)%2 == 1 {
 		j := len(jobs) - 1

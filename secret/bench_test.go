@@ -5,20 +5,21 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"hash"
-	"runtime"
 	"sync"
 	"testing"
 
-	"github.com/secretbench/secretbench/bench/reference"
 	"github.com/secretbench/secretbench/ige"
+	"github.com/secretbench/secretbench/internal/cputime"
+	"github.com/secretbench/secretbench/internal/impl"
 	"github.com/secretbench/secretbench/internal/modexp"
+	"github.com/secretbench/secretbench/internal/reference"
 	"github.com/secretbench/secretbench/kdf"
 	"github.com/secretbench/secretbench/secret"
 )
 
 // Benchmarks compare three implementations of one message, side by side:
 //
-//   - impl=ref: bench/reference, the spec-literal pipeline;
+//   - impl=ref: internal/reference, the spec-literal pipeline;
 //   - impl=fast: this package;
 //   - impl=floor: the work no implementation can avoid: (v2) SHA-256 over
 //     the padded message for msg_key, the two 52-byte SHA-256 of the KDF, and
@@ -33,36 +34,13 @@ import (
 // would be ~500 bytes longer on average for all of them. Randomness is
 // crypto/rand for ref and fast.
 
-// cpuMeter adds a cpu-ns/op metric: thread CPU time per operation, with
-// the goroutine locked to its thread for the measurement.
-type cpuMeter struct {
-	b     *testing.B
-	start int64
-	ok    bool
-}
-
-func startCPU(b *testing.B) *cpuMeter {
-	runtime.LockOSThread()
-	m := &cpuMeter{b: b}
-	m.start, m.ok = threadCPU()
-	return m
-}
-
-func (m *cpuMeter) stop() {
-	end, ok := threadCPU()
-	runtime.UnlockOSThread()
-	if m.ok && ok && m.b.N > 0 {
-		m.b.ReportMetric(float64(end-m.start)/float64(m.b.N), "cpu-ns/op")
-	}
-}
-
 var implOnce sync.Once
 
-// printImpl writes the IGE code path as a configuration line of the
-// benchmark format, which benchstat shows above its tables.
+// printImpl writes the code paths as configuration lines of the benchmark
+// format, which benchstat shows above its tables.
 func printImpl() {
 	implOnce.Do(func() {
-		fmt.Printf("ige-impl: %s\nmodexp-impl: %s\nsha256x2: %v\n", ige.Impl(), modexp.Impl(), secret.SHA256x2())
+		fmt.Printf("ige-impl: %s\nmodexp-impl: %s\nkdf-impl: %s\n", ige.Impl(), modexp.Impl(), impl.Active("kdf"))
 	})
 }
 
@@ -108,7 +86,7 @@ func benchPipeline(b *testing.B, key *secret.Key, keyBytes []byte, op string, v 
 
 	b.SetBytes(int64(n))
 	b.ReportAllocs()
-	defer startCPU(b).stop()
+	defer cputime.StartThread().Report(b)
 	switch impl + "/" + op {
 	case "fast/encrypt":
 		for b.Loop() {
@@ -169,7 +147,7 @@ func newFloor(key []byte, v kdf.Version, padded, bodyLen int) *floor {
 func (f *floor) run(encrypt bool) {
 	f.h.Reset()
 	if f.v == kdf.V2 {
-		f.h.Write(f.key[88:120])
+		f.h.Write(f.key[:32]) // as many key bytes as msg_key hashes
 		f.h.Write(f.data)
 		f.sum = f.h.Sum(f.sum[:0])
 		copy(f.kdfIn[:], f.sum)
@@ -219,7 +197,7 @@ func BenchmarkPipelineBatch(b *testing.B) {
 			b.ReportAllocs()
 			dst := make([]byte, 0, total)
 			results := make([]secret.Result, 0, count)
-			defer startCPU(b).stop()
+			defer cputime.StartThread().Report(b)
 			switch impl {
 			case "ref":
 				for b.Loop() {
@@ -257,7 +235,7 @@ func BenchmarkKeyExchange(b *testing.B) {
 	printImpl()
 	b.Run("impl=ref", func(b *testing.B) {
 		b.ReportAllocs()
-		defer startCPU(b).stop()
+		defer cputime.StartThread().Report(b)
 		for b.Loop() {
 			a, gA, err := reference.Request(3, wellKnownPrime, nil, nil)
 			if err != nil {
@@ -275,7 +253,7 @@ func BenchmarkKeyExchange(b *testing.B) {
 	b.Run("impl=fast", func(b *testing.B) {
 		b.ReportAllocs()
 		dh := secret.DH{G: 3, P: wellKnownPrime}
-		defer startCPU(b).stop()
+		defer cputime.StartThread().Report(b)
 		for b.Loop() {
 			ex, err := dh.Request(nil)
 			if err != nil {

@@ -40,6 +40,17 @@ var (
 	// ErrRekeyFailed: the peer aborted a re-key after we had switched to the
 	// new key; the two sides no longer share a key. The chat is aborted.
 	ErrRekeyFailed = errors.New("secret: re-key aborted after the switch")
+	// ErrResendUnavailable: the peer asked (decryptedMessageActionResend)
+	// for messages this chat no longer holds: never sent by this state (it
+	// was restored from an older copy), or forgotten after Config.MaxStored
+	// unacknowledged messages while the peer still lacks them (it asks
+	// again Config.RetryAfter after first asking, and its in_seq_no has not
+	// moved since). The peer's gap can never fill; as the seq_no spec
+	// requires, the chat is aborted.
+	ErrResendUnavailable = errors.New("secret: asked to resend messages no longer held")
+	// ErrGapUnfilled: a gap was asked for Config.MaxAsks times, RetryAfter
+	// apart, and is still open; Tick aborts the chat.
+	ErrGapUnfilled = errors.New("secret: gap still open after Config.MaxAsks requests")
 	// ErrChatAborted is returned by every call on a Chat that was aborted;
 	// it wraps the reason.
 	ErrChatAborted = errors.New("secret: chat aborted")
@@ -61,10 +72,12 @@ const (
 	OutcomeQueued
 	// OutcomeDropped: the packet was not used; the error says why
 	// (ErrDuplicate, ErrStaleKey, ErrQueueFull, ErrShortRandomBytes or any
-	// other Decrypt error). The chat goes on.
+	// other Decrypt error). The chat goes on. (A Resend in a packet dropped
+	// with ErrQueueFull is still served: Receipt.Send.)
 	OutcomeDropped
 	// OutcomeAborted: the packet violated the protocol (ErrSeqParity,
-	// ErrInSeqNo, ErrRekeyFailed); the chat is closed.
+	// ErrInSeqNo, ErrRekeyFailed) or asked for what cannot be resent
+	// (ErrResendUnavailable); the chat is closed.
 	OutcomeAborted
 )
 
@@ -94,7 +107,9 @@ type Receipt struct {
 	Messages []Message
 	// Send are wire packets the client must send now, in order: a Resend
 	// request for a gap, messages the peer asked to have resent, NotifyLayer,
-	// key exchange messages.
+	// key exchange messages. They may come with any Outcome: a dropped
+	// packet can carry a Resend that is served, and every Receive asks for
+	// the gaps that are due.
 	Send [][]byte
 	// PeerLayer is the peer's layer after this packet. Above Chat.Layer
 	// the user should be told to update the app.
@@ -141,9 +156,17 @@ type Config struct {
 	// acknowledges them (1000 when zero). Beyond it the oldest are
 	// forgotten and a Resend for them cannot be served.
 	MaxStored int
-	// RetryAfter is how long a gap may stay open before Tick asks for it
-	// again (10 s when zero). Without it a lost Resend would stall the chat.
+	// RetryAfter is how long a gap may stay open before it is asked for
+	// again (10 s when zero). Each gap keeps its own deadline; Tick and
+	// Receive ask for every gap past it. Without it a lost Resend would
+	// stall the chat.
 	RetryAfter time.Duration
+	// MaxAsks bounds how many times one gap is asked for. Once a gap has
+	// been asked for MaxAsks times and RetryAfter has passed again, Tick
+	// aborts the chat with ErrGapUnfilled. Zero: no bound (a peer that
+	// cannot fill a gap aborts with ErrResendUnavailable, which the server
+	// reports as the chat being discarded).
+	MaxAsks int
 }
 
 // Protocol constants of the state machine.
@@ -179,6 +202,15 @@ func (k *chatKey) wipe() {
 	k.key.Wipe()
 }
 
+// gap is a run first..last (indexes) of the peer's messages that are
+// neither received nor queued. at is when it was last asked for (0: not
+// yet), asks how many times.
+type gap struct {
+	first, last uint32
+	at          int64
+	asks        uint32
+}
+
 // queued is a message received ahead of a gap, already decrypted.
 type queued struct {
 	h      Header
@@ -206,9 +238,18 @@ type queued struct {
 // its [Outcome] (processed, queued behind a gap, dropped, or aborted, with
 // the reason as an error matched with errors.Is), the messages now
 // delivered in order, and packets to send (a Resend for a gap, messages
-// the peer asked for, NotifyLayer, key exchange). A gap is asked for once
-// (again by [Chat.Tick] after Config.RetryAfter); a Resend from the peer is
-// served as soon as it arrives, even behind a gap, and only once.
+// the peer asked for, NotifyLayer, key exchange).
+//
+// Gaps: each run of missing messages is asked for (one Resend for nearby
+// runs) when it opens, and again whenever Config.RetryAfter has passed
+// since it was last asked for, by [Chat.Tick] or the next Receive,
+// whatever other gaps open meanwhile. A Resend from the peer is served as
+// soon as it arrives, even behind a gap or with the queue full, and only
+// once. A gap that cannot fill ends the chat, never a silent stall: the
+// side that cannot serve a Resend aborts with [ErrResendUnavailable] (the
+// seq_no spec's rule: the client then discards the chat, which the server
+// reports to the peer), and with Config.MaxAsks set, Tick aborts with
+// [ErrGapUnfilled] once a gap has been asked for that many times.
 //
 // Resend needs the sent packets: they are kept as wire bytes until the
 // peer's in_seq_no acknowledges them, at most Config.MaxStored of them.
@@ -229,7 +270,8 @@ type queued struct {
 //
 // Persistence: [Chat.MarshalBinary] and [RestoreChat] (or
 // [Chat.UnmarshalBinary]); persist after every call that returned packets,
-// before sending them. Clock and randomness come from [Config].
+// before sending them. States written by earlier versions restore. Clock
+// and randomness come from [Config].
 type Chat struct {
 	role Role
 	cfg  Config
@@ -246,8 +288,10 @@ type Chat struct {
 
 	in, out  uint32 // messages received in order, messages sent
 	peerIn   uint32 // how many of ours the peer has acknowledged
-	askedTo  uint32 // messages below this index are here, queued or asked for
-	askedAt  int64
+	peerSaw  uint32 // the most of ours any packet of the peer's says it had (queued ones too)
+	doubtAt  int64  // since when the peer, stuck at peerSaw, asks for what we forgot (0: not)
+	askedTo  uint32 // the peer's messages below this index are here, queued or in gaps
+	gaps     []gap  // the missing ones from in to askedTo, in order
 	queue    map[uint32]*queued
 	sent     wireRing // sent messages peerIn.., oldest first
 	sentBase uint32   // index of sent.at(0)
@@ -260,7 +304,6 @@ type Chat struct {
 	msgs           []Message
 	sends          [][]byte
 	tl             bin.Buffer
-	unserved       int
 }
 
 // NewChat starts a chat under key (from the key exchange) as role. The Chat
@@ -432,16 +475,19 @@ func (c *Chat) SetLayer(layer int32) ([][]byte, error) {
 }
 
 // Tick runs what depends on time alone: a RequestKey for a key older than a
-// week, a repeated Resend for a gap open longer than Config.RetryAfter. Call
-// it after a restart and now and then.
+// week, a Resend for each gap last asked for Config.RetryAfter ago or more.
+// With Config.MaxAsks set, a gap already asked for that many times aborts
+// the chat instead ([ErrGapUnfilled], returned as the error). Call it after
+// a restart and at least every RetryAfter while gaps are open.
 func (c *Chat) Tick() ([][]byte, error) {
 	if err := c.usable(); err != nil {
 		return nil, err
 	}
-	if len(c.queue) > 0 && c.now()-c.askedAt >= int64(c.cfg.RetryAfter) {
-		if err := c.askResend(c.in, c.askedTo-1); err != nil {
-			return nil, err
+	if err := c.askDue(true); err != nil {
+		if _, ok := err.(*abortError); ok {
+			c.aborted = err
 		}
+		return nil, err
 	}
 	c.maybeRekey()
 	return c.sends, nil

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"runtime"
 	"testing"
+
+	"github.com/secretbench/secretbench/internal/cputime"
 )
 
 // BenchmarkChat measures what the state machine adds to the pipeline per
@@ -67,14 +69,7 @@ func benchChat(b *testing.B, op, impl string, n int) {
 	b.ReportAllocs()
 	// cpu-ns/op: thread CPU time per message, steadier than wall time on a
 	// shared machine.
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	start, ok := chatThreadCPU()
-	defer func() {
-		if end, ok2 := chatThreadCPU(); ok && ok2 && b.N > 0 {
-			b.ReportMetric(float64(end-start)/float64(b.N), "cpu-ns/op")
-		}
-	}()
+	defer cputime.StartThread().Report(b)
 	i := 0
 	switch impl + "/" + op {
 	case "pipeline/send":

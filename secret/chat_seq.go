@@ -3,6 +3,8 @@ package secret
 import (
 	"encoding/binary"
 	"fmt"
+	"math"
+	"slices"
 
 	"github.com/gotd/td/tg/e2e"
 )
@@ -26,6 +28,10 @@ func (c *Chat) Receive(wire []byte) (Receipt, error) {
 	out, err := c.receive(wire)
 	if out == OutcomeAborted {
 		c.aborted = err
+	} else if len(c.gaps) > 0 {
+		// New gaps, and old ones past their deadline. A failure (of the
+		// random source) leaves them due for the next call.
+		_ = c.askDue(false)
 	}
 	r := Receipt{Outcome: out, Err: err, Messages: c.msgs, Send: c.sends, PeerLayer: c.peerLayer}
 	return r, err
@@ -74,6 +80,10 @@ func (c *Chat) receive(wire []byte) (Outcome, error) {
 	if i > c.out {
 		return OutcomeAborted, abortf(ErrInSeqNo, "acknowledges %d messages, %d sent", i, c.out)
 	}
+	if i > c.peerSaw {
+		c.peerSaw = i
+		c.doubtAt = 0 // the peer is making progress
+	}
 	if o > c.in {
 		return c.enqueue(o, h, fp, body)
 	}
@@ -102,81 +112,166 @@ func outcomeOf(err error) Outcome {
 	return OutcomeDropped
 }
 
-// enqueue holds message o behind the gap c.in..o-1 and asks for what has
-// not been asked for yet. A Resend in it is acted on now, not when the gap
-// fills: the two sides may each be waiting for the other's missing message.
+// enqueue holds message o behind the gap c.in..o-1. A Resend in it is
+// acted on now, not when the gap fills (the two sides may each be waiting
+// for the other's missing message), even when there is no room to queue
+// it. The gaps it reveals are asked for by Receive.
 func (c *Chat) enqueue(o uint32, h Header, fp int64, body []byte) (Outcome, error) {
 	if _, ok := c.queue[o]; ok {
 		return OutcomeDropped, ErrDuplicate
 	}
-	if o-c.in > uint32(c.cfg.MaxQueued) || len(c.queue) >= c.cfg.MaxQueued {
+	// Everything up to o is known to exist, even if o cannot be queued.
+	if start := max(c.in, c.askedTo); o >= start {
+		c.gaps = append(c.gaps, gap{first: start, last: o})
+		c.askedTo = o + 1
+	}
+	served := false
+	if a := serviceAction(body); a != nil {
+		if r, ok := a.(*e2e.DecryptedMessageActionResend); ok {
+			if err := c.serveResend(r); err != nil {
+				return OutcomeAborted, err
+			}
+			served = true
+		}
+	}
+	if uint64(o-c.in) > uint64(c.cfg.MaxQueued) || len(c.queue) >= c.cfg.MaxQueued {
 		return OutcomeDropped, ErrQueueFull
 	}
 	var buf []byte
 	if n := len(c.free); n > 0 {
 		buf, c.free = c.free[n-1], c.free[:n-1]
 	}
-	q := &queued{h: h, fp: fp, body: append(buf, body...)}
-	if a := serviceAction(q.body); a != nil {
-		if r, ok := a.(*e2e.DecryptedMessageActionResend); ok {
-			q.served = true
-			c.serveResend(r)
-		}
-	}
-	c.queue[o] = q
-	if o >= c.askedTo {
-		start := max(c.in, c.askedTo)
-		c.askedTo = o + 1
-		if start < o {
-			if err := c.askResend(start, o-1); err != nil {
-				return OutcomeDropped, err
-			}
-		}
-	}
+	c.queue[o] = &queued{h: h, fp: fp, body: append(buf, body...), served: served}
+	c.fill(o)
 	return OutcomeQueued, nil
 }
 
-// askResend sends decryptedMessageActionResend for the peer's messages
-// first..last (indexes), skipping what is already queued at either end.
-func (c *Chat) askResend(first, last uint32) error {
-	for first <= last && c.queue[first] != nil {
-		first++
+// fill takes index o, now queued, out of the gap that holds it.
+func (c *Chat) fill(o uint32) {
+	for i := len(c.gaps) - 1; i >= 0; i-- {
+		g := &c.gaps[i]
+		switch {
+		case o < g.first:
+			continue
+		case o > g.last:
+		case g.first == g.last:
+			c.gaps = slices.Delete(c.gaps, i, i+1)
+		case o == g.first:
+			g.first++
+		case o == g.last:
+			g.last--
+		default:
+			tail := *g
+			tail.first, g.last = o+1, o-1
+			c.gaps = slices.Insert(c.gaps, i+1, tail)
+		}
+		return
 	}
-	for last > first && c.queue[last] != nil {
-		last--
-	}
-	if first > last {
+}
+
+// coalesceSlack: gaps this close (in queued messages between them) are
+// asked for in one Resend, which costs the peer that many resent packets
+// but saves a message in each direction.
+const coalesceSlack = 8
+
+// askDue asks for the gaps that are due: not asked for yet, or last asked
+// for Config.RetryAfter ago or more, each on its own deadline. Nearby due
+// gaps share one Resend; messages that could not be queued are not asked
+// for until they could. With giveUp (Tick), a due gap already asked for
+// Config.MaxAsks times is an ErrGapUnfilled abort; otherwise it waits for
+// Tick.
+func (c *Chat) askDue(giveUp bool) error {
+	if len(c.gaps) == 0 {
 		return nil
 	}
+	now := c.now()
+	limit := uint32(min(uint64(c.in)+uint64(c.cfg.MaxQueued), math.MaxUint32-1))
+	var first, last uint32
+	open := false
+	flush := func() error {
+		if !open {
+			return nil
+		}
+		open = false
+		return c.askResend(first, last)
+	}
+	for i := 0; i < len(c.gaps) && c.gaps[i].first <= limit; i++ {
+		g := c.gaps[i]
+		due := g.at == 0 || now-g.at >= int64(c.cfg.RetryAfter)
+		if due && c.cfg.MaxAsks > 0 && g.asks >= uint32(c.cfg.MaxAsks) {
+			if giveUp {
+				return abortf(ErrGapUnfilled, "the peer's messages %d..%d, asked for %d times", g.first, g.last, g.asks)
+			}
+			due = false
+		}
+		if !due {
+			if err := flush(); err != nil {
+				return err
+			}
+			continue
+		}
+		if g.last > limit {
+			tail := g
+			tail.first = limit + 1
+			c.gaps = slices.Insert(c.gaps, i+1, tail)
+			c.gaps[i].last = limit
+		}
+		g = c.gaps[i]
+		if open && g.first-last-1 <= coalesceSlack {
+			last = g.last
+		} else {
+			if err := flush(); err != nil {
+				return err
+			}
+			first, last, open = g.first, g.last, true
+		}
+		c.gaps[i].at, c.gaps[i].asks = now, g.asks+1
+	}
+	return flush()
+}
+
+// askResend sends decryptedMessageActionResend for the peer's messages
+// first..last (indexes).
+func (c *Chat) askResend(first, last uint32) error {
 	x := c.role.inParity() // the peer's out parity
-	c.askedAt = c.now()
 	return c.sendAction(&e2e.DecryptedMessageActionResend{
 		StartSeqNo: int(2*first + x), EndSeqNo: int(2*last + x)})
 }
 
 // serveResend re-sends the stored wire messages the peer asked for. A
-// range of the wrong parity is ignored; messages not yet sent are not
-// asked for by a correct peer and are skipped, as are messages already
-// forgotten (Config.MaxStored).
-func (c *Chat) serveResend(r *e2e.DecryptedMessageActionResend) {
+// range of the wrong parity is ignored. A range that reaches messages
+// never sent by this state, or forgotten (Config.MaxStored) while the peer
+// still lacks them, cannot be served: the peer's gap can never fill, and
+// the seq_no spec says to abort ("If a local client receives
+// decryptedMessageActionResend but is unable to satisfy the request, it
+// must abort the secret chat"). A correct peer asks only from its
+// in_seq_no on, which we have not pruned, so only MaxStored forgets what
+// may be asked for. But a request may be stale (a copy of what it asks for
+// was still on its way): a forgotten message is given up on only when the
+// peer asks again Config.RetryAfter after the first such request, its
+// in_seq_no still below what we forgot and unchanged meanwhile.
+func (c *Chat) serveResend(r *e2e.DecryptedMessageActionResend) error {
 	x := int(c.role.outParity())
 	if r.StartSeqNo < 0 || r.EndSeqNo < r.StartSeqNo || r.StartSeqNo&1 != x || r.EndSeqNo&1 != x {
-		return
+		return nil
 	}
 	first, last := uint64(r.StartSeqNo>>1), uint64(r.EndSeqNo>>1)
 	if last >= uint64(c.out) {
-		if c.out == 0 {
-			return
-		}
-		last = uint64(c.out) - 1
+		return abortf(ErrResendUnavailable, "messages %d..%d asked for, %d sent", first, last, c.out)
 	}
-	for n := first; n <= last; n++ {
-		if n < uint64(c.sentBase) {
-			c.unserved++
-			continue
+	if first < uint64(c.sentBase) && c.peerSaw < c.sentBase {
+		now := c.now()
+		if c.doubtAt != 0 && now-c.doubtAt >= int64(c.cfg.RetryAfter) {
+			return abortf(ErrResendUnavailable, "messages %d..%d asked for, %d..%d held", first, last, c.sentBase, c.out-1)
 		}
+		if c.doubtAt == 0 {
+			c.doubtAt = now
+		}
+	}
+	for n := max(first, uint64(c.sentBase)); n <= last; n++ {
 		c.sends = append(c.sends, c.sent.at(int(n-uint64(c.sentBase))))
 	}
+	return nil
 }
 
 // process handles the next message in sequence: the in_seq_no checks and
@@ -192,6 +287,11 @@ func (c *Chat) process(h Header, fp int64, body []byte, served bool) error {
 		c.sentBase++
 	}
 	c.in++
+	if len(c.gaps) > 0 && c.gaps[0].first < c.in {
+		if c.gaps[0].first++; c.gaps[0].first > c.gaps[0].last {
+			c.gaps = slices.Delete(c.gaps, 0, 1)
+		}
+	}
 	if fp == c.cur.key.fp {
 		c.cur.recv++
 		if c.prev != nil {
@@ -216,7 +316,7 @@ func (c *Chat) process(h Header, fp int64, body []byte, served bool) error {
 	case *e2e.DecryptedMessageActionResend:
 		m.Handled = true
 		if !served {
-			c.serveResend(a)
+			err = c.serveResend(a)
 		}
 	case *e2e.DecryptedMessageActionNotifyLayer:
 		m.Handled = true

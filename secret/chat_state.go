@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 
@@ -23,95 +24,96 @@ import (
 // carefully as a key.
 
 const (
-	chatMagic   = "SBCHAT"
-	chatVersion = 1
+	chatMagic = "SBCHAT"
+	// chatVersion 2 keeps each gap with its own retry deadline; version 1
+	// (one deadline for all) still restores.
+	chatVersion = 2
 )
 
-// Abort reasons as stored.
-var abortKinds = []error{nil, ErrSeqParity, ErrInSeqNo, ErrRekeyFailed}
+// Abort reasons as stored, by version; one past the end is "any other".
+var abortKinds = [...][]error{
+	1: {nil, ErrSeqParity, ErrInSeqNo, ErrRekeyFailed},
+	2: {nil, ErrSeqParity, ErrInSeqNo, ErrRekeyFailed, ErrResendUnavailable, ErrGapUnfilled},
+}
+
+// chatField is one field of the state, in order. MarshalBinary and restore
+// both walk chatFields through a stateIO, so the format is written down
+// once. A field exists in versions since..until (until 0: to the current).
+type chatField struct {
+	name         string
+	since, until byte
+	walk         func(s *stateIO, c *Chat)
+}
+
+var chatFields = []chatField{
+	{"role", 1, 0, func(s *stateIO, c *Chat) { s.role(&c.role) }},
+	{"layers", 1, 0, func(s *stateIO, c *Chat) { s.i32(&c.layer); s.i32(&c.peerLayer) }},
+	{"created", 1, 0, func(s *stateIO, c *Chat) { s.i64(&c.created) }},
+	{"abort", 1, 0, walkAbort},
+	{"visualization", 1, 0, func(s *stateIO, c *Chat) { s.fixed(c.vis[:]); s.boolean(&c.vis46) }},
+	{"keys", 1, 0, func(s *stateIO, c *Chat) {
+		for _, k := range []**chatKey{&c.cur, &c.prev, &c.next} {
+			walkKey(s, c, k)
+		}
+	}},
+	{"stale", 1, 0, func(s *stateIO, c *Chat) {
+		for i := range c.stale {
+			s.i64(&c.stale[i])
+		}
+	}},
+	{"exchange", 1, 0, walkExchange},
+	{"counters", 1, 0, func(s *stateIO, c *Chat) {
+		for _, v := range []*uint32{&c.in, &c.out, &c.peerIn, &c.askedTo, &c.sentBase} {
+			s.u32(v)
+		}
+	}},
+	// Version 1 counted Resends it could not serve; they now abort.
+	{"unserved", 1, 1, func(s *stateIO, c *Chat) { var n uint32; s.u32(&n); s.check(n <= math.MaxInt32, "unserved count") }},
+	{"asked at", 1, 1, func(s *stateIO, c *Chat) { s.i64(&s.askedAt) }},
+	{"re-key after", 1, 0, func(s *stateIO, c *Chat) { s.i64(&c.rekeyAfter) }},
+	{"peer saw", 2, 0, func(s *stateIO, c *Chat) { s.u32(&c.peerSaw); s.i64(&c.doubtAt) }},
+	{"peer saw, version 1", 1, 1, func(s *stateIO, c *Chat) { c.peerSaw = c.peerIn }},
+	{"consistency", 1, 0, func(s *stateIO, c *Chat) {
+		s.check(c.cur != nil && c.ex.phase <= exCommitted &&
+			(c.ex.phase == exRequested) == (s.exBlob != nil) &&
+			(c.ex.phase == exAccepted) == (c.next != nil) &&
+			(c.ex.phase == exCommitted) == (c.prev != nil) &&
+			c.peerIn <= c.out && c.peerIn <= c.peerSaw && c.peerSaw <= c.out && c.sentBase <= c.out &&
+			c.in <= 1<<30 && c.out <= 1<<30,
+			"inconsistent keys or counters")
+	}},
+	{"queue", 1, 0, walkQueue},
+	{"gaps", 2, 0, walkGaps},
+	{"gaps of version 1", 1, 1, func(s *stateIO, c *Chat) {
+		if s.reading {
+			c.gapsFromQueue(s.askedAt)
+		}
+	}},
+	{"sent", 1, 0, walkSent},
+}
 
 // MarshalBinary encodes the whole state of the chat: keys (current, and
 // the old or the new one during a re-key) with their creation times (wall
 // clock) and counters, layers, sequence counters, the exchange in flight
-// with its secret exponent, queued messages and stored sent messages. The
-// Config is not part of it.
+// with its secret exponent, queued messages, open gaps with their retry
+// deadlines, and stored sent messages. The Config is not part of it.
 func (c *Chat) MarshalBinary() ([]byte, error) {
-	w := make([]byte, 0, 1024+c.sent.n*64)
-	w = append(w, chatMagic...)
-	w = append(w, chatVersion, byte(c.role))
-	w = le32(w, uint32(c.layer))
-	w = le32(w, uint32(c.peerLayer))
-	w = le64(w, uint64(c.created))
-	code := 0
-	if c.aborted != nil {
-		code = len(abortKinds) // any other reason
-		for i, k := range abortKinds[1:] {
-			if errors.Is(c.aborted, k) {
-				code = i + 1
-				break
-			}
+	s := stateIO{w: make([]byte, 0, 1024+c.sent.n*64), version: chatVersion}
+	s.w = append(s.w, chatMagic...)
+	s.w = append(s.w, chatVersion)
+	for _, f := range chatFields {
+		if f.has(chatVersion) {
+			f.walk(&s, c)
 		}
 	}
-	w = append(w, byte(code))
-	w = append(w, c.vis[:]...)
-	w = appendBool(w, c.vis46)
-	for _, k := range []*chatKey{c.cur, c.prev, c.next} {
-		w = appendBool(w, k != nil)
-		if k != nil {
-			w = append(w, k.key.k[:]...)
-			w = le64(w, uint64(k.created))
-			w = le32(w, k.sent)
-			w = le32(w, k.recv)
-		}
+	if s.err != nil {
+		return nil, s.err
 	}
-	for _, fp := range c.stale {
-		w = le64(w, uint64(fp))
-	}
-	w = append(w, byte(c.ex.phase))
-	w = le64(w, uint64(c.ex.id))
-	var req []byte
-	if c.ex.req != nil {
-		var err error
-		if req, err = c.ex.req.MarshalBinary(); err != nil {
-			return nil, err
-		}
-	}
-	w = le32(w, uint32(len(req)))
-	w = append(w, req...)
-	clear(req)
-	for _, v := range []uint32{c.in, c.out, c.peerIn, c.askedTo, c.sentBase, uint32(min(c.unserved, math.MaxInt32))} {
-		w = le32(w, v)
-	}
-	w = le64(w, uint64(c.askedAt))
-	w = le64(w, uint64(c.rekeyAfter))
-	keys := make([]uint32, 0, len(c.queue))
-	for o := range c.queue {
-		keys = append(keys, o)
-	}
-	slices.Sort(keys)
-	w = le32(w, uint32(len(keys)))
-	for _, o := range keys {
-		q := c.queue[o]
-		w = le32(w, o)
-		w = append(w, byte(q.h.Version))
-		w = le32(w, uint32(q.h.Layer))
-		w = le32(w, uint32(q.h.InSeqNo))
-		w = le32(w, uint32(q.h.OutSeqNo))
-		w = le32(w, uint32(q.h.RandomBytes))
-		w = le64(w, uint64(q.fp))
-		w = appendBool(w, q.served)
-		w = le32(w, uint32(len(q.body)))
-		w = append(w, q.body...)
-	}
-	w = le32(w, uint32(c.sent.n))
-	for i := range c.sent.n {
-		m := c.sent.at(i)
-		w = le32(w, uint32(len(m)))
-		w = append(w, m...)
-	}
-	sum := sha256.Sum256(w)
-	return append(w, sum[:]...), nil
+	sum := sha256.Sum256(s.w)
+	return append(s.w, sum[:]...), nil
 }
+
+func (f *chatField) has(v byte) bool { return v >= f.since && (f.until == 0 || v <= f.until) }
 
 // UnmarshalBinary restores a state written by MarshalBinary into c, keeping
 // c's Config (a zero Chat gets the defaults of a zero Config; use
@@ -129,7 +131,9 @@ func (c *Chat) UnmarshalBinary(data []byte) error {
 
 // RestoreChat returns the Chat persisted in data, with cfg as its
 // configuration (clock, randomness, DH parameters: they are not part of the
-// state). Call Tick after it: a key may have become a week old meanwhile.
+// state). States written by earlier versions of this package restore too.
+// Call Tick after it: a key may have become a week old meanwhile, and gaps
+// due.
 func RestoreChat(data []byte, cfg Config) (*Chat, error) { return restore(data, cfg) }
 
 func restore(data []byte, cfg Config) (c *Chat, err error) {
@@ -150,138 +154,316 @@ func restore(data []byte, cfg Config) (c *Chat, err error) {
 	if subtle.ConstantTimeCompare(sum, want[:]) != 1 {
 		return nil, fmt.Errorf("%w: checksum", ErrCorruptChat)
 	}
-	r := reader{b: body}
-	if string(r.bytes(len(chatMagic))) != chatMagic {
+	s := stateIO{reading: true, reader: reader{b: body}}
+	if string(s.bytes(len(chatMagic))) != chatMagic {
 		return nil, fmt.Errorf("%w: not a chat state", ErrCorruptChat)
 	}
-	if v := r.u8(); v != chatVersion {
-		return nil, fmt.Errorf("%w: version %d", ErrCorruptChat, v)
+	if s.version = s.u8(); s.version < 1 || s.version > chatVersion {
+		return nil, fmt.Errorf("%w: version %d", ErrCorruptChat, s.version)
 	}
 	c = newChat(cfg)
-	bad := func(what string) error {
-		return fmt.Errorf("%w: %s", ErrCorruptChat, what)
-	}
-	c.role = Role(r.u8())
-	c.layer = int32(r.u32())
-	c.peerLayer = int32(r.u32())
-	c.created = int64(r.u64())
-	code := int(r.u8())
-	if r.err == nil && (c.role != Originator && c.role != Responder || c.layer < firstLayer || c.peerLayer < firstLayer || code > len(abortKinds)) {
-		return c, bad("header")
-	}
-	switch {
-	case code == len(abortKinds):
-		c.aborted = &abortError{errors.New("secret: aborted before the state was saved")}
-	case code > 0:
-		c.aborted = &abortError{fmt.Errorf("%w (restored)", abortKinds[code])}
-	}
-	copy(c.vis[:], r.bytes(36))
-	c.vis46 = r.bool()
-	keys := []**chatKey{&c.cur, &c.prev, &c.next}
-	for _, kp := range keys {
-		if !r.bool() {
-			continue
+	for _, f := range chatFields {
+		if f.has(s.version) {
+			if f.walk(&s, c); s.err != nil {
+				return c, fmt.Errorf("%w (%s)", s.err, f.name)
+			}
 		}
-		raw := r.bytes(KeySize)
-		created := int64(r.u64())
-		sent, recv := r.u32(), r.u32()
-		if r.err != nil {
-			return c, r.err
-		}
-		key, _ := NewKey(raw)
-		*kp = c.newKey(key, created)
-		(*kp).sent, (*kp).recv = sent, recv
 	}
-	for i := range c.stale {
-		c.stale[i] = int64(r.u64())
+	if len(s.b) != 0 {
+		return c, fmt.Errorf("%w: trailing bytes", ErrCorruptChat)
 	}
-	c.ex.phase = exPhase(r.u8())
-	c.ex.id = int64(r.u64())
 	// The exchange costs an exponentiation to restore: that waits until
 	// everything else has parsed.
-	var blob []byte
-	if n := r.u32(); n > 0 {
-		blob = r.bytes(int(min(n, 1<<16)))
-	}
-	c.in, c.out, c.peerIn, c.askedTo, c.sentBase = r.u32(), r.u32(), r.u32(), r.u32(), r.u32()
-	c.unserved = int(r.u32())
-	c.askedAt = int64(r.u64())
-	c.rekeyAfter = int64(r.u64())
-	if r.err != nil {
-		return c, r.err
-	}
-	switch {
-	case c.cur == nil,
-		c.ex.phase > exCommitted,
-		(c.ex.phase == exRequested) != (blob != nil),
-		(c.ex.phase == exAccepted) != (c.next != nil),
-		(c.ex.phase == exCommitted) != (c.prev != nil),
-		c.peerIn > c.out, c.sentBase > c.out,
-		c.in > 1<<30, c.out > 1<<30, c.unserved > math.MaxInt32:
-		return c, bad("inconsistent keys or counters")
-	}
-	nq := r.u32()
-	if r.err == nil && nq > uint32(len(r.b)) {
-		return c, bad("queue length")
-	}
-	for range nq {
-		o := r.u32()
-		var q queued
-		q.h.Version = kdf.Version(r.u8())
-		q.h.Layer = int32(r.u32())
-		q.h.InSeqNo = int32(r.u32())
-		q.h.OutSeqNo = int32(r.u32())
-		q.h.RandomBytes = int(r.u32())
-		q.fp = int64(r.u64())
-		q.served = r.bool()
-		q.body = slices.Clone(r.bytes(int(r.u32())))
-		if r.err != nil {
-			return c, r.err
-		}
-		if o <= c.in || o >= c.askedTo || uint32(q.h.OutSeqNo)>>1 != o || c.queue[o] != nil ||
-			(q.h.Version != kdf.V1 && q.h.Version != kdf.V2) || len(q.body) < 4 || len(q.body)%4 != 0 {
-			return c, bad("queued message")
-		}
-		c.queue[o] = &q
-	}
-	ns := r.u32()
-	if r.err == nil && (ns > uint32(len(r.b)) || c.sentBase+ns != c.out) {
-		return c, bad("sent messages")
-	}
-	for range ns {
-		m := r.bytes(int(r.u32()))
-		if r.err != nil {
-			return c, r.err
-		}
-		if len(m) < Overhead+16 {
-			return c, bad("sent message")
-		}
-		c.sent.push(slices.Clone(m))
-	}
-	if r.err != nil {
-		return c, r.err
-	}
-	if len(r.b) != 0 {
-		return c, bad("trailing bytes")
-	}
-	if blob != nil {
+	if s.exBlob != nil {
 		c.ex.req = new(Exchange)
-		if err := c.ex.req.UnmarshalBinary(blob); err != nil {
+		if err := c.ex.req.UnmarshalBinary(s.exBlob); err != nil {
 			c.ex.req = nil
-			return c, bad("exchange")
+			return c, fmt.Errorf("%w: exchange", ErrCorruptChat)
 		}
 	}
 	return c, nil
 }
 
-func le32(b []byte, v uint32) []byte { return binary.LittleEndian.AppendUint32(b, v) }
-func le64(b []byte, v uint64) []byte { return binary.LittleEndian.AppendUint64(b, v) }
+// stateIO reads or writes a state. Each method takes a pointer to the
+// value: writing appends it, reading sets it. Reading, the first failure
+// sets err (ErrCorruptChat) and every later read returns zeros.
+type stateIO struct {
+	reader
+	w       []byte
+	reading bool
+	version byte
 
-func appendBool(b []byte, v bool) []byte {
-	if v {
-		return append(b, 1)
+	exBlob  []byte // the exchange in flight, restored last
+	askedAt int64  // version 1: one deadline for every gap
+}
+
+func (s *stateIO) u32(v *uint32) {
+	if s.reading {
+		*v = s.reader.u32()
+	} else {
+		s.w = binary.LittleEndian.AppendUint32(s.w, *v)
 	}
-	return append(b, 0)
+}
+
+func (s *stateIO) u64(v *uint64) {
+	if s.reading {
+		*v = s.reader.u64()
+	} else {
+		s.w = binary.LittleEndian.AppendUint64(s.w, *v)
+	}
+}
+
+func (s *stateIO) i32(v *int32) { u := uint32(*v); s.u32(&u); *v = int32(u) }
+func (s *stateIO) i64(v *int64) { u := uint64(*v); s.u64(&u); *v = int64(u) }
+
+func (s *stateIO) byte(v *byte) {
+	if s.reading {
+		*v = s.reader.u8()
+	} else {
+		s.w = append(s.w, *v)
+	}
+}
+
+func (s *stateIO) boolean(v *bool) {
+	if s.reading {
+		*v = s.reader.bool()
+	} else if *v {
+		s.w = append(s.w, 1)
+	} else {
+		s.w = append(s.w, 0)
+	}
+}
+
+func (s *stateIO) role(r *Role) {
+	b := byte(*r)
+	s.byte(&b)
+	*r = Role(b)
+	s.check(*r == Originator || *r == Responder, "role")
+}
+
+// fixed reads or writes len(b) bytes.
+func (s *stateIO) fixed(b []byte) {
+	if s.reading {
+		copy(b, s.bytes(len(b)))
+	} else {
+		s.w = append(s.w, b...)
+	}
+}
+
+// blob reads or writes a length-prefixed byte string of at most max bytes;
+// reading, *b aliases the state (clone it to keep it).
+func (s *stateIO) blob(b *[]byte, max int) {
+	n := uint32(len(*b))
+	s.u32(&n)
+	if !s.reading {
+		s.w = append(s.w, *b...)
+		return
+	}
+	if s.err == nil && n > uint32(max) {
+		s.fail("length")
+	}
+	*b = s.bytes(int(n))
+}
+
+// count reads or writes the number of items that follow; reading, more
+// items than bytes left is corrupt.
+func (s *stateIO) count(n *uint32, what string) {
+	s.u32(n)
+	s.check(!s.reading || *n <= uint32(len(s.b)), what)
+}
+
+// check fails the read when ok is false (writing, the state is ours).
+func (s *stateIO) check(ok bool, what string) {
+	if s.reading && !ok {
+		s.fail(what)
+	}
+}
+
+func (s *stateIO) fail(what string) {
+	if s.err == nil {
+		s.err = fmt.Errorf("%w: %s", ErrCorruptChat, what)
+	}
+}
+
+func walkAbort(s *stateIO, c *Chat) {
+	kinds := abortKinds[s.version]
+	var code byte
+	if c.aborted != nil {
+		code = byte(len(kinds)) // any other reason
+		for i, k := range kinds[1:] {
+			if errors.Is(c.aborted, k) {
+				code = byte(i + 1)
+				break
+			}
+		}
+	}
+	s.byte(&code)
+	if !s.reading {
+		return
+	}
+	s.check(c.layer >= firstLayer && c.peerLayer >= firstLayer && int(code) <= len(kinds), "header")
+	switch {
+	case s.err != nil:
+	case int(code) == len(kinds):
+		c.aborted = &abortError{errors.New("secret: aborted before the state was saved")}
+	case code > 0:
+		c.aborted = &abortError{fmt.Errorf("%w (restored)", kinds[code])}
+	}
+}
+
+func walkKey(s *stateIO, c *Chat, kp **chatKey) {
+	k := *kp
+	present := k != nil
+	if s.boolean(&present); !present {
+		return
+	}
+	if !s.reading {
+		s.fixed(k.key.k[:])
+		s.i64(&k.created)
+		s.u32(&k.sent)
+		s.u32(&k.recv)
+		return
+	}
+	raw := s.bytes(KeySize)
+	var n chatKey
+	s.i64(&n.created)
+	s.u32(&n.sent)
+	s.u32(&n.recv)
+	if s.err != nil {
+		return
+	}
+	key, _ := NewKey(raw)
+	*kp = c.newKey(key, n.created)
+	(*kp).sent, (*kp).recv = n.sent, n.recv
+}
+
+func walkExchange(s *stateIO, c *Chat) {
+	phase := byte(c.ex.phase)
+	s.byte(&phase)
+	c.ex.phase = exPhase(phase)
+	s.i64(&c.ex.id)
+	if s.reading {
+		s.blob(&s.exBlob, 1<<16)
+		if len(s.exBlob) == 0 {
+			s.exBlob = nil
+		}
+		return
+	}
+	var req []byte
+	if c.ex.req != nil {
+		var err error
+		if req, err = c.ex.req.MarshalBinary(); err != nil {
+			s.err = err
+			return
+		}
+	}
+	s.blob(&req, 1<<16)
+	clear(req)
+}
+
+func walkQueue(s *stateIO, c *Chat) {
+	var keys []uint32
+	if !s.reading {
+		keys = slices.Sorted(maps.Keys(c.queue))
+	}
+	n := uint32(len(keys))
+	s.count(&n, "queue length")
+	for i := range n {
+		if s.err != nil {
+			return
+		}
+		var o uint32
+		q := new(queued)
+		if !s.reading {
+			o = keys[i]
+			q = c.queue[o]
+		}
+		s.u32(&o)
+		v := byte(q.h.Version)
+		s.byte(&v)
+		q.h.Version = kdf.Version(v)
+		s.i32(&q.h.Layer)
+		s.i32(&q.h.InSeqNo)
+		s.i32(&q.h.OutSeqNo)
+		rb := uint32(q.h.RandomBytes)
+		s.u32(&rb)
+		q.h.RandomBytes = int(rb)
+		s.i64(&q.fp)
+		s.boolean(&q.served)
+		s.blob(&q.body, math.MaxInt32)
+		if !s.reading || s.err != nil {
+			continue
+		}
+		q.body = slices.Clone(q.body)
+		s.check(o > c.in && o < c.askedTo && uint32(q.h.OutSeqNo)>>1 == o && c.queue[o] == nil &&
+			(q.h.Version == kdf.V1 || q.h.Version == kdf.V2) && len(q.body) >= 4 && len(q.body)%4 == 0,
+			"queued message")
+		c.queue[o] = q
+	}
+}
+
+func walkGaps(s *stateIO, c *Chat) {
+	n := uint32(len(c.gaps))
+	s.count(&n, "gaps")
+	if s.reading && s.err == nil {
+		c.gaps = make([]gap, n)
+	}
+	missing := uint64(0)
+	for i := range n {
+		if s.err != nil {
+			return
+		}
+		g := &c.gaps[i]
+		s.u32(&g.first)
+		s.u32(&g.last)
+		s.i64(&g.at)
+		s.u32(&g.asks)
+		s.check(g.first <= g.last && g.first >= c.in && g.last < c.askedTo && (i == 0 || g.first > c.gaps[i-1].last), "gap")
+		for o := range c.queue {
+			s.check(o < g.first || o > g.last, "gap over a queued message")
+		}
+		missing += uint64(g.last - g.first + 1)
+	}
+	// Every message from in to askedTo is queued or in a gap.
+	s.check(c.askedTo <= c.in && missing+uint64(len(c.queue)) == 0 ||
+		missing+uint64(len(c.queue)) == uint64(c.askedTo-c.in), "gaps do not cover the missing messages")
+}
+
+// gapsFromQueue rebuilds the gaps of a version 1 state, which kept one
+// deadline (askedAt) for all of them: the runs between queued messages
+// from in to askedTo.
+func (c *Chat) gapsFromQueue(askedAt int64) {
+	next := c.in
+	add := func(end uint32) { // the run next..end-1
+		if next < end {
+			c.gaps = append(c.gaps, gap{first: next, last: end - 1, at: askedAt, asks: 1})
+		}
+	}
+	for _, o := range slices.Sorted(maps.Keys(c.queue)) {
+		add(o)
+		next = o + 1
+	}
+	add(c.askedTo)
+}
+
+func walkSent(s *stateIO, c *Chat) {
+	n := uint32(c.sent.n)
+	s.count(&n, "sent messages")
+	s.check(c.sentBase+n == c.out, "sent messages")
+	for i := range n {
+		if s.err != nil {
+			return
+		}
+		var m []byte
+		if !s.reading {
+			m = c.sent.at(int(i))
+		}
+		s.blob(&m, math.MaxInt32)
+		if s.reading && s.err == nil {
+			s.check(len(m) >= Overhead+16, "sent message")
+			c.sent.push(slices.Clone(m))
+		}
+	}
 }
 
 // reader reads the state; the first short read sets err and every later

@@ -7,7 +7,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"os"
 	"reflect"
 	"slices"
 	"testing"
@@ -1005,12 +1007,13 @@ func TestChatUnmarshalErrors(t *testing.T) {
 		return append(b, sum[:]...)
 	}
 	for name, edit := range map[string]func([]byte){
-		"version":  func(b []byte) { b[len(chatMagic)] = 2 },
-		"magic":    func(b []byte) { b[0] = 'X' },
-		"role":     func(b []byte) { b[len(chatMagic)+1] = 2 },
-		"layer":    func(b []byte) { b[len(chatMagic)+2] = 1 },
-		"abort":    func(b []byte) { b[len(chatMagic)+2+16] = 9 },
-		"exponent": func(b []byte) { b[bytes.Index(b, []byte(exchangeMagic))+4+8+KeySize+10] ^= 1 },
+		"version":   func(b []byte) { b[len(chatMagic)] = chatVersion + 1 },
+		"version 0": func(b []byte) { b[len(chatMagic)] = 0 },
+		"magic":     func(b []byte) { b[0] = 'X' },
+		"role":      func(b []byte) { b[len(chatMagic)+1] = 2 },
+		"layer":     func(b []byte) { b[len(chatMagic)+2] = 1 },
+		"abort":     func(b []byte) { b[len(chatMagic)+2+16] = 9 },
+		"exponent":  func(b []byte) { b[bytes.Index(b, []byte(exchangeMagic))+4+8+KeySize+10] ^= 1 },
 	} {
 		if err := c.UnmarshalBinary(reseal(edit)); !errors.Is(err, ErrCorruptChat) {
 			t.Errorf("%s: %v", name, err)
@@ -1027,11 +1030,19 @@ func TestChatUnmarshalErrors(t *testing.T) {
 }
 
 // FuzzChatUnmarshal: a state never panics the restore; one that restores
-// marshals back to itself. The fuzzer cannot forge the SHA-256 trailer, so
-// the input is also tried with a correct one appended, which reaches the
-// parser behind it.
+// marshals back to itself (an older version: to a current one that does).
+// The fuzzer cannot forge the SHA-256 trailer, so the input is also tried
+// with a correct one appended, which reaches the parser behind it.
 func FuzzChatUnmarshal(f *testing.F) {
-	for _, st := range chatStates(f) {
+	states := slices.Collect(maps.Values(chatStates(f)))
+	for _, name := range []string{"originator", "responder"} {
+		st, err := os.ReadFile("testdata/chat-v1-" + name + ".bin")
+		if err != nil {
+			f.Fatal(err)
+		}
+		states = append(states, st)
+	}
+	for _, st := range states {
 		f.Add(st)
 		f.Add(st[:len(st)-sha256.Size])
 	}
@@ -1046,6 +1057,13 @@ func FuzzChatUnmarshal(f *testing.F) {
 				continue
 			}
 			again, err := c.MarshalBinary()
+			if err == nil && st[len(chatMagic)] != chatVersion {
+				st = again // an older version: the current one round-trips
+				if c, err = RestoreChat(st, Config{}); err != nil {
+					t.Fatalf("a re-marshalled state does not restore: %v", err)
+				}
+				again, err = c.MarshalBinary()
+			}
 			if err != nil || !bytes.Equal(again, st) {
 				t.Fatal("a restored state marshals differently")
 			}
@@ -1132,44 +1150,97 @@ func TestChatAPIErrors(t *testing.T) {
 	}
 }
 
+// A Resend is served from the stored packets. One that reaches packets
+// never sent by this state aborts the chat (ErrResendUnavailable) at
+// once; one that reaches packets no longer stored (Config.MaxStored)
+// aborts when the peer asks again RetryAfter later and has shown no sign
+// of having them, whether it arrives in order or behind a gap.
 func TestChatResendRanges(t *testing.T) {
-	p := newChatPair(t, func(c *Config) { c.MaxStored = 3 })
-	var sent [][]byte
-	for id := int64(1); id <= 5; id++ {
-		sent = append(sent, p.send(p.a, id)[0])
-	}
-	// a has sent indexes 0..5 (0 is its NotifyLayer); 3..5 are stored.
 	for _, tc := range []struct {
 		name       string
 		start, end int
-		want       [][]byte
-		unserved   int
+		peerHas    bool  // b received a's messages before asking
+		want       []int // indexes into sent, served at the first request
+		err        error // of the first request, or else of the second
 	}{
-		{"wrong parity", 2*3 + 0, 2*4 + 0, nil, 0},
-		{"reversed", 2*4 + 1, 2*3 + 1, nil, 0},
-		{"stored", 2*3 + 1, 2*4 + 1, sent[2:4], 0},
-		{"beyond sent", 2*5 + 1, 2*9 + 1, sent[4:5], 0},
-		{"forgotten", 2*1 + 1, 2*3 + 1, sent[2:3], 2},
+		{"wrong parity", 2*3 + 0, 2*4 + 0, false, nil, nil},
+		{"reversed", 2*4 + 1, 2*3 + 1, false, nil, nil},
+		{"stored", 2*3 + 1, 2*4 + 1, false, []int{2, 3}, nil},
+		{"beyond sent", 2*5 + 1, 2*9 + 1, false, nil, ErrResendUnavailable},
+		{"forgotten", 2*1 + 1, 2*3 + 1, false, []int{2}, ErrResendUnavailable},
+		{"forgotten, stale request", 2*1 + 1, 2*2 + 1, true, nil, nil},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			before := p.a.unserved
-			out, err := p.b.SendAction(&e2e.DecryptedMessageActionResend{StartSeqNo: tc.start, EndSeqNo: tc.end})
-			if err != nil {
-				t.Fatal(err)
-			}
-			r := p.recv(p.a, bytes.Clone(out[0]), OutcomeProcessed)
-			if len(r.Send) != len(tc.want) {
-				t.Fatalf("%d packets, want %d", len(r.Send), len(tc.want))
-			}
-			for i := range r.Send {
-				if !bytes.Equal(r.Send[i], tc.want[i]) {
-					t.Fatalf("packet %d is not the stored one", i)
+		for _, behind := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/behind a gap=%v", tc.name, behind), func(t *testing.T) {
+				p := newChatPair(t, func(c *Config) { c.MaxStored = 3 })
+				var sent [][]byte
+				for id := int64(1); id <= 5; id++ {
+					sent = append(sent, p.send(p.a, id)[0])
 				}
-			}
-			if p.a.unserved-before != tc.unserved {
-				t.Fatalf("%d unserved", p.a.unserved-before)
-			}
-		})
+				// a has sent indexes 0..5 (0 is its NotifyLayer); 3..5 are stored.
+				if tc.peerHas {
+					for _, w := range sent {
+						p.recv(p.b, w, OutcomeProcessed)
+					}
+				}
+				if behind {
+					p.send(p.b, 1) // lost: the Resends after it are queued
+				}
+				ask := func() Receipt {
+					out, err := p.b.SendAction(&e2e.DecryptedMessageActionResend{StartSeqNo: tc.start, EndSeqNo: tc.end})
+					if err != nil {
+						t.Fatal(err)
+					}
+					r, _ := p.a.Receive(bytes.Clone(out[0]))
+					r.Send = chatCopy(r.Send)
+					return r
+				}
+				r := ask()
+				if tc.err != nil && tc.want == nil {
+					if r.Outcome != OutcomeAborted || !errors.Is(r.Err, tc.err) || !errors.Is(p.a.Err(), tc.err) {
+						t.Fatalf("%v, error %v", r.Outcome, r.Err)
+					}
+					st, _ := p.a.MarshalBinary()
+					if c, err := RestoreChat(st, p.cfg); err != nil || !errors.Is(c.Err(), tc.err) {
+						t.Fatalf("restored: %v, reason %v", err, c.Err())
+					}
+					return
+				}
+				if want := map[bool]Outcome{false: OutcomeProcessed, true: OutcomeQueued}[behind]; r.Outcome != want || r.Err != nil {
+					t.Fatalf("%v (%v), want %v", r.Outcome, r.Err, want)
+				}
+				var resent [][]byte
+				for _, w := range r.Send {
+					if actionType(t, p.a, w) != "*e2e.DecryptedMessageActionResend" {
+						resent = append(resent, w)
+					}
+				}
+				if len(resent) != len(tc.want) {
+					t.Fatalf("%d packets, want %d", len(resent), len(tc.want))
+				}
+				for i, j := range tc.want {
+					if !bytes.Equal(resent[i], sent[j]) {
+						t.Fatalf("packet %d is not the stored one", i)
+					}
+				}
+				// The peer asks again: before RetryAfter, then after it.
+				p.clock.advance(p.a.cfg.RetryAfter / 2)
+				if r := ask(); r.Outcome == OutcomeAborted {
+					t.Fatalf("aborted on a request before RetryAfter: %v", r.Err)
+				}
+				p.clock.advance(p.a.cfg.RetryAfter / 2)
+				r = ask()
+				if tc.err == nil {
+					if r.Outcome == OutcomeAborted {
+						t.Fatalf("aborted: %v", r.Err)
+					}
+					return
+				}
+				if r.Outcome != OutcomeAborted || !errors.Is(r.Err, tc.err) {
+					t.Fatalf("second request after RetryAfter: %v (%v)", r.Outcome, r.Err)
+				}
+			})
+		}
 	}
 }
 

@@ -2,12 +2,9 @@ package secret
 
 import (
 	"crypto/rand"
-	"crypto/sha1"
-	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/binary"
 	"fmt"
-	"hash"
 	"io"
 
 	"github.com/gotd/td/bin"
@@ -62,13 +59,10 @@ type Codec struct {
 	aesKey [32]byte
 	aesIV  [32]byte
 	batch  batchState
-	sha    sha2Pair
 	rnd    [2 + 64 + MinPadding + 15]byte // Encrypt's randomness scratch
 	chain  [32]byte                       // IGE state between block groups
-	h256   hash.Hash                      // msg_key hashes of Decrypt
-	h1     hash.Hash
-	sum    [sha256.Size]byte
-	tl     bin.Buffer // EncryptMessage's encoding buffer
+	msgKey kdf.MsgKeyHash                 // msg_key hashes of Decrypt
+	tl     bin.Buffer                     // EncryptMessage's encoding buffer
 }
 
 // Option configures a Codec.
@@ -78,7 +72,7 @@ type Option func(*Codec)
 // by default). Encrypt reads it in a fixed order, so a deterministic reader
 // reproduces a wire message byte for byte: for v2 two bytes choosing the
 // padding length, then random_bytes, then the padding; for v1 random_bytes,
-// then the padding. The package bench/reference reads in the same order.
+// then the padding. The package internal/reference reads in the same order.
 func WithRand(r io.Reader) Option { return func(c *Codec) { c.rand = r } }
 
 // WithMaxPadding lowers the upper bound of the random v2 padding from 1024
@@ -100,7 +94,7 @@ func NewCodec(key *Key, role Role, opts ...Option) *Codec {
 	if role != Originator && role != Responder {
 		panic(fmt.Sprintf("secret: NewCodec with %v", role))
 	}
-	c := &Codec{key: key, role: role, rand: rand.Reader, maxPad: MaxPadding, h256: sha256.New(), h1: sha1.New()}
+	c := &Codec{key: key, role: role, rand: rand.Reader, maxPad: MaxPadding}
 	for _, o := range opts {
 		o(c)
 	}
@@ -121,10 +115,7 @@ func (c *Codec) Wipe() {
 	clear(c.aesIV[:])
 	clear(c.rnd[:])
 	clear(c.chain[:])
-	clear(c.sum[:])
-	c.h256.Reset()
-	c.h1.Reset()
-	c.sha = sha2Pair{}
+	c.msgKey.Wipe()
 	clear(c.tl.Buf[:cap(c.tl.Buf)])
 	_ = c.cipher.SetKey(c.aesKey[:])
 	c.batch.wipe()
@@ -162,6 +153,28 @@ func grow(dst []byte, n int) ([]byte, int) {
 // unchanged in length. body must not overlap the spare capacity of dst
 // (Encrypt panics if it does).
 func (c *Codec) Encrypt(dst []byte, h Header, body []byte) ([]byte, error) {
+	if err := checkSend(&h, body); err != nil {
+		return dst, err
+	}
+	dataLen := 4 + envelopeSize(h.RandomBytes, len(body))
+	minPad, maxPad := c.paddingRange(h.Version, dataLen)
+	// Grow for the largest padding first so that no read lands in a buffer
+	// that is then reallocated.
+	out, off := grow(dst, Overhead+dataLen+maxPad)
+	if overlaps(out[off:], body) {
+		panic("secret: Encrypt: body overlaps the output buffer")
+	}
+	data, err := c.plaintext(out[off+Overhead:], &h, body, dataLen, minPad)
+	if err != nil {
+		return dst, err
+	}
+	c.seal(out[off:off+Overhead], data, h.Version, dataLen)
+	return out[:off+Overhead+len(data)], nil
+}
+
+// checkSend fills in h's defaults (the version for the layer, the shortest
+// random_bytes) and refuses what a receiver would reject.
+func checkSend(h *Header, body []byte) error {
 	switch h.Version {
 	case 0:
 		h.Version = kdf.V1
@@ -170,60 +183,65 @@ func (c *Codec) Encrypt(dst []byte, h Header, body []byte) ([]byte, error) {
 		}
 	case kdf.V1, kdf.V2:
 	default:
-		return dst, ErrVersion
+		return ErrVersion
 	}
 	if h.Version == kdf.V1 && h.Layer >= MTProto2Layer {
-		return dst, ErrV1Layer
+		return ErrV1Layer
 	}
 	switch n := h.RandomBytes; {
 	case n == 0:
 		h.RandomBytes = MinRandomBytes
 	case n < 0 || n > MaxRandomBytes:
-		return dst, fmt.Errorf("%w: random_bytes of %d bytes", ErrTooLong, n)
+		return fmt.Errorf("%w: random_bytes of %d bytes", ErrTooLong, n)
 	case n < MinRandomBytes:
-		return dst, ErrShortRandomBytes
+		return ErrShortRandomBytes
 	}
 	if len(body) < 4 || len(body)%4 != 0 {
-		return dst, ErrBody
+		return ErrBody
 	}
 	if id := binary.LittleEndian.Uint32(body); !knownMessage(id) {
-		return dst, fmt.Errorf("%w: body #%08x is not a DecryptedMessage", ErrUnknownConstructor, id)
+		return fmt.Errorf("%w: body #%08x is not a DecryptedMessage", ErrUnknownConstructor, id)
 	}
 	if len(body) > maxTL-envelopeSize(h.RandomBytes, 0) {
-		return dst, ErrTooLong
+		return ErrTooLong
 	}
-	n := h.RandomBytes
-	dataLen := 4 + envelopeSize(n, len(body))
+	return nil
+}
 
-	// Randomness is read in one fixed order (see WithRand): the v2 padding
-	// selector, random_bytes, the padding. Usually the selector, random_bytes
-	// and the shortest possible padding come in one read into scratch and
-	// are copied into place; the rest of a longer v2 padding follows in a
-	// second read. Each read of crypto/rand costs about as much as hashing
-	// a block, so small messages notice.
+// paddingRange returns the shortest padding of dataLen bytes of plaintext
+// (to a whole block; v2 at least MinPadding) and the longest this codec
+// chooses.
+func (c *Codec) paddingRange(v kdf.Version, dataLen int) (minPad, maxPad int) {
+	if v == kdf.V1 {
+		minPad = (16 - dataLen%16) % 16
+		return minPad, minPad
+	}
+	return MinPadding + (16-(dataLen+MinPadding)%16)%16, c.maxPad
+}
+
+// plaintext lays out the message to encrypt in data, which has room for
+// the longest padding: length prefix and envelope with body and fresh
+// random_bytes, then random padding. It returns data cut to the chosen
+// padding.
+//
+// Randomness is read in one fixed order (see WithRand): the v2 padding
+// selector, random_bytes, the padding. Usually the selector, random_bytes
+// and the shortest possible padding come in one read into scratch and are
+// copied into place; the rest of a longer v2 padding follows in a second
+// read. Each read of crypto/rand costs about as much as hashing a block, so
+// small messages notice.
+func (c *Codec) plaintext(data []byte, h *Header, body []byte, dataLen, minPad int) ([]byte, error) {
+	n := h.RandomBytes
 	roff := randomOffset(n)
-	minPad := (16 - dataLen%16) % 16
 	sel := 0
 	if h.Version == kdf.V2 {
-		minPad = MinPadding + (16-(dataLen+MinPadding)%16)%16
 		sel = 2
 	}
-	// Grow for the largest padding first so that no read lands in a
-	// buffer that is then reallocated.
-	maxTotal := dataLen + minPad
-	if h.Version == kdf.V2 {
-		maxTotal = dataLen + c.maxPad
-	}
-	out, off := grow(dst, Overhead+maxTotal)
-	if overlaps(out[off:], body) {
-		panic("secret: Encrypt: body overlaps the output buffer")
-	}
-	data := out[off+Overhead:]
 	var selector []byte
 	var padStart int // first padding byte still to read
 	if first := sel + n + minPad; first <= len(c.rnd) {
 		if _, err := io.ReadFull(c.rand, c.rnd[:first]); err != nil {
-			return dst, err
+			return nil, err
 		}
 		selector = c.rnd[:sel]
 		copy(data[roff:roff+n], c.rnd[sel:sel+n])
@@ -233,7 +251,7 @@ func (c *Codec) Encrypt(dst []byte, h Header, body []byte) ([]byte, error) {
 		// Long random_bytes: read them in place, the selector just in
 		// front of them (over the envelope header, written afterwards).
 		if _, err := io.ReadFull(c.rand, data[roff-sel:roff+n]); err != nil {
-			return dst, err
+			return nil, err
 		}
 		selector = data[roff-sel : roff]
 		padStart = dataLen
@@ -243,30 +261,33 @@ func (c *Codec) Encrypt(dst []byte, h Header, body []byte) ([]byte, error) {
 		choices := (c.maxPad-minPad)/16 + 1
 		padding += 16 * (int(binary.LittleEndian.Uint16(selector)) % choices)
 	}
-	total := dataLen + padding
-	out = out[:off+Overhead+total]
-	data = data[:total]
-	putEnvelope(data[:dataLen], &h, body)
-	if padStart < total {
+	data = data[:dataLen+padding]
+	putEnvelope(data[:dataLen], h, body)
+	if padStart < len(data) {
 		if _, err := io.ReadFull(c.rand, data[padStart:]); err != nil {
-			return dst, err
+			return nil, err
 		}
 	}
+	return data, nil
+}
 
-	// msg_key goes straight to its place in the output: derive's hashing
-	// keeps references to its inputs, which would move a local to the heap.
-	msgKey := (*[16]byte)(out[off+8 : off+24])
+// seal encrypts the plaintext data in place and writes the wire header in
+// front of it, hdr (Overhead bytes): key_fingerprint and msg_key, which v1
+// takes over the first dataLen bytes (no padding) and v2 over all of data.
+// msg_key is computed straight into hdr: derive's hashing keeps references
+// to its inputs, which would move a local to the heap.
+func (c *Codec) seal(hdr, data []byte, v kdf.Version, dataLen int) {
+	msgKey := (*[16]byte)(hdr[8:24])
 	x := 0
-	if h.Version == kdf.V1 {
+	if v == kdf.V1 {
 		*msgKey = kdf.MsgKeyV1(data[:dataLen])
 	} else {
 		x = c.role.sendX()
 		*msgKey = kdf.MsgKeyV2(&c.key.k, x, data)
 	}
-	c.derive(h.Version, msgKey, x)
+	c.derive(v, msgKey, x)
 	ige.EncryptBlocks(&c.cipher, c.aesIV[:], data, data)
-	binary.LittleEndian.PutUint64(out[off:], uint64(c.key.fp))
-	return out, nil
+	binary.LittleEndian.PutUint64(hdr, uint64(c.key.fp))
 }
 
 // Decrypt decrypts a wire message and appends the body (the TL bytes of
@@ -303,11 +324,7 @@ func (c *Codec) Decrypt(dst, wire []byte) ([]byte, Header, error) {
 
 // derive sets aes_key and aes_iv for one message and keys the cipher.
 func (c *Codec) derive(v kdf.Version, msgKey *[16]byte, x int) {
-	if v == kdf.V2 {
-		c.aesKey, c.aesIV = c.sha.deriveV2(&c.key.k, msgKey, x)
-	} else {
-		c.aesKey, c.aesIV = kdf.Derive(v, &c.key.k, msgKey, x)
-	}
+	c.aesKey, c.aesIV = kdf.Derive(v, &c.key.k, msgKey, x)
 	if err := c.cipher.SetKey(c.aesKey[:]); err != nil {
 		panic("secret: internal error: " + err.Error())
 	}
@@ -375,21 +392,20 @@ func (c *Codec) open(data, wire []byte, v2Key *[16]byte) (h Header, start, end i
 // decryptHashV2 finishes the v2 decryption of ct into data (the first block
 // is done) and returns the msg_key of data.
 func (c *Codec) decryptHashV2(data, ct []byte, x int) [16]byte {
-	c.h256.Reset()
-	c.h256.Write(c.key.k[88+x : 120+x])
-	sum := c.decryptHash(c.h256, data, ct, len(data))
-	return [16]byte(sum[8:24])
+	c.msgKey.Reset(kdf.V2, &c.key.k, x)
+	c.decryptHash(&c.msgKey, data, ct, len(data))
+	return c.msgKey.Sum()
 }
 
 // decryptHash finishes the decryption of ct into data (the first block is
 // done, with the cipher and aesIV of this message) and writes data[:hashEnd]
-// to h, returning its sum. AES-IGE decryption and the hash are each a
+// to h. AES-IGE decryption and the hash are each a
 // serial chain, but independent of each other: decrypting block group k+1
 // while hashing group k lets the core run both chains at once, which a
 // decryption followed by a hash cannot (about a fifth less time for 1 KiB).
 // Groups are 64 bytes (one hash block, four AES blocks) and aligned to the
 // hash's blocks, so that both chains stay within the out-of-order window.
-func (c *Codec) decryptHash(h hash.Hash, data, ct []byte, hashEnd int) []byte {
+func (c *Codec) decryptHash(h io.Writer, data, ct []byte, hashEnd int) {
 	const group = 64
 	// IGE state after a block: (y, x) of that block.
 	copy(c.chain[:16], ct[:16])
@@ -407,7 +423,6 @@ func (c *Codec) decryptHash(h hash.Hash, data, ct []byte, hashEnd int) []byte {
 		off = end
 	}
 	h.Write(data[hashed:hashEnd])
-	return h.Sum(c.sum[:0])
 }
 
 // v2Plausible reports whether the length prefix of data passes the v2
@@ -443,9 +458,9 @@ func (c *Codec) openV1(data, wire []byte) (h Header, length int, verified bool, 
 	if length < 0 || length > len(data)-4 {
 		return h, 0, false, ErrMsgKey
 	}
-	c.h1.Reset()
-	sum := c.decryptHash(c.h1, data, ct, 4+length)
-	if subtle.ConstantTimeCompare(sum[4:20], msgKey[:]) != 1 {
+	c.msgKey.Reset(kdf.V1, nil, 0)
+	c.decryptHash(&c.msgKey, data, ct, 4+length)
+	if sum := c.msgKey.Sum(); subtle.ConstantTimeCompare(sum[:], msgKey[:]) != 1 {
 		return h, 0, false, ErrMsgKey
 	}
 	if length == 0 || length%4 != 0 {

@@ -7,8 +7,9 @@ import (
 	"math/big"
 	"testing"
 
-	"github.com/secretbench/secretbench/bench/reference"
 	"github.com/secretbench/secretbench/dhcheck"
+	"github.com/secretbench/secretbench/internal/impl/impltest"
+	"github.com/secretbench/secretbench/internal/reference"
 	"github.com/secretbench/secretbench/secret"
 )
 
@@ -17,9 +18,27 @@ var wellKnownPrime, _ = hex.DecodeString("c71caeb9c6b1c9048e6c522f70f13f73980d40
 
 // TestKeyExchangeMatchesReference: both sides agree, and with the same
 // random streams g_a, g_b and the key equal the math/big reference's,
-// with and without a server random (XORed in).
+// with and without a server random (XORed in), under every implementation
+// of modexp's constant-time exponentiation.
 func TestKeyExchangeMatchesReference(t *testing.T) {
 	serverRandom := bytes.Repeat([]byte{0x5a}, 256)
+	impltest.Run(t, "modexp", func(t *testing.T) { exchangeMatchesReference(t, serverRandom) })
+	// The server random is mixed in, not ignored: same client stream, other exponent.
+	noSR, _ := (&secret.DH{G: 3, P: wellKnownPrime, Rand: stream(1)}).Request(nil)
+	withSR, _ := (&secret.DH{G: 3, P: wellKnownPrime, Rand: stream(1)}).Request(serverRandom)
+	if bytes.Equal(noSR.GA(), withSR.GA()) {
+		t.Fatal("server random ignored")
+	}
+	// Nor used raw: an all-zero client random with the server random is not the server random alone.
+	zero := &secret.DH{G: 3, P: wellKnownPrime, Rand: bytes.NewReader(make([]byte, 256))}
+	raw, _ := (&secret.DH{G: 3, P: wellKnownPrime, Rand: bytes.NewReader(serverRandom)}).Request(nil)
+	mixed, err := zero.Request(serverRandom)
+	if err != nil || !bytes.Equal(mixed.GA(), raw.GA()) {
+		t.Fatal("XOR with a zero client random must equal the server random")
+	}
+}
+
+func exchangeMatchesReference(t *testing.T, serverRandom []byte) {
 	for _, sr := range [][]byte{nil, serverRandom} {
 		alice := secret.DH{G: 3, P: wellKnownPrime, Rand: stream(1)}
 		bob := secret.DH{G: 3, P: wellKnownPrime, Rand: stream(2)}
@@ -53,19 +72,6 @@ func TestKeyExchangeMatchesReference(t *testing.T) {
 		if k, err := reference.Complete(wellKnownPrime, a, gB, bobKey.Fingerprint()); err != nil || !bytes.Equal(k, aliceKey.Bytes()) {
 			t.Fatal("reference completion")
 		}
-	}
-	// The server random is mixed in, not ignored: same client stream, other exponent.
-	noSR, _ := (&secret.DH{G: 3, P: wellKnownPrime, Rand: stream(1)}).Request(nil)
-	withSR, _ := (&secret.DH{G: 3, P: wellKnownPrime, Rand: stream(1)}).Request(serverRandom)
-	if bytes.Equal(noSR.GA(), withSR.GA()) {
-		t.Fatal("server random ignored")
-	}
-	// Nor used raw: an all-zero client random with the server random is not the server random alone.
-	zero := &secret.DH{G: 3, P: wellKnownPrime, Rand: bytes.NewReader(make([]byte, 256))}
-	raw, _ := (&secret.DH{G: 3, P: wellKnownPrime, Rand: bytes.NewReader(serverRandom)}).Request(nil)
-	mixed, err := zero.Request(serverRandom)
-	if err != nil || !bytes.Equal(mixed.GA(), raw.GA()) {
-		t.Fatal("XOR with a zero client random must equal the server random")
 	}
 }
 

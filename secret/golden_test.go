@@ -7,12 +7,12 @@ import (
 	"os"
 	"testing"
 
-	"github.com/secretbench/secretbench/bench/reference"
+	"github.com/secretbench/secretbench/internal/reference"
 	"github.com/secretbench/secretbench/kdf"
 	"github.com/secretbench/secretbench/secret"
 )
 
-// goldenFile holds wire messages produced by bench/reference (the
+// goldenFile holds wire messages produced by internal/reference (the
 // spec-literal pipeline) from fixed inputs and a ChaCha8 random stream; see
 // its "source" field. Regenerate with SECRETBENCH_REGEN_GOLDEN=1 (only if
 // the reference itself was found wrong).
@@ -34,7 +34,7 @@ func TestGoldenWire(t *testing.T) {
 	key := seqKeyBytes()
 	var golden goldenFile
 	if os.Getenv("SECRETBENCH_REGEN_GOLDEN") == "1" {
-		golden.Source = "bench/reference.Encrypt, key 00..ff, body = decryptedMessage{random_id 0x1122334455667788, message 'a' x text_len}, " +
+		golden.Source = "internal/reference.Encrypt, key 00..ff, body = decryptedMessage{random_id 0x1122334455667788, message 'a' x text_len}, " +
 			"layer 46 (v1) or 144 (v2), in_seq_no 4, out_seq_no 7, 15 random_bytes, Rand = math/rand/v2 ChaCha8([32]byte{seed, 's'})"
 		seed := byte(0)
 		for _, v := range []int{1, 2} {

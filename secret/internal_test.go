@@ -5,16 +5,16 @@ import (
 	"crypto/aes"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"math/rand/v2"
-	"os"
 	"testing"
 
 	gotdige "github.com/gotd/ige"
 	"github.com/gotd/td/bin"
 	"github.com/gotd/td/tg/e2e"
-	"github.com/secretbench/secretbench/bench/reference"
+	"github.com/secretbench/secretbench/internal/impl/impltest"
+	"github.com/secretbench/secretbench/internal/reference"
+	"github.com/secretbench/secretbench/internal/testutil"
 	"github.com/secretbench/secretbench/kdf"
 )
 
@@ -37,23 +37,13 @@ type vectorFile struct {
 
 func loadVectors(t testing.TB) *vectorFile {
 	t.Helper()
-	raw, err := os.ReadFile("testdata/vectors.json")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var v vectorFile
-	if err := json.Unmarshal(raw, &v); err != nil {
-		t.Fatal(err)
-	}
+	testutil.LoadJSON(t, "testdata/vectors.json", &v)
 	return &v
 }
 
 func sequentialKey(t testing.TB) *Key {
-	var b [KeySize]byte
-	for i := range b {
-		b[i] = byte(i)
-	}
-	k, err := NewKey(b[:])
+	k, err := NewKey(testutil.SeqKey()[:])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +57,7 @@ func sequentialKey(t testing.TB) *Key {
 func TestDeriveThroughCodec(t *testing.T) {
 	v := loadVectors(t)
 	key := sequentialKey(t)
-	msgKey := (*[16]byte)(mustHex(t, v.MsgKey))
+	msgKey := (*[16]byte)(testutil.Unhex(t, v.MsgKey))
 	for _, d := range v.Derive {
 		for _, role := range []Role{Originator, Responder} {
 			c := NewCodec(key, role)
@@ -94,15 +84,6 @@ func TestDeriveThroughCodec(t *testing.T) {
 	}
 }
 
-func mustHex(t testing.TB, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 // TestSharedKeyPadded checks the left padding of a shared key whose value
 // is shorter than 256 bytes: with exponent 1 the key is the peer value.
 func TestSharedKeyPadded(t *testing.T) {
@@ -125,7 +106,7 @@ func TestSharedKeyPadded(t *testing.T) {
 }
 
 func wellKnownPrime(t testing.TB) []byte {
-	return mustHex(t, "c71caeb9c6b1c9048e6c522f70f13f73980d40238e3e21c14934d037563d930f48198a0aa7c14058229493d22530f4dbfa336f6e0ac925139543aed44cce7c3720fd51f69458705ac68cd4fe6b6b13abdc9746512969328454f18faf8c595f642477fe96bb2a941d5bcd1d4ac8cc49880708fa9b378e3c4f3a9060bee67cf9a4a4a695811051907e162753b56b0f6b410dba74d8a84b2a14b3144e0ef1284754fd17ed950d5965b4b9dd46582db1178d169c6bc465b0d6ff9ca3928fef5b9ae4e418fc15e83ebea0f87fa9ff5eed70050ded2849f47bf959d956850ce929851f0d8115f635b105ee2e4e15d04b2454bf6f4fadf034b10403119cd8e3b92fcc5b")
+	return testutil.Unhex(t, "c71caeb9c6b1c9048e6c522f70f13f73980d40238e3e21c14934d037563d930f48198a0aa7c14058229493d22530f4dbfa336f6e0ac925139543aed44cce7c3720fd51f69458705ac68cd4fe6b6b13abdc9746512969328454f18faf8c595f642477fe96bb2a941d5bcd1d4ac8cc49880708fa9b378e3c4f3a9060bee67cf9a4a4a695811051907e162753b56b0f6b410dba74d8a84b2a14b3144e0ef1284754fd17ed950d5965b4b9dd46582db1178d169c6bc465b0d6ff9ca3928fef5b9ae4e418fc15e83ebea0f87fa9ff5eed70050ded2849f47bf959d956850ce929851f0d8115f635b105ee2e4e15d04b2454bf6f4fadf034b10403119cd8e3b92fcc5b")
 }
 
 // TestEnvelopeMatchesGotd checks putEnvelope and parseEnvelope byte for byte
@@ -197,7 +178,7 @@ func TestVectorsThroughPipeline(t *testing.T) {
 	if key.Fingerprint() != v.KeyFingerprint {
 		t.Fatalf("fingerprint %d", key.Fingerprint())
 	}
-	wire, err := NewCodec(key, Originator).Encrypt(nil, Header{Layer: 144}, mustHex(t, "6041167301000000000000006"+"3dd2fa8"))
+	wire, err := NewCodec(key, Originator).Encrypt(nil, Header{Layer: 144}, testutil.Unhex(t, "6041167301000000000000006"+"3dd2fa8"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +192,7 @@ func TestVectorsThroughPipeline(t *testing.T) {
 	kb := key.Bytes()
 	plain := kb[:64] // 00..3f
 	for _, m := range v.MsgKeyV2 {
-		msgKey := mustHex(t, m.MsgKey)
+		msgKey := testutil.Unhex(t, m.MsgKey)
 		aesKey, aesIV := reference.Derive(2, kb, msgKey, m.X)
 		block, _ := aes.NewCipher(aesKey)
 		ct := make([]byte, len(plain))
@@ -276,18 +257,31 @@ func TestParseEnvelopeErrors(t *testing.T) {
 
 // TestDecryptMessageErrors: DecryptMessage passes on both Decrypt's and
 // DecodeMessage's errors.
-func TestDecryptMessageErrors(t *testing.T) {
+// TestPipelineEveryKDF runs a batch and single messages through every kdf
+// implementation (the two-lane SHA-256 kernel pairs the batch's msg_key
+// hashes and each v2 derivation) and checks the results agree.
+func TestPipelineEveryKDF(t *testing.T) {
 	key := sequentialKey(t)
-	tx, rx := NewCodec(key, Originator), NewCodec(key, Responder)
-	if _, _, err := rx.DecryptMessage([]byte{1}); !errors.Is(err, ErrMessageSize) {
-		t.Errorf("short wire: %v", err)
+	body := bytes.Repeat([]byte{0x60, 0x41, 0x16, 0x73}, 50)
+	var wires [][]byte
+	tx := NewCodec(key, Originator)
+	for i := 0; i < 9; i++ {
+		w, err := tx.Encrypt(nil, Header{Layer: 144}, body[:4*(i*5+1)])
+		if err != nil {
+			t.Fatal(err)
+		}
+		wires = append(wires, w)
 	}
-	// A body whose constructor is known but whose fields are cut short.
-	wire, err := tx.Encrypt(nil, Header{Layer: 144}, []byte{0x60, 0x41, 0x16, 0x73, 1, 0, 0, 0})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := rx.DecryptMessage(wire); !errors.Is(err, ErrMalformedTL) {
-		t.Errorf("truncated body: %v", err)
-	}
+	impltest.Run(t, "kdf", func(t *testing.T) {
+		rx := NewCodec(key, Responder)
+		_, res := rx.DecryptBatch(nil, wires, nil)
+		for i, r := range res {
+			if r.Err != nil || !bytes.Equal(r.Body, body[:4*(i*5+1)]) {
+				t.Fatalf("message %d: %v", i, r.Err)
+			}
+			if _, _, err := rx.Decrypt(nil, wires[i]); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
 }

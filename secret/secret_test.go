@@ -16,19 +16,14 @@ import (
 	"github.com/gotd/td/bin"
 	"github.com/gotd/td/tg/e2e"
 
-	"github.com/secretbench/secretbench/bench/reference"
 	"github.com/secretbench/secretbench/internal/raceflag"
+	"github.com/secretbench/secretbench/internal/reference"
+	"github.com/secretbench/secretbench/internal/testutil"
 	"github.com/secretbench/secretbench/kdf"
 	"github.com/secretbench/secretbench/secret"
 )
 
-func seqKeyBytes() []byte {
-	b := make([]byte, secret.KeySize)
-	for i := range b {
-		b[i] = byte(i)
-	}
-	return b
-}
+func seqKeyBytes() []byte { return testutil.SeqKey()[:] }
 
 func randomKeyBytes(seed uint64) []byte {
 	b := make([]byte, secret.KeySize)
@@ -474,6 +469,22 @@ func TestDecodeMessageErrors(t *testing.T) {
 	}
 	if _, err := secret.DecodeLayer(append(bytes.Repeat([]byte{0}, 4), good...)); !errors.Is(err, secret.ErrUnknownConstructor) {
 		t.Errorf("DecodeLayer: %v", err)
+	}
+}
+
+func TestDecryptMessageErrors(t *testing.T) {
+	key := mustKey(t, seqKeyBytes())
+	tx, rx := secret.NewCodec(key, secret.Originator), secret.NewCodec(key, secret.Responder)
+	if _, _, err := rx.DecryptMessage([]byte{1}); !errors.Is(err, secret.ErrMessageSize) {
+		t.Errorf("short wire: %v", err)
+	}
+	// A body whose constructor is known but whose fields are cut short.
+	wire, err := tx.Encrypt(nil, secret.Header{Layer: 144}, []byte{0x60, 0x41, 0x16, 0x73, 1, 0, 0, 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := rx.DecryptMessage(wire); !errors.Is(err, secret.ErrMalformedTL) {
+		t.Errorf("truncated body: %v", err)
 	}
 }
 

@@ -1,59 +1,170 @@
 package main
 
 import (
-	"errors"
+	"bytes"
 	"fmt"
+	"hash/fnv"
 	"image/color"
 	"io"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
 
-	"github.com/secretbench/secretbench/ige"
+	"github.com/secretbench/secretbench/bench"
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgsvg"
 )
 
-// writeSVG draws AES-256-IGE encryption throughput of one stream by message
-// size, one line per implementation (ref is gotd/ige over crypto/aes), with
-// the serial-chain bound of the selected implementation as a dashed line
-// when it was measured.
-func writeSVG(w io.Writer, ms []*measured) error {
-	series := map[string]plotter.XYs{}
+// isChartCase reports whether the chart draws c: one AES-IGE stream with a
+// reused key.
+func isChartCase(c *bench.Case) bool { return c.Bench == "IGE" }
+
+// implStyle is how one implementation looks on every chart of every
+// machine, so that charts of two machines read alike.
+type implStyle struct {
+	color  color.Color
+	glyph  draw.GlyphDrawer
+	dashes []vg.Length
+	label  string
+}
+
+// implStyles fixes the look of the known implementation names. The three
+// that run at nearly the same speed on one stream (vaes-avx512, vaes-avx2,
+// aes-ni: all one AES chain) differ in dashes and markers as well as colour.
+var implStyles = map[string]implStyle{
+	"ref":         {color.RGBA{0, 0, 0, 255}, draw.CircleGlyph{}, nil, "ref (gotd/ige + crypto/aes)"},
+	"generic":     {color.RGBA{140, 86, 75, 255}, draw.SquareGlyph{}, nil, ""},
+	"aes-ni":      {color.RGBA{31, 119, 180, 255}, draw.TriangleGlyph{}, []vg.Length{vg.Points(1.5), vg.Points(2.5)}, ""},
+	"vaes-avx2":   {color.RGBA{255, 127, 14, 255}, draw.CrossGlyph{}, []vg.Length{vg.Points(6), vg.Points(3)}, ""},
+	"vaes-avx512": {color.RGBA{44, 160, 44, 255}, draw.RingGlyph{}, nil, ""},
+}
+
+// otherColors serve implementation names the table does not know, chosen
+// by a hash of the name so that the choice is the same on every machine.
+var otherColors = []color.Color{
+	color.RGBA{148, 103, 189, 255}, color.RGBA{227, 119, 194, 255},
+	color.RGBA{188, 189, 34, 255}, color.RGBA{23, 190, 207, 255},
+}
+
+func styleOf(impl string) implStyle {
+	if s, ok := implStyles[impl]; ok {
+		if s.label == "" {
+			s.label = impl
+		}
+		return s
+	}
+	h := fnv.New32a()
+	h.Write([]byte(impl))
+	i := int(h.Sum32() % uint32(len(otherColors)))
+	return implStyle{otherColors[i], draw.PyramidGlyph{}, []vg.Length{vg.Points(3), vg.Points(2), vg.Points(1), vg.Points(2)}, impl}
+}
+
+// implOrder sorts implementations for the legend: ref, then the known names
+// from the widest down, then the others by name.
+var implOrder = []string{"ref", "vaes-avx512", "vaes-avx2", "aes-ni", "generic"}
+
+func implLess(a, b string) int {
+	ia, ib := slices.Index(implOrder, a), slices.Index(implOrder, b)
+	switch {
+	case ia >= 0 && ib >= 0:
+		return ia - ib
+	case ia >= 0:
+		return -1
+	case ib >= 0:
+		return 1
+	}
+	return strings.Compare(a, b)
+}
+
+// chartPoint is one case on the chart: the median throughput and its 95%
+// confidence interval (lo = hi = y when there are too few runs).
+type chartPoint struct{ x, y, lo, hi float64 }
+
+// writeSVG draws AES-256-IGE throughput of one stream by message size,
+// encrypt and decrypt side by side, one line per implementation with the
+// confidence interval of each point as a bar, and the serial-chain bound of
+// the selected implementation as a dashed line.
+func writeSVG(w io.Writer, ms []*measured, info runInfo) error {
+	series := map[string]map[string][]chartPoint{} // op -> impl -> points
 	var bound float64
 	for _, m := range ms {
 		c := m.Case
 		if !m.ok() {
 			continue
 		}
-		if c.Bench == "AESBound" && c.Get("impl") == ige.Impl() && c.Get("lanes") == "1" {
-			bound = chartMBs(m)
+		if c.Bench == "AESBound" && c.Get("impl") == info.IGEImpl && c.Get("lanes") == "1" {
+			bound = chartMBs(m).y
 		}
-		if c.Bench != "IGE" || c.Get("op") != "encrypt" {
+		if !isChartCase(c) {
 			continue
 		}
 		n, err := parseSize(c.Get("size"))
 		if err != nil {
 			return err
 		}
-		impl := c.Get("impl")
-		series[impl] = append(series[impl], plotter.XY{X: float64(n), Y: chartMBs(m)})
+		p := chartMBs(m)
+		p.x = float64(n)
+		op, impl := c.Get("op"), c.Get("impl")
+		if series[op] == nil {
+			series[op] = map[string][]chartPoint{}
+		}
+		series[op][impl] = append(series[op][impl], p)
 	}
 	if len(series) == 0 {
-		return errors.New("no AES-IGE encrypt results to draw (run the ige suite)")
+		return fmt.Errorf("no AES-IGE single-stream results to draw (run the ige suite)")
 	}
-	impls := make([]string, 0, len(series))
-	for impl := range series {
-		impls = append(impls, impl)
+	var impls []string
+	yMax := bound
+	for _, byImpl := range series {
+		for impl, ps := range byImpl {
+			if !slices.Contains(impls, impl) {
+				impls = append(impls, impl)
+			}
+			for _, p := range ps {
+				yMax = max(yMax, p.hi)
+			}
+		}
 	}
-	// ref first, then the implementations in preference order.
-	order := append([]string{"ref"}, ige.Implementations()...)
-	slices.SortFunc(impls, func(a, b string) int { return slices.Index(order, a) - slices.Index(order, b) })
+	slices.SortFunc(impls, implLess)
+	yMax *= 1.08
 
+	var plots []*plot.Plot
+	var labels []string
+	legend := plot.NewLegend()
+	for _, op := range []string{"encrypt", "decrypt"} {
+		if series[op] == nil {
+			continue
+		}
+		p, err := opPlot(op, series[op], impls, bound, yMax, &legend, len(plots) == 0)
+		if err != nil {
+			return err
+		}
+		plots = append(plots, p)
+	}
+	for _, impl := range impls {
+		labels = append(labels, styleOf(impl).label)
+	}
+	if bound > 0 {
+		label := "bound: serial AES chain, " + info.IGEImpl
+		legend.Add(label, boundLine(1, 2, bound))
+		labels = append(labels, label)
+	}
+	if err := drawChart(w, plots, &legend, labels, info); err != nil {
+		return err
+	}
+	return writeCasesMarker(w, ms)
+}
+
+// opPlot is one panel: every implementation's throughput for op.
+func opPlot(op string, byImpl map[string][]chartPoint, impls []string, bound, yMax float64, legend *plot.Legend, addLegend bool) (*plot.Plot, error) {
 	p := plot.New()
-	p.Title.Text = "AES-256-IGE encrypt, one stream: " + cpuBrand()
+	p.Title.Text = op
 	p.X.Label.Text = "message size (bytes)"
 	p.X.Scale = plot.LogScale{}
 	p.X.Tick.Marker = sizeTicks{}
@@ -61,72 +172,158 @@ func writeSVG(w io.Writer, ms []*measured) error {
 	if ratioClock == "cpu" {
 		p.Y.Label.Text = "MB per CPU second"
 	}
-	p.Y.Min = 0
-	p.Y.Tick.Marker = wholeTicks{}
-	p.Legend.Top = true
-	p.Legend.Left = true
-	p.Legend.XOffs = vg.Points(10)
-	p.Legend.YOffs = -vg.Points(6)
+	p.Y.Min, p.Y.Max = 0, yMax
+	p.Y.Tick.Marker = niceTicks{}
 	p.Add(plotter.NewGrid())
+	xMin, xMax := math.Inf(1), 0.0
 	for i, impl := range impls {
-		xys := series[impl]
-		slices.SortFunc(xys, func(a, b plotter.XY) int { return int(a.X - b.X) })
+		ps := byImpl[impl]
+		if len(ps) == 0 {
+			continue
+		}
+		slices.SortFunc(ps, func(a, b chartPoint) int { return int(a.x - b.x) })
+		// Spread the points of one size a little sideways, so that the
+		// interval bars of implementations of equal speed stay apart.
+		dodge := math.Pow(1.045, float64(i)-float64(len(impls)-1)/2)
+		xys := make(plotter.XYs, len(ps))
+		errs := make(plotter.YErrors, len(ps))
+		for j, pt := range ps {
+			xys[j] = plotter.XY{X: pt.x * dodge, Y: pt.y}
+			errs[j].Low, errs[j].High = pt.y-pt.lo, pt.hi-pt.y
+			xMin, xMax = min(xMin, pt.x), max(xMax, pt.x)
+		}
+		st := styleOf(impl)
 		line, points, err := plotter.NewLinePoints(xys)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		line.Color = plotutil.Color(i)
-		points.Color = plotutil.Color(i)
-		points.Shape = plotutil.Shape(i)
-		p.Add(line, points)
-		label := impl
-		if impl == "ref" {
-			label = "ref (gotd/ige + crypto/aes)"
-		}
-		p.Legend.Add(label, line, points)
-	}
-	if bound > 0 {
-		lo, hi := p.X.Min, p.X.Max
-		l, err := plotter.NewLine(plotter.XYs{{X: lo, Y: bound}, {X: hi, Y: bound}})
+		line.Color, line.Width, line.Dashes = st.color, vg.Points(1.3), st.dashes
+		points.Color, points.Shape, points.Radius = st.color, st.glyph, vg.Points(3)
+		bars, err := plotter.NewYErrorBars(struct {
+			plotter.XYs
+			plotter.YErrors
+		}{xys, errs})
 		if err != nil {
-			return err
+			return nil, err
 		}
-		l.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
-		l.Color = color.Black
-		p.Add(l)
-		p.Legend.Add(fmt.Sprintf("bound: serial AES chain (%s)", ige.Impl()), l)
-		p.Y.Max = max(p.Y.Max, bound)
+		bars.Color, bars.Width, bars.CapWidth = st.color, vg.Points(1), vg.Points(5)
+		p.Add(line, bars, points)
+		if addLegend {
+			legend.Add(st.label, line, points)
+		}
 	}
-	// Room for the last size label, and above the data for the legend.
-	p.X.Max *= 1.4
-	p.Y.Max *= 1.1 + 0.07*float64(len(impls)+1)
-	wt, err := p.WriterTo(8*vg.Inch, 5*vg.Inch, "svg")
-	if err != nil {
+	p.X.Min, p.X.Max = xMin/1.5, xMax*1.5
+	if bound > 0 {
+		p.Add(boundLine(p.X.Min, p.X.Max, bound))
+	}
+	return p, nil
+}
+
+func boundLine(x0, x1, y float64) *plotter.Line {
+	l, _ := plotter.NewLine(plotter.XYs{{X: x0, Y: y}, {X: x1, Y: y}})
+	l.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+	l.Color = color.Gray{Y: 90}
+	l.Width = vg.Points(1)
+	return l
+}
+
+// drawChart lays the panels out side by side under a title, with the
+// legend on a white box to the right, outside the data.
+func drawChart(w io.Writer, plots []*plot.Plot, legend *plot.Legend, labels []string, info runInfo) error {
+	const width, height = 12 * vg.Inch, 5.5 * vg.Inch
+	const margin = 0.2 * vg.Inch
+	const legendWidth = 3.6 * vg.Inch
+	c := vgsvg.New(width, height)
+	dc := draw.New(c)
+	dc.SetColor(color.White)
+	dc.Fill(dc.Rectangle.Path())
+
+	title := text.Style{Color: color.Black, Font: font.From(plot.DefaultFont, 14), XAlign: draw.XCenter, YAlign: draw.YTop, Handler: plot.DefaultTextHandler}
+	sub := title
+	sub.Font = font.From(plot.DefaultFont, 10)
+	top := height - margin
+	dc.FillText(title, vg.Point{X: (width - legendWidth) / 2, Y: top}, "AES-256-IGE, one stream: "+info.Title)
+	note := fmt.Sprintf("median and 95%% confidence interval of %d runs per point, %s", info.Count, info.Go)
+	if s := fewRuns(info.Count); s != "" {
+		sub.Color = color.RGBA{200, 0, 0, 255}
+		note = "warning: " + s
+	}
+	dc.FillText(sub, vg.Point{X: (width - legendWidth) / 2, Y: top - title.Height("A") - 3}, note)
+	plotsTop := top - title.Height("A") - sub.Height("A") - 12
+
+	area := draw.Crop(dc, margin, -(legendWidth + margin), margin, plotsTop-height)
+	tiles := draw.Tiles{Rows: 1, Cols: len(plots), PadX: 0.35 * vg.Inch}
+	for i, cv := range plot.Align([][]*plot.Plot{plots}, tiles, area)[0] {
+		plots[i].Draw(cv)
+	}
+
+	// The legend on its own canvas to the right of the panels.
+	legend.TextStyle.Font = font.From(plot.DefaultFont, 10)
+	legend.ThumbnailWidth = 0.45 * vg.Inch
+	legend.Padding = vg.Points(5)
+	legend.Top, legend.Left = true, true
+	box := draw.Crop(dc, width-legendWidth-margin/2, -margin/2, 0, 0)
+	box.Max.Y = plotsTop - 0.3*vg.Inch
+	// The box takes its height from the legend and its width from the
+	// labels: legend.Rectangle leaves out the thumbnails' share of it.
+	pad := vg.Points(8)
+	textW := vg.Length(0)
+	for _, label := range labels {
+		textW = max(textW, legend.TextStyle.Width(label))
+	}
+	r := legend.Rectangle(box)
+	bg := vg.Rectangle{
+		Min: vg.Point{X: box.Min.X, Y: box.Max.Y - (r.Max.Y - r.Min.Y) - 2*pad},
+		Max: vg.Point{X: box.Min.X + legend.ThumbnailWidth + textW + 2*pad + vg.Points(30), Y: box.Max.Y},
+	}
+	legend.XOffs, legend.YOffs = pad, -pad
+	dc.SetColor(color.Gray{Y: 248})
+	dc.Fill(bg.Path())
+	dc.SetLineStyle(draw.LineStyle{Color: color.Gray{Y: 160}, Width: vg.Points(0.75)})
+	dc.Stroke(bg.Path())
+	legend.Draw(box)
+
+	var buf bytes.Buffer
+	if _, err := c.WriteTo(&buf); err != nil {
 		return err
 	}
-	_, err = wt.WriteTo(w)
+	_, err := w.Write(buf.Bytes())
 	return err
 }
 
-// chartMBs is a case's median throughput in MB/s by the clock the ratios
-// use: wall-clock, or bytes per second of process CPU time.
-func chartMBs(m *measured) float64 {
-	if ratioClock == "cpu" {
-		if t := m.cpuPerOp(); t > 0 {
-			return float64(m.Case.Bytes) / t * 1e3
-		}
+// chartMBs is a case's median throughput and its interval in MB/s by the
+// clock the ratios use: wall-clock, or bytes per second of process CPU time.
+func chartMBs(m *measured) chartPoint {
+	s, ok := m.interval()
+	mb := func(ns float64) float64 { return float64(m.Case.Bytes) / ns * 1e3 }
+	y := mb(m.perOp())
+	if !ok {
+		return chartPoint{y: y, lo: y, hi: y}
 	}
-	return m.mbPerSec()
+	return chartPoint{y: mb(s.Center), lo: mb(s.Hi), hi: mb(s.Lo)}
 }
 
-// wholeTicks are the default ticks labelled without decimals.
-type wholeTicks struct{}
+// niceTicks puts 6 to 12 labelled ticks on a linear axis from 0, at steps
+// of 1, 2 or 5 times a power of ten, with an unlabelled one between.
+type niceTicks struct{}
 
-func (wholeTicks) Ticks(min, max float64) []plot.Tick {
-	ts := plot.DefaultTicks{}.Ticks(min, max)
-	for i := range ts {
-		if ts[i].Label != "" {
-			ts[i].Label = strconv.FormatFloat(ts[i].Value, 'f', -1, 64)
+func (niceTicks) Ticks(min, max float64) []plot.Tick {
+	if max <= min {
+		return nil
+	}
+	span := max - min
+	step := math.Pow(10, math.Floor(math.Log10(span/6)))
+	for _, f := range []float64{1, 2, 5, 10} {
+		if span/(step*f) <= 12 {
+			step *= f
+			break
+		}
+	}
+	var ts []plot.Tick
+	for v := math.Ceil(min/step) * step; v <= max+step*1e-9; v += step {
+		ts = append(ts, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'f', -1, 64)})
+		if v+step/2 <= max {
+			ts = append(ts, plot.Tick{Value: v + step/2})
 		}
 	}
 	return ts
@@ -143,21 +340,11 @@ func (sizeTicks) Ticks(min, max float64) []plot.Tick {
 		}
 		t := plot.Tick{Value: v}
 		if e := len(strconv.FormatInt(int64(v), 2)) - 1; e%2 == 0 {
-			t.Label = sizeLabel(int(v))
+			t.Label = bench.Size(int(v))
 		}
 		ts = append(ts, t)
 	}
 	return ts
-}
-
-func sizeLabel(n int) string {
-	switch {
-	case n >= 1<<20:
-		return fmt.Sprintf("%dMiB", n>>20)
-	case n >= 1<<10:
-		return fmt.Sprintf("%dKiB", n>>10)
-	}
-	return fmt.Sprintf("%dB", n)
 }
 
 // parseSize reads the size= values of the cases: 64B, 1KiB, 1MiB.

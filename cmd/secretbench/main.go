@@ -5,15 +5,18 @@
 // # Usage
 //
 //	go run ./cmd/secretbench [flags]
-//	go run ./cmd/secretbench compare old.txt new.txt
+//	go run ./cmd/secretbench compare [-col k] [-row k] [-filter q] old.txt new.txt
 //
-// With no flags it runs the quick subset of every suite (about a minute on
-// two cores) and prints the CPU, the ige implementation selected, and one
-// table per suite with each case's wall-clock time per operation, CPU time
-// per operation, throughput, the ratio to its reference (x, higher is
-// faster) and, for AES-IGE, the share of the hardware bound reached: a single
-// stream against the serial AES chain (lanes=1), a batch against the widest
-// lane count. It needs no network and no files.
+// With no flags it runs the quick subset of every suite, 6 runs per case
+// (the fewest for which benchstat gives a 95% confidence interval), in
+// about a minute on two cores, and prints the machine, the implementation
+// each package runs, and one table per suite with each case's wall-clock
+// time per operation, CPU time per operation and its confidence interval,
+// throughput, the ratio to its reference (x, higher is faster) and, for
+// AES-IGE, the share of the hardware bound reached: a single stream against
+// the serial AES chain (lanes=1), a batch against the widest lane count. It
+// needs no network and no files. Tables and text fit the terminal; when the
+// output is not a terminal, progress is printed as plain lines.
 //
 // Ratios are computed from CPU time per operation by default (-clock cpu):
 // on a shared machine a benchmark loses the CPU to other processes and its
@@ -22,32 +25,32 @@
 // goroutines (dhcheck's cold test) it is the CPU spent by all of them; use
 // -clock wall on a quiet machine to compare latencies instead.
 //
-// Flags:
+// # Result files
 //
-//	-suite list     comma-separated suites (ige, ige-batch, bound, kdf, pipeline,
-//	                pipeline-batch, exchange, dhcheck, filecrypt), "quick"
-//	                (the default: the quick cases of every suite) or "all"
-//	-count n        run each case n times (default 1)
-//	-benchtime d    time per run, as go test's -benchtime (default 500ms; "100x" works)
-//	-run regexp     only cases whose full name matches
-//	-o file         write the results in the Go benchmark format (benchstat reads it)
-//	-json file      write the results as JSON
-//	-svg file       draw AES-IGE throughput by message size per implementation
-//	-md file        write the headline table (selected implementation against
-//	                reference, speed-up, share of the bound) as Markdown
-//	-clock cpu|wall time per operation the ratios use (default cpu)
-//	-results dir    write -o, -json, -svg and -md files to dir, named by CPU
-//	-list           list the cases and exit
+// -results dir writes dir/<machine>.txt (every sample in the Go benchmark
+// format, with a # header on the machine and the run), .md (the headline
+// table) and .svg (AES-IGE throughput by message size). <machine> names
+// the hardware: CPU brand, microarchitecture, logical CPUs and the widest
+// AES implementation in use, e.g. AMD-EPYC-Zen5-2c-vaes-avx512. Outputs are
+// all-or-nothing: each is checked before the first benchmark, written under
+// a temporary name and renamed into place only when the whole run has
+// succeeded, and an existing file is replaced only by one holding every
+// case it holds, unless -force. -from file.txt draws the outputs of a saved
+// run again without measuring. -h lists every flag.
 //
-// The compare subcommand prints a benchstat-style comparison of two (or
-// more) result files: per benchmark the median with its 95% confidence
-// interval in each file and the change with its p-value, computed with
-// golang.org/x/perf/benchproc and benchmath exactly as benchstat does.
+// # Compare
+//
+// The compare subcommand prints what benchstat prints for the same files
+// and -table/-row/-col/-filter/-alpha/-confidence flags, from the same
+// golang.org/x/perf packages: per benchmark the median with its confidence
+// interval in each column, the change against the first column with the
+// p-value of the Mann-Whitney U test, and a geomean row. It refuses files
+// that hold no benchmark results and projections on keys the input lacks.
 //
 // # Reproducing the committed results
 //
-//	go run ./cmd/secretbench -suite all -count 10 -benchtime 200ms -results results
-//	go run golang.org/x/perf/cmd/benchstat@v0.0.0-20250813145418-2f7363a06fe1 -col /impl results/AMD-EPYC.txt
+//	go run ./cmd/secretbench -suite all -count 10 -benchtime 150ms -results results
+//	go run ./cmd/secretbench compare -col /impl results/AMD-EPYC-Zen5-2c-vaes-avx512.txt
 package main
 
 import (

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -10,9 +11,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/secretbench/secretbench/bench"
-	"github.com/secretbench/secretbench/ige"
 	"golang.org/x/perf/benchfmt"
 )
 
@@ -27,7 +28,7 @@ func TestRunOutput(t *testing.T) {
 	if err != nil {
 		t.Fatalf("run: %v\nstderr:\n%s", err, &stderr)
 	}
-	for _, want := range []string{"cpu: ", "ige: ", "kdf: ", "KDF/op=derive-v2/impl=fast", "vs ref"} {
+	for _, want := range []string{"machine: " + thisMachine().FileName(), "implementations: ", "ige=", "kdf: ", "KDF/op=derive-v2/impl=fast", "vs ref", "only 2 runs per case"} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("stdout lacks %q:\n%s", want, &stdout)
 		}
@@ -49,7 +50,7 @@ func TestRunOutput(t *testing.T) {
 		case *benchfmt.SyntaxError:
 			t.Errorf("benchfmt: %v", rec)
 		case *benchfmt.Result:
-			for key, want := range map[string]string{"goos": runtime.GOOS, "goarch": runtime.GOARCH, "pkg": benchPkg, "cpu": cpuBrand()} {
+			for key, want := range map[string]string{"goos": runtime.GOOS, "goarch": runtime.GOARCH, "pkg": benchPkg, "cpu": thisMachine().Brand} {
 				if got := rec.GetConfig(key); got != want {
 					t.Errorf("%s: config %s = %q, want %q", rec.Name, key, got, want)
 				}
@@ -110,6 +111,9 @@ func TestRunOutput(t *testing.T) {
 	if err := json.Unmarshal(b, &rep); err != nil {
 		t.Fatal(err)
 	}
+	if rep.Machine != thisMachine().FileName() {
+		t.Errorf("JSON machine %q, want %q", rep.Machine, thisMachine().FileName())
+	}
 	if rep.Count != 2 || len(rep.Cases) != len(count) {
 		t.Errorf("JSON: count %d, %d cases; want 2 and %d", rep.Count, len(rep.Cases), len(count))
 	}
@@ -123,44 +127,146 @@ func TestRunOutput(t *testing.T) {
 	}
 }
 
-// TestRunIGEChart runs a few IGE cases, which pull in their bound case, and
-// draws the chart.
+// TestRunIGEChart runs a few IGE cases once each, which pull in their
+// bound case, and draws the chart and the table: both must say that one
+// run is too few for an interval.
 func TestRunIGEChart(t *testing.T) {
 	dir := t.TempDir()
-	svg, md := filepath.Join(dir, "chart.svg"), filepath.Join(dir, cpuFileName()+".md")
+	name := thisMachine().FileName()
+	svg, md := filepath.Join(dir, "chart.svg"), filepath.Join(dir, name+".md")
 	var stdout, stderr bytes.Buffer
-	err := run([]string{"-suite", "ige", "-run", `^BenchmarkIGE/op=encrypt/.*/size=(64B|1KiB)$`, "-benchtime", "2x", "-svg", svg, "-results", dir, "-clock", "wall"}, &stdout, &stderr)
+	err := run([]string{"-suite", "ige", "-run", `^BenchmarkIGE/op=(en|de)crypt/.*/size=(64B|1KiB)$`, "-benchtime", "2x", "-count", "1", "-svg", svg, "-results", dir, "-clock", "wall"}, &stdout, &stderr)
 	if err != nil {
 		t.Fatalf("run: %v\nstderr:\n%s", err, &stderr)
 	}
 	if !regexp.MustCompile(`AESBound/impl=\S+/lanes=1`).MatchString(stdout.String()) {
 		t.Errorf("the bound of the IGE cases was not run:\n%s", &stdout)
 	}
-	if !strings.Contains(stdout.String(), "%") {
-		t.Errorf("no share of the bound in the table:\n%s", &stdout)
+	for _, p := range []string{svg, md, filepath.Join(dir, name+".txt")} {
+		if !strings.Contains(stdout.String(), "wrote "+p+"\n") {
+			t.Errorf("path %s not printed:\n%s", p, &stdout)
+		}
 	}
 	table, err := os.ReadFile(md)
 	if err != nil {
 		t.Fatal(err)
 	}
-	row := regexp.MustCompile("(?m)^\\| ige \\| `IGE/op=encrypt/impl=" + regexp.QuoteMeta(ige.Impl()) + "/size=1KiB` \\| [0-9]+ MB/s \\| [0-9]+ MB/s \\| [0-9.e+]+x \\| [0-9]+% \\|$")
+	impl := bench.ActiveImpl("ige")
+	row := regexp.MustCompile("(?m)^\\| ige \\| `IGE/op=encrypt/impl=" + regexp.QuoteMeta(impl) + "/size=1KiB` \\| [0-9]+ MB/s \\| [0-9]+ MB/s \\| n=1 \\| [0-9.e+]+x \\| [0-9]+% \\|$")
 	if !row.Match(table) {
-		t.Errorf("markdown table lacks the 1KiB row of %s with its ratios:\n%s", ige.Impl(), table)
+		t.Errorf("markdown table lacks the 1KiB row of %s with its ratios:\n%s", impl, table)
 	}
-	for _, ext := range []string{".txt", ".json"} {
-		if _, err := os.Stat(filepath.Join(dir, cpuFileName()+ext)); err != nil {
-			t.Errorf("-results: %v", err)
-		}
+	if !bytes.Contains(table, []byte("**Warning:** only 1 run per case")) {
+		t.Errorf("markdown of a count-1 run does not warn:\n%s", table)
 	}
-	if _, err := os.Stat(filepath.Join(dir, cpuFileName()+".svg")); err == nil {
+	if _, err := os.Stat(filepath.Join(dir, name+".svg")); err == nil {
 		t.Errorf("-results overrode the -svg given")
 	}
 	b, err := os.ReadFile(svg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Contains(b, []byte("<svg")) || !bytes.Contains(b, []byte("ref (gotd/ige")) {
-		t.Errorf("chart is not an SVG with the ref series: %.200s", b)
+	for _, want := range []string{"<svg", "ref (gotd/ige", "encrypt", "decrypt", "warning: only 1 run", casesMarker} {
+		if !bytes.Contains(b, []byte(want)) {
+			t.Errorf("chart lacks %q", want)
+		}
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".*tmp*")); len(left) > 0 {
+		t.Errorf("temporary files left: %v", left)
+	}
+}
+
+// committed is the full Zen 5 run in results/.
+const committed = "../../results/AMD-EPYC-Zen5-2c-vaes-avx512.txt"
+
+// TestSubsetKeepsFullRun puts a full run's files in a directory under
+// this machine's name and runs a subset suite with -results and -svg on
+// it: every byte of the old files must still be there, nothing new may be
+// left behind, and -force must be what it takes to replace them.
+func TestSubsetKeepsFullRun(t *testing.T) {
+	dir := t.TempDir()
+	name := thisMachine().FileName()
+	old := map[string][]byte{}
+	for _, ext := range []string{".txt", ".md", ".svg"} {
+		b, err := os.ReadFile(strings.TrimSuffix(committed, ".txt") + ext)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, name+ext)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		old[p] = b
+	}
+	same := func(when string) {
+		t.Helper()
+		entries, _ := os.ReadDir(dir)
+		if len(entries) != len(old) {
+			t.Errorf("%s: directory holds %d entries, want %d", when, len(entries), len(old))
+		}
+		for p, want := range old {
+			got, err := os.ReadFile(p)
+			if err != nil || !bytes.Equal(got, want) {
+				t.Errorf("%s: %s changed (%d bytes, was %d; %v)", when, p, len(got), len(want), err)
+			}
+		}
+	}
+	for _, args := range [][]string{
+		{"-suite", "kdf", "-run", "derive-v2", "-benchtime", "1x", "-count", "1", "-results", dir},
+		{"-suite", "kdf", "-run", "derive-v2", "-benchtime", "1x", "-count", "1", "-results", dir, "-svg", filepath.Join(dir, "x.svg")},
+		{"-suite", "ige", "-run", "size=64B", "-benchtime", "1x", "-count", "1", "-results", dir},
+	} {
+		var stdout, stderr bytes.Buffer
+		err := run(args, &stdout, &stderr)
+		if err == nil {
+			t.Errorf("%q: no error", args)
+		} else if !strings.Contains(err.Error(), "-force") && !strings.Contains(err.Error(), "-suite ige") {
+			t.Errorf("%q: error %q does not say how to go on", args, err)
+		}
+		if strings.Contains(stderr.String(), "[1/") {
+			t.Errorf("%q: benchmarks ran before the outputs were refused", args)
+		}
+		same(strings.Join(args, " "))
+	}
+
+	// -force replaces: the .txt then holds the subset only.
+	var stdout, stderr bytes.Buffer
+	if err := run([]string{"-suite", "kdf", "-run", "derive-v2", "-benchtime", "1x", "-count", "1", "-o", filepath.Join(dir, name+".txt"), "-force"}, &stdout, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	names, _, err := fileCases(filepath.Join(dir, name+".txt"))
+	if err != nil || len(names) != 2 {
+		t.Errorf("-force: the .txt holds %v (%v), want the 2 derive-v2 cases", names, err)
+	}
+}
+
+// TestFrom draws the committed run again: the chart and table come from
+// its samples and its header, not from this machine.
+func TestFrom(t *testing.T) {
+	dir := t.TempDir()
+	svg, md := filepath.Join(dir, "c.svg"), filepath.Join(dir, "c.md")
+	var stdout, stderr bytes.Buffer
+	if err := run([]string{"-from", committed, "-svg", svg, "-md", md}, &stdout, &stderr); err != nil {
+		t.Fatalf("%v\n%s", err, &stderr)
+	}
+	table, _ := os.ReadFile(md)
+	for _, want := range []string{"# AMD EPYC Zen5, 2 cores, vaes-avx512", "medians of 10 runs", "| ige | `IGE/op=encrypt/impl=vaes-avx512/size=1KiB` |"} {
+		if !strings.Contains(string(table), want) {
+			t.Errorf("table lacks %q:\n%.600s", want, table)
+		}
+	}
+	if strings.Contains(string(table), "Warning") {
+		t.Errorf("a 10-run table warns about too few runs")
+	}
+	chart, _ := os.ReadFile(svg)
+	for _, want := range []string{"AMD EPYC Zen5, 2 cores, vaes-avx512", "of 10 runs per point", "vaes-avx2", "aes-ni", "generic", "bound: serial AES chain"} {
+		if !strings.Contains(string(chart), want) {
+			t.Errorf("chart lacks %q", want)
+		}
+	}
+	names, ok, err := fileCases(svg)
+	if err != nil || !ok || len(names) != 157 {
+		t.Errorf("chart records %d cases (%v, %v), want the 157 of the run", len(names), ok, err)
 	}
 }
 
@@ -172,7 +278,7 @@ func TestCompare(t *testing.T) {
 		t.Fatalf("compare: %v\n%s", err, &stderr)
 	}
 	got := stdout.String()
-	for _, want := range []string{"sec/op", "KDF/op=derive-v2/impl=fast-2", "± ", "testdata/new.txt"} {
+	for _, want := range []string{"sec/op", "KDF/op=derive-v2/impl=fast-2", "± ", "testdata/new.txt", "vs base", "geomean"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("output lacks %q:\n%s", want, got)
 		}
@@ -180,6 +286,12 @@ func TestCompare(t *testing.T) {
 	line := regexp.MustCompile(`(?m)^KDF/op=derive-v2/impl=fast-2 .*$`).FindString(got)
 	if !regexp.MustCompile(`-2\d\.\d\d% \(p=0\.0\d\d n=6\)`).MatchString(line) {
 		t.Errorf("derive-v2 fast: want a significant ~-29%% delta, got %q", line)
+	}
+	// benchstat's numbers on these files: 140.20n ± 2% to 99.30n ± 1%,
+	// geomean 435.4n to 387.7n, -10.96%.
+	if !strings.Contains(line, "140.20n ± 2%") || !strings.Contains(line, "99.30n ± 1%") ||
+		!regexp.MustCompile(`(?m)^geomean +435.4n +387.7n +-10.96%$`).MatchString(got) {
+		t.Errorf("numbers differ from benchstat's:\n%s", got)
 	}
 	line = regexp.MustCompile(`(?m)^KDF/op=derive-v2/impl=ref-2 .*$`).FindString(got)
 	if !strings.Contains(line, "~ (p=") {
@@ -196,23 +308,52 @@ func TestCompare(t *testing.T) {
 	}
 }
 
+// TestErrors checks that bad input fails before anything runs, with an
+// error that names the bad value and what is wanted.
 func TestErrors(t *testing.T) {
-	for _, args := range [][]string{
-		{"-suite", "nope"},
-		{"-count", "0"},
-		{"-clock", "sundial"},
-		{"-suite", "kdf", "-o", "testdata/no-such-dir/out.txt"}, // fails before running
-		{"-benchtime", "forever"},
-		{"-run", "("},
-		{"-suite", "quick,kdf"},
-		{"-run", "NoSuchBenchmark"},
-		{"extra"},
-		{"compare", "testdata/old.txt"},
-		{"compare", "testdata/missing.txt", "testdata/new.txt"},
+	dir := t.TempDir()
+	js := filepath.Join(dir, "r.json")
+	os.WriteFile(js, []byte(`{"cases": []}`), 0o644)
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"-suite", "bogus"}, []string{`"bogus"`, "quick", "all", "kdf"}},
+		{[]string{"-count", "0"}, []string{"-count 0"}},
+		{[]string{"-clock", "sundial"}, []string{`"sundial"`}},
+		{[]string{"-suite", "kdf", "-o", "testdata/no-such-dir/out.txt"}, []string{"no-such-dir"}},
+		{[]string{"-suite", "kdf", "-svg", filepath.Join(t.TempDir(), "x.svg")}, []string{"-suite ige"}},
+		{[]string{"-suite", "kdf", "-o", filepath.Join(dir, "a"), "-md", filepath.Join(dir, "b"), "-json", filepath.Join(dir, "b")}, []string{"-json and -md both name"}},
+		{[]string{"-benchtime", "0"}, []string{`-benchtime "0"`, "positive"}},
+		{[]string{"-benchtime", "-1s"}, []string{`-benchtime "-1s"`}},
+		{[]string{"-benchtime", "xyz"}, []string{`-benchtime "xyz"`}},
+		{[]string{"-benchtime", "0x"}, []string{`-benchtime "0x"`}},
+		{[]string{"-run", "("}, []string{`-run "("`}},
+		{[]string{"-suite", "quick,kdf"}, []string{"quick cannot be combined"}},
+		{[]string{"-run", "NoSuchBenchmark"}, []string{"NoSuchBenchmark"}},
+		{[]string{"-from", "testdata/old.txt"}, []string{"no secretbench header"}},
+		{[]string{"extra"}, []string{`"extra"`}},
+		{[]string{"compare", "testdata/old.txt"}, []string{"two result files"}},
+		{[]string{"compare", "testdata/missing.txt", "testdata/new.txt"}, []string{"missing.txt"}},
+		{[]string{"compare", "../../README.md", "testdata/new.txt"}, []string{"README.md: no benchmark results", "Go benchmark format"}},
+		{[]string{"compare", js, "testdata/new.txt"}, []string{"looks like JSON"}},
+		{[]string{"compare", "-col", "/nokey", "testdata/old.txt"}, []string{`"/nokey"`, "/impl"}},
+		{[]string{"compare", "-row", "/nokey", "testdata/old.txt", "testdata/new.txt"}, []string{`"/nokey"`}},
+		{[]string{"compare", "-filter", "/impl:nope", "testdata/old.txt", "testdata/new.txt"}, []string{"no result matches"}},
 	} {
 		var stdout, stderr bytes.Buffer
-		if err := run(args, &stdout, &stderr); err == nil {
-			t.Errorf("%q: no error", args)
+		err := run(tc.args, &stdout, &stderr)
+		if err == nil {
+			t.Errorf("%q: no error", tc.args)
+			continue
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%q: error %q lacks %q", tc.args, err, w)
+			}
+		}
+		if strings.Contains(stderr.String(), "[1/") {
+			t.Errorf("%q: benchmarks ran before the error", tc.args)
 		}
 	}
 }
@@ -231,9 +372,101 @@ func TestList(t *testing.T) {
 	}
 }
 
-func TestCPUFileName(t *testing.T) {
-	name := cpuFileName()
-	if name == "" || strings.ContainsAny(name, " /\\:*?\"<>|") {
-		t.Errorf("cpuFileName() = %q: not a safe file name", name)
+// TestMachineNames names two different CPUs that share a brand string
+// and one Intel part: no two names may collide, and each must be safe as a
+// file name.
+func TestMachineNames(t *testing.T) {
+	zen3 := machine{Brand: "AMD EPYC 7B13", Vendor: "AMD", Family: 25, Model: 1, Cores: 2, Impl: "vaes-avx2"}
+	zen5 := machine{Brand: "AMD EPYC", Vendor: "AMD", Family: 26, Model: 2, Cores: 2, Impl: "vaes-avx512"}
+	zen3same := zen3
+	zen3same.Brand = "AMD EPYC"
+	icx := machine{Brand: "Intel(R) Xeon(R) Platinum 8375C CPU @ 2.90GHz", Vendor: "Intel", Family: 6, Model: 0x6a, Cores: 4, Impl: "vaes-avx512"}
+	for _, tc := range []struct {
+		m           machine
+		file, title string
+	}{
+		{zen3, "AMD-EPYC-7B13-Zen3-2c-vaes-avx2", "AMD EPYC 7B13 Zen3, 2 cores, vaes-avx2"},
+		{zen3same, "AMD-EPYC-Zen3-2c-vaes-avx2", "AMD EPYC Zen3, 2 cores, vaes-avx2"},
+		{zen5, "AMD-EPYC-Zen5-2c-vaes-avx512", "AMD EPYC Zen5, 2 cores, vaes-avx512"},
+		{icx, "Intel-Xeon-Platinum-8375C-IceLakeSP-4c-vaes-avx512", "Intel Xeon Platinum 8375C IceLakeSP, 4 cores, vaes-avx512"},
+		{machine{Brand: "Weird CPU", Vendor: "AMD", Family: 99, Model: 3, Cores: 8, Impl: "generic"}, "Weird-f99m3-8c-generic", "Weird f99m3, 8 cores, generic"},
+	} {
+		if got := tc.m.FileName(); got != tc.file {
+			t.Errorf("%+v: FileName %q, want %q", tc.m, got, tc.file)
+		}
+		if got := tc.m.Title(); got != tc.title {
+			t.Errorf("%+v: Title %q, want %q", tc.m, got, tc.title)
+		}
+	}
+	// This machine's name carries the AES implementation in use.
+	if name := thisMachine().FileName(); !strings.HasSuffix(name, "-"+bench.ActiveImpl("ige")) || strings.ContainsAny(name, " /\\:*?\"<>|") {
+		t.Errorf("this machine: %q", name)
+	}
+}
+
+// TestFit checks the text that must fit an 80-column terminal: wrapped
+// notes, stacked tables and the progress bar.
+func TestFit(t *testing.T) {
+	long := strings.Repeat("word ", 40)
+	for _, l := range strings.Split(wrap(long, 80, "    "), "\n") {
+		if len([]rune(l)) > 80 {
+			t.Errorf("wrapped line of %d columns", len([]rune(l)))
+		}
+	}
+	var b bytes.Buffer
+	rows := [][]string{{"case", "a", "b"}, {strings.Repeat("x", 70), "1234567890", "1234567890"}}
+	fitTable(&b, rows, 80)
+	for _, l := range strings.Split(strings.TrimSpace(b.String()), "\n") {
+		if len([]rune(l)) > 80 {
+			t.Errorf("table line of %d columns: %q", len([]rune(l)), l)
+		}
+	}
+	b.Reset()
+	p := &barProgress{w: &b, total: 3, begin: time.Now()}
+	p.start("BenchmarkIGEBatch/op=encrypt/impl=vaes-avx512/jobs=mix64B-64KiB/and/a/very/long/tail")
+	p.step("", nil)
+	for _, frame := range strings.Split(b.String(), "\r")[1:] {
+		frame = strings.TrimSuffix(frame, "\x1b[K")
+		if n := len([]rune(frame)); n > 79 || n == 0 {
+			t.Errorf("progress line of %d columns: %q", n, frame)
+		}
+	}
+}
+
+// TestChartStyleFixed draws the committed run twice, once with every
+// implementation and once with aes-ni and ref alone (as on a machine
+// without VAES): aes-ni keeps its colour, so charts of two machines read
+// alike.
+func TestChartStyleFixed(t *testing.T) {
+	info, ms, err := loadRun(committed, "cpu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	colour := func(impl string) string {
+		r, g, b, _ := styleOf(impl).color.RGBA()
+		return fmt.Sprintf("stroke:#%02X%02X%02X", r>>8, g>>8, b>>8)
+	}
+	draw := func(keep func(impl string) bool) string {
+		var sub []*measured
+		for _, m := range ms {
+			if keep(m.Case.Get("impl")) {
+				sub = append(sub, m)
+			}
+		}
+		var b bytes.Buffer
+		if err := writeSVG(&b, sub, info); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	all := draw(func(string) bool { return true })
+	for _, impl := range []string{"ref", "vaes-avx512", "vaes-avx2", "aes-ni", "generic"} {
+		if !strings.Contains(all, colour(impl)) {
+			t.Errorf("full chart lacks the colour of %s (%s)", impl, colour(impl))
+		}
+	}
+	few := draw(func(impl string) bool { return impl == "ref" || impl == "aes-ni" })
+	if !strings.Contains(few, colour("aes-ni")) || strings.Contains(few, colour("vaes-avx512")) || strings.Contains(few, "vaes-avx2") {
+		t.Errorf("aes-ni changed colour when drawn without the VAES implementations")
 	}
 }

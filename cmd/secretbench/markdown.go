@@ -4,32 +4,37 @@ import (
 	"fmt"
 	"io"
 	"strings"
-
-	"github.com/secretbench/secretbench/ige"
 )
 
 // writeMarkdown writes the headline table for a README: each case of the
-// selected implementation (ige.Impl() for the ige suites, "fast" for the
-// others) beside its reference, with the speed-up and the share of the
-// hardware bound, all medians; then the bounds themselves.
-func writeMarkdown(w io.Writer, ms []*measured, o options) error {
+// selected implementation (the active ige implementation for the ige
+// suites, "fast" for the others) beside its reference, with the speed-up,
+// the spread of its time and the share of the hardware bound, all medians;
+// then the bounds themselves.
+func writeMarkdown(w io.Writer, ms []*measured, info runInfo) error {
 	byName := map[string]*measured{}
 	for _, m := range ms {
 		byName[m.Case.FullName()] = m
 	}
-	fmt.Fprintf(w, "CPU: %s; ige implementation %s; Go %s; medians of %d runs, benchtime %s.\n",
-		cpuBrand(), ige.Impl(), strings.TrimPrefix(goVersion(), "go"), o.count, o.benchtime)
+	fmt.Fprintf(w, "# %s\n\n", info.Title)
+	fmt.Fprintf(w, "CPU %s; %s.\n\n", info.Detail, strings.Join(info.Features, " "))
+	fmt.Fprintf(w, "Implementations: %s. %s; %s, benchtime %s.\n",
+		strings.Join(info.Impls, "; "), info.Go, countNote(info.Count), info.Benchtime)
 	if ratioClock == "cpu" {
-		fmt.Fprintf(w, "Times and throughputs are per CPU second of the process (-clock cpu), as are the ratios.\n\n")
+		fmt.Fprintf(w, "Times and throughputs are per CPU second of the process (-clock cpu), as are the ratios; ")
 	} else {
-		fmt.Fprintf(w, "Times and throughputs are wall-clock (-clock wall), as are the ratios.\n\n")
+		fmt.Fprintf(w, "Times and throughputs are wall-clock (-clock wall), as are the ratios; ")
 	}
-	fmt.Fprintln(w, "| suite | case | reference | this project | speed-up | of hardware bound |")
-	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|")
+	fmt.Fprintf(w, "± is the 95%% confidence interval of this project's time, as benchstat computes it.\n\n")
+	if s := fewRuns(info.Count); s != "" {
+		fmt.Fprintf(w, "> **Warning:** %s.\n\n", s)
+	}
+	fmt.Fprintln(w, "| suite | case | reference | this project | ± | speed-up | of hardware bound |")
+	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|")
 	for _, m := range ms {
 		c := m.Case
 		impl := c.Get("impl")
-		if c.IsRef() || c.Suite == "bound" || (impl != "fast" && impl != ige.Impl()) || !m.ok() {
+		if c.IsRef() || c.Suite == "bound" || (impl != "fast" && impl != info.IGEImpl) || !m.ok() {
 			continue
 		}
 		ref := byName[c.RefName()]
@@ -42,28 +47,29 @@ func writeMarkdown(w io.Writer, ms []*measured, o options) error {
 		if b := byName[c.Bound]; b != nil && b.ok() && c.Bytes > 0 {
 			bound = fmt.Sprintf("%.0f%%", 100*ofBound(m, b))
 		}
+		spread := fmt.Sprintf("n=%d", len(m.Runs))
+		if s, ok := m.interval(); ok {
+			spread = s.PctRangeString()
+		}
 		name := strings.TrimPrefix(c.FullName(), "Benchmark")
-		fmt.Fprintf(w, "| %s | `%s` | %s | %s | %s | %s |\n", c.Suite, name, refCell, speed(m), ratio, bound)
+		fmt.Fprintf(w, "| %s | `%s` | %s | %s | %s | %s | %s |\n", c.Suite, name, refCell, speed(m), spread, ratio, bound)
 	}
 	var bounds []string
 	for _, m := range ms {
-		if m.Case.Suite == "bound" && m.Case.Get("impl") == ige.Impl() && m.ok() {
+		if m.Case.Suite == "bound" && m.Case.Get("impl") == info.IGEImpl && m.ok() {
 			bounds = append(bounds, "lanes="+m.Case.Get("lanes")+" "+speed(m))
 		}
 	}
 	if len(bounds) > 0 {
-		fmt.Fprintf(w, "\nHardware bounds (AES-256 only, %s): %s.\n", ige.Impl(), strings.Join(bounds, ", "))
+		fmt.Fprintf(w, "\nHardware bounds (AES-256 only, %s): %s.\n", info.IGEImpl, strings.Join(bounds, ", "))
 	}
-	return nil
+	return writeCasesMarker(w, ms)
 }
 
 // speed is a case's throughput in MB/s, or its time per operation when it
 // has no byte count, by the clock the ratios use.
 func speed(m *measured) string {
-	t := m.nsPerOp()
-	if c := m.cpuPerOp(); ratioClock == "cpu" && c > 0 {
-		t = c
-	}
+	t := m.perOp()
 	if m.Case.Bytes > 0 {
 		return fmt.Sprintf("%.0f MB/s", float64(m.Case.Bytes)/t*1e3)
 	}

@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/secretbench/secretbench/bench"
-	"github.com/secretbench/secretbench/ige"
 	"golang.org/x/perf/benchfmt"
 )
 
@@ -23,13 +22,26 @@ const benchPkg = "github.com/secretbench/secretbench/bench"
 // goos, goarch, pkg and cpu lines go test prints and the -GOMAXPROCS
 // suffix it appends, so benchstat reads it like go test output. Runs are
 // written in the order they ran.
-func writeBenchfmt(w io.Writer, ms []*measured) error {
+func writeBenchfmt(w io.Writer, ms []*measured, info runInfo) error {
+	// The run's description as comment lines, which benchfmt readers
+	// (benchstat) skip: more config lines would split benchstat's tables
+	// between this file and go test output.
+	for _, kv := range info.header() {
+		if _, err := fmt.Fprintf(w, "# %s: %s\n", kv[0], kv[1]); err != nil {
+			return err
+		}
+	}
+	for _, m := range ms {
+		if _, err := fmt.Fprintf(w, "# case: %s\n", caseMeta(m.Case)); err != nil {
+			return err
+		}
+	}
 	bw := benchfmt.NewWriter(w)
 	config := []benchfmt.Config{
 		{Key: "goos", Value: []byte(runtime.GOOS), File: true},
 		{Key: "goarch", Value: []byte(runtime.GOARCH), File: true},
 		{Key: "pkg", Value: []byte(benchPkg), File: true},
-		{Key: "cpu", Value: []byte(cpuBrand()), File: true},
+		{Key: "cpu", Value: []byte(info.brand()), File: true},
 	}
 	suffix := ""
 	if p := runtime.GOMAXPROCS(0); p != 1 {
@@ -99,25 +111,21 @@ type jsonCase struct {
 }
 
 type jsonReport struct {
+	Machine   string     `json:"machine"`
 	CPU       string     `json:"cpu"`
 	Features  []string   `json:"features"`
-	Impl      string     `json:"ige_impl"`
-	Impls     []string   `json:"ige_impls"`
+	Impls     []string   `json:"implementations"`
 	Go        string     `json:"go"`
-	GOOS      string     `json:"goos"`
-	GOARCH    string     `json:"goarch"`
-	Procs     int        `json:"gomaxprocs"`
 	Count     int        `json:"count"`
 	Benchtime string     `json:"benchtime"`
 	Clock     string     `json:"ratio_clock"`
 	Cases     []jsonCase `json:"cases"`
 }
 
-func writeJSON(w io.Writer, ms []*measured, o options) error {
+func writeJSON(w io.Writer, ms []*measured, info runInfo) error {
 	rep := jsonReport{
-		CPU: cpuBrand(), Features: cpuFeatures(), Impl: ige.Impl(), Impls: ige.Implementations(),
-		Go: runtime.Version(), GOOS: runtime.GOOS, GOARCH: runtime.GOARCH, Procs: runtime.GOMAXPROCS(0),
-		Count: o.count, Benchtime: o.benchtime, Clock: ratioClock, Cases: []jsonCase{},
+		Machine: info.Name, CPU: info.Detail, Features: info.Features, Impls: info.Impls, Go: info.Go,
+		Count: info.Count, Benchtime: info.Benchtime, Clock: ratioClock, Cases: []jsonCase{},
 	}
 	byName := map[string]*measured{}
 	for _, m := range ms {

@@ -10,6 +10,8 @@ package gotdref
 import (
 	"errors"
 	"math/big"
+
+	"github.com/secretbench/secretbench/internal/dhrule"
 )
 
 const rsaKeyBits = 2048 // gotd's crypto.RSAKeyBits
@@ -52,33 +54,21 @@ func checkPrime(p *big.Int) error {
 	return nil
 }
 
-// CheckGP is gotd's quadratic-residue rule for g in 2..7.
+// CheckGP is gotd's quadratic-residue rule for g in 2..7, with the residues
+// of internal/dhrule (the same table as gotd's check_gp.go).
 func CheckGP(g int, p *big.Int) error {
-	var ok bool
-	switch g {
-	case 2:
-		ok = checkSubgroup(p, 8, 7)
-	case 3:
-		ok = checkSubgroup(p, 3, 2)
-	case 4:
-		ok = true
-	case 5:
-		ok = checkSubgroup(p, 5, 1, 4)
-	case 6:
-		ok = checkSubgroup(p, 24, 19, 23)
-	case 7:
-		ok = checkSubgroup(p, 7, 3, 5, 6)
-	default:
+	if g < 2 || g > 7 {
 		return errors.New("unexpected g: g should be equal to 2, 3, 4, 5, 6 or 7")
 	}
-	if !ok {
+	rule := dhrule.Rules[g]
+	if !checkSubgroup(p, int64(rule.Mod), rule.Residues...) {
 		return errors.New("g should be a quadratic residue mod p")
 	}
 	return nil
 }
 
-func checkSubgroup(p *big.Int, divider int64, expected ...int64) bool {
-	rem := new(big.Int).Rem(p, big.NewInt(divider)).Int64()
+func checkSubgroup(p *big.Int, divider int64, expected ...uint64) bool {
+	rem := new(big.Int).Rem(p, big.NewInt(divider)).Uint64()
 	for _, e := range expected {
 		if rem == e {
 			return true

@@ -6,19 +6,26 @@ import (
 	"testing"
 
 	"filippo.io/bigmod"
+	"github.com/secretbench/secretbench/internal/impl"
 )
 
-// BenchmarkModExp compares the exponentiation candidates at 2048 bits with a
-// full-length exponent: bigmod (constant time, behind Exp), math/big, and the
-// fixed-width radix-2^52 Montgomery code of this package, portable and
-// AVX-512 IFMA (variable time, behind VarTimeModulus).
-func BenchmarkModExp(b *testing.B) {
+// benchInputs is a 2048-bit odd modulus, a base below it and a full-length
+// exponent, the shape of a Diffie-Hellman exponentiation.
+func benchInputs() (m *big.Int, base, exp []byte) {
 	r := rand.New(rand.NewPCG(9, 10))
 	const nb = 256
-	m := randOddBig(r, nb)
-	base := randBelow(r, m).FillBytes(make([]byte, nb))
-	exp := randBytes(r, nb)
-	dst := make([]byte, nb)
+	m = randOddBig(r, nb)
+	return m, randBelow(r, m).FillBytes(make([]byte, nb)), randBytes(r, nb)
+}
+
+// BenchmarkModExp compares the exponentiation candidates at 2048 bits with a
+// full-length exponent: this package's constant-time Modulus.Exp (impl=ct-*)
+// and variable-time VarTimeModulus.Exp (impl=vartime-*) under every
+// implementation this CPU runs, math/big's Exp and bigmod's constant-time
+// Nat.Exp. See the package documentation for OpenSSL in the same run.
+func BenchmarkModExp(b *testing.B) {
+	m, base, exp := benchInputs()
+	dst := make([]byte, len(base))
 	run := func(name string, f func()) {
 		b.Run("impl="+name+"/bits=2048", func(b *testing.B) {
 			b.ReportAllocs()
@@ -27,6 +34,30 @@ func BenchmarkModExp(b *testing.B) {
 			}
 		})
 	}
+	for _, name := range impl.Available("modexp") {
+		restore, err := impl.Select("modexp", name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ct, err := NewModulus(m.Bytes())
+		if err != nil {
+			b.Fatal(err)
+		}
+		vt, err := NewVarTimeModulus(m.Bytes())
+		if err != nil {
+			b.Fatal(err)
+		}
+		restore()
+		run("ct-"+name, func() { ct.Exp(dst, base, exp) })
+		// The base of g^a in a key exchange: one byte.
+		g := []byte{3}
+		run("ct-g-"+name, func() { ct.Exp(dst, g, exp) })
+		run("vartime-"+name, func() { vt.Exp(dst, base, exp) })
+	}
+
+	xb, eb, z := new(big.Int).SetBytes(base), new(big.Int).SetBytes(exp), new(big.Int)
+	run("big", func() { z.Exp(xb, eb, m) })
+
 	bm, err := bigmod.NewModulus(m.Bytes())
 	if err != nil {
 		b.Fatal(err)
@@ -38,25 +69,19 @@ func BenchmarkModExp(b *testing.B) {
 	out := bigmod.NewNat()
 	run("bigmod", func() { out.Exp(x, exp, bm) })
 
-	ct, err := NewModulus(m.Bytes())
-	if err != nil {
-		b.Fatal(err)
+	if f := opensslExp(b, m.Bytes(), base, exp, dst); f != nil {
+		run("openssl", f) // only with -tags openssl
 	}
-	// Modulus.Exp as shipped: the IFMA path where available.
-	run("ct", func() { ct.Exp(dst, base, exp) })
 
-	xb, eb, z := new(big.Int).SetBytes(base), new(big.Int).SetBytes(exp), new(big.Int)
-	run("big", func() { z.Exp(xb, eb, m) })
-
-	for name, impl := range amm52Impls() {
-		w := newMont52(m.Bytes(), impl.amm, impl.amm4)
-		run("mont52-"+name, func() { w.exp(dst, base, exp) })
-		// Four exponentiations with one exponent, interleaved; reported
-		// per exponentiation.
+	// The radix-2^52 kernels directly: four exponentiations with one
+	// exponent, interleaved, reported per exponentiation.
+	r := rand.New(rand.NewPCG(11, 12))
+	for name, ifma := range amm52Impls() {
+		w := newMont52(m.Bytes(), ifma)
 		var bases, dsts [4][]byte
 		for k := range bases {
-			bases[k] = randBelow(r, m).FillBytes(make([]byte, nb))
-			dsts[k] = make([]byte, nb)
+			bases[k] = randBelow(r, m).FillBytes(make([]byte, len(base)))
+			dsts[k] = make([]byte, len(base))
 		}
 		b.Run("impl=mont52x4-"+name+"/bits=2048", func(b *testing.B) {
 			b.ReportAllocs()
@@ -65,5 +90,17 @@ func BenchmarkModExp(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(4*b.N), "ns/exp")
 		})
+	}
+}
+
+// BenchmarkNewModulus is the precomputation a key exchange pays per call.
+func BenchmarkNewModulus(b *testing.B) {
+	m, _, _ := benchInputs()
+	mb := m.Bytes()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := NewModulus(mb); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -1,34 +1,51 @@
 package modexp
 
 import (
-	"os"
 	"testing"
+
+	"github.com/secretbench/secretbench/internal/impl"
+	"github.com/secretbench/secretbench/internal/impl/impltest"
 )
 
-// TestRequiredImpl lets CI prove which variable-time path ran:
-// SECRETBENCH_REQUIRE_IMPL=avx512ifma fails unless the IFMA kernel is in use,
-// =generic fails if it is. Other values name other packages' implementations
-// and are ignored here.
+// TestRequiredImpl lets CI prove which arithmetic ran:
+// SECRETBENCH_REQUIRE_IMPL=modexp=ifma (or mulx-adx, arm64, generic) fails
+// unless that implementation is the active one.
 func TestRequiredImpl(t *testing.T) {
-	switch req := os.Getenv("SECRETBENCH_REQUIRE_IMPL"); req {
-	case "avx512ifma":
-		if !useIFMA {
-			t.Fatal("SECRETBENCH_REQUIRE_IMPL=avx512ifma but the IFMA kernel is not in use")
+	impltest.Require(t, "modexp")
+}
+
+// TestImplKernels checks that moduli built under each implementation really
+// use its kernels.
+func TestImplKernels(t *testing.T) {
+	impltest.Run(t, "modexp", func(t *testing.T) {
+		m := []byte{0xff, 0xfb}
+		ct, err := NewModulus(m)
+		if err != nil {
+			t.Fatal(err)
 		}
-	case "generic":
-		if useIFMA {
-			t.Fatal("SECRETBENCH_REQUIRE_IMPL=generic but the IFMA kernel is in use")
+		v, err := NewVarTimeModulus(m)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	v, err := NewVarTimeModulus([]byte{0xff, 0xfb})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if (v.w != nil) != useIFMA {
-		t.Fatalf("VarTimeModulus uses the fixed-width path: %v, useIFMA: %v", v.w != nil, useIFMA)
-	}
-	if want := map[bool]string{true: "avx512ifma", false: "generic"}[useIFMA]; Impl() != want {
-		t.Fatalf("Impl() = %q, want %q", Impl(), want)
-	}
-	t.Logf("implementation: %s", Impl())
+		name := impl.Active("modexp")
+		if name != Impl() {
+			t.Fatalf("impl.Active = %q, Impl() = %q", name, Impl())
+		}
+		switch name {
+		case "ifma":
+			if ct.w52 == nil || v.w52 == nil {
+				t.Fatal("ifma active but a modulus does not use the IFMA kernels")
+			}
+		case "mulx-adx", "arm64":
+			if ct.w64 == nil || !ct.w64.asm || v.w64 == nil || !v.w64.asm {
+				t.Fatalf("%s active but a modulus does not use the assembly", name)
+			}
+		case "generic":
+			if ct.w64 == nil || ct.w64.asm || v.w52 != nil || v.w64 != nil {
+				t.Fatal("generic active but a modulus uses assembly")
+			}
+		default:
+			t.Fatalf("unknown implementation %q", name)
+		}
+	})
 }

@@ -55,10 +55,11 @@
 // Telegram secret chats require the shared key (g_b)^a mod p to be computed
 // with a constant-time exponentiation, see
 // https://core.telegram.org/api/end-to-end (section "Key generation") and
-// PROTOCOL.md section 4.
+// docs/PROTOCOL.md section 4.
 package modexp
 
 import (
+	"bytes"
 	"errors"
 
 	"filippo.io/bigmod"
@@ -73,25 +74,34 @@ var (
 
 // Modulus is an odd modulus > 1 with its Montgomery constants precomputed.
 type Modulus struct {
-	m    *bigmod.Modulus
-	size int     // len(m) in bytes, without leading zeros
-	w    *mont52 // the IFMA path, nil where unavailable
+	mod  []byte // m without leading zeros
+	size int    // len(mod)
+	w52  *mont52
+	w64  *mont64
+	big  *bigmod.Modulus // moduli above 2048 bits only
 }
 
 // NewModulus precomputes the constants for exponentiation modulo m
 // (big-endian, leading zero bytes ignored). m must be odd and greater than 1.
+// For moduli of at most 2048 bits this costs a few microseconds, well below
+// one exponentiation, so callers need not cache a Modulus.
 func NewModulus(m []byte) (*Modulus, error) {
 	m = trimLeadingZeros(m)
 	if len(m) == 0 || m[len(m)-1]&1 == 0 || (len(m) == 1 && m[0] == 1) {
 		return nil, ErrModulus
 	}
-	bm, err := bigmod.NewModulus(m)
-	if err != nil {
-		return nil, ErrModulus
-	}
-	mod := &Modulus{m: bm, size: len(m)}
-	if useIFMA && len(m) <= maxBytes {
-		mod.w = newMont52(m, amm52, amm52x4)
+	mod := &Modulus{mod: bytes.Clone(m), size: len(m)}
+	switch {
+	case len(m) > maxBytes:
+		bm, err := bigmod.NewModulus(m)
+		if err != nil {
+			return nil, ErrModulus
+		}
+		mod.big = bm
+	case active == kIFMA:
+		mod.w52 = newMont52(m, true)
+	default:
+		mod.w64 = newMont64(m, active == kAsm64)
 	}
 	return mod, nil
 }
@@ -103,27 +113,49 @@ func (m *Modulus) Size() int { return m.size }
 // Exp sets dst = base^exp mod m, big-endian, exactly m.Size() bytes
 // (left-padded with zeros). base may be of any length (it is reduced mod m);
 // exp may be of any length, including empty (result 1). The running time
-// depends only on len(base), len(exp) and m.
+// depends only on len(base), len(exp) and m. For moduli of at most 2048 bits
+// and bases of at most 256 bytes it does not allocate.
 func (m *Modulus) Exp(dst, base, exp []byte) error {
 	if len(dst) != m.size {
 		return errDst
 	}
-	x := m.reduce(base)
-	if m.w != nil {
-		m.w.expCT(dst, x.Bytes(m.m), exp)
+	if m.big != nil {
+		x, err := bigmod.NewNat().SetBytes(m.reduce(base, m.big), m.big)
+		if err != nil {
+			panic("modexp: internal error: " + err.Error())
+		}
+		copy(dst, bigmod.NewNat().Exp(x, exp, m.big).Bytes(m.big))
 		return nil
 	}
-	out := bigmod.NewNat().Exp(x, exp, m.m)
-	copy(dst, out.Bytes(m.m))
+	if len(base) > maxBytes {
+		bm, err := bigmod.NewModulus(m.mod)
+		if err != nil {
+			panic("modexp: internal error: " + err.Error())
+		}
+		base = m.reduce(base, bm)
+	}
+	switch {
+	case m.w52 != nil:
+		m.w52.expCT(dst, base, exp)
+	case len(base) <= 1:
+		var b byte
+		if len(base) == 1 {
+			b = base[0]
+		}
+		m.w64.expCTSmall(dst, b, exp)
+	default:
+		m.w64.expCT(dst, base, exp)
+	}
 	return nil
 }
 
-// reduce returns base mod m in time that depends only on len(base). bigmod
-// builds a Nat only relative to a modulus, so base is first loaded against
-// the (even, never used for arithmetic) modulus 256^(len(base)+1), which is wide
-// enough for any value of that length, and then reduced with the
-// constant-time Nat.Mod.
-func (m *Modulus) reduce(base []byte) *bigmod.Nat {
+// reduce returns base mod m as Size() bytes in time that depends only on
+// len(base). bigmod builds a Nat only relative to a modulus, so base is
+// first loaded against the (even, never used for arithmetic) modulus
+// 256^(len(base)+1), which is wide enough for any value of that length, and
+// then reduced with the constant-time Nat.Mod. It allocates, and is used only
+// for bases longer than 2048 bits and for moduli above 2048 bits.
+func (m *Modulus) reduce(base []byte, bm *bigmod.Modulus) []byte {
 	wide := make([]byte, len(base)+2) // 256^(len(base)+1) > 1 even for empty base
 	wide[0] = 1
 	wm, err := bigmod.NewModulus(wide)
@@ -134,7 +166,7 @@ func (m *Modulus) reduce(base []byte) *bigmod.Nat {
 	if err != nil {
 		panic("modexp: internal error: " + err.Error())
 	}
-	return bigmod.NewNat().Mod(y, m.m)
+	return bigmod.NewNat().Mod(y, bm).Bytes(bm)
 }
 
 // Exp returns base^exp mod m as a big-endian byte string of exactly len(m)

@@ -31,13 +31,12 @@ type mont52 struct {
 	k0   uint64   // -m^-1 mod 2^52
 	rr   nat52    // R^2 mod m, to enter the Montgomery domain
 	mb   *big.Int
-	size int // len(m) in bytes
-	amm  func(out, a, b *nat52, m *[2]nat52, k0 uint64)
-	amm4 func(out, a, b *[4]nat52, m *[2]nat52, k0 uint64)
+	size int  // len(m) in bytes
+	ifma bool // the AVX-512 IFMA kernels, else the portable one
 }
 
-func newMont52(m []byte, amm func(out, a, b *nat52, m *[2]nat52, k0 uint64), amm4 func(out, a, b *[4]nat52, m *[2]nat52, k0 uint64)) *mont52 {
-	w := &mont52{mb: new(big.Int).SetBytes(m), size: len(m), amm: amm, amm4: amm4}
+func newMont52(m []byte, ifma bool) *mont52 {
+	w := &mont52{mb: new(big.Int).SetBytes(m), size: len(m), ifma: ifma}
 	setNat52(&w.mm[0], w.mb)
 	copy(w.mm[1][:], w.mm[0][1:])
 	// Newton's iteration for m^-1 mod 2^64: each step doubles the correct
@@ -190,7 +189,7 @@ func (w *mont52) load(z *nat52, base []byte) {
 func (w *mont52) store(dst []byte, z *nat52) {
 	var one nat52
 	one[0] = 1
-	w.amm(z, z, &one, &w.mm, w.k0)
+	w.mul(z, z, &one)
 	w.reduce(z)
 	z.fillBytes(dst)
 }
@@ -200,21 +199,21 @@ func (w *mont52) exp(dst, base, exp []byte) {
 	var x nat52
 	w.load(&x, base)
 	var table [1 << (window - 1)]nat52 // table[i] = x^(2i+1) in Montgomery form
-	w.amm(&table[0], &x, &w.rr, &w.mm, w.k0)
+	w.mul(&table[0], &x, &w.rr)
 	var x2 nat52
-	w.amm(&x2, &table[0], &table[0], &w.mm, w.k0)
+	w.mul(&x2, &table[0], &table[0])
 	for i := 1; i < len(table); i++ {
-		w.amm(&table[i], &table[i-1], &x2, &w.mm, w.k0)
+		w.mul(&table[i], &table[i-1], &x2)
 	}
 	var acc nat52
 	if !walkExp(exp,
 		func(i uint) { acc = table[i] },
-		func() { w.amm(&acc, &acc, &acc, &w.mm, w.k0) },
-		func(i uint) { w.amm(&acc, &acc, &table[i], &w.mm, w.k0) }) {
+		func() { w.mul(&acc, &acc, &acc) },
+		func(i uint) { w.mul(&acc, &acc, &table[i]) }) {
 		acc = nat52{} // x^0 = 1: R mod m in Montgomery form
 		var one nat52
 		one[0] = 1
-		w.amm(&acc, &one, &w.rr, &w.mm, w.k0)
+		w.mul(&acc, &one, &w.rr)
 	}
 	w.store(dst, &acc)
 }
@@ -229,33 +228,48 @@ func (w *mont52) exp4(dst, base *[4][]byte, exp []byte) {
 		w.load(&x[k], base[k])
 	}
 	var table [1 << (window - 1)][4]nat52
-	w.amm4(&table[0], &x, &rr, &w.mm, w.k0)
+	w.mul4(&table[0], &x, &rr)
 	var x2 [4]nat52
-	w.amm4(&x2, &table[0], &table[0], &w.mm, w.k0)
+	w.mul4(&x2, &table[0], &table[0])
 	for i := 1; i < len(table); i++ {
-		w.amm4(&table[i], &table[i-1], &x2, &w.mm, w.k0)
+		w.mul4(&table[i], &table[i-1], &x2)
 	}
 	var acc [4]nat52
 	if !walkExp(exp,
 		func(i uint) { acc = table[i] },
-		func() { w.amm4(&acc, &acc, &acc, &w.mm, w.k0) },
-		func(i uint) { w.amm4(&acc, &acc, &table[i], &w.mm, w.k0) }) {
+		func() { w.mul4(&acc, &acc, &acc) },
+		func(i uint) { w.mul4(&acc, &acc, &table[i]) }) {
 		var one [4]nat52
 		for k := range one {
 			one[k][0] = 1
 		}
-		w.amm4(&acc, &one, &rr, &w.mm, w.k0)
+		w.mul4(&acc, &one, &rr)
 	}
 	for k := range acc {
 		w.store(dst[k], &acc[k])
 	}
 }
 
-// amm4Generic applies amm to four independent operand pairs.
-func amm4Generic(amm func(out, a, b *nat52, m *[2]nat52, k0 uint64)) func(out, a, b *[4]nat52, m *[2]nat52, k0 uint64) {
-	return func(out, a, b *[4]nat52, m *[2]nat52, k0 uint64) {
-		for k := range out {
-			amm(&out[k], &a[k], &b[k], m, k0)
-		}
+// mul sets out = AMM(a, b). Direct calls (no function values) keep the
+// operands on the caller's stack.
+func (w *mont52) mul(out, a, b *nat52) {
+	if traceOp != nil {
+		traceOp(a == b)
+	}
+	if w.ifma {
+		amm52IFMA(out, a, b, &w.mm, w.k0)
+		return
+	}
+	amm52Generic(out, a, b, &w.mm, w.k0)
+}
+
+// mul4 is four independent AMMs, interleaved in one kernel with IFMA.
+func (w *mont52) mul4(out, a, b *[4]nat52) {
+	if w.ifma {
+		amm52x4IFMA(out, a, b, &w.mm, w.k0)
+		return
+	}
+	for k := range out {
+		amm52Generic(&out[k], &a[k], &b[k], &w.mm, w.k0)
 	}
 }

@@ -7,17 +7,12 @@ import (
 	"testing"
 )
 
-// amm52Impls lists the AMM kernels available here: the portable one always,
-// the assembly where the CPU has it.
-type ammImpl struct {
-	amm  func(out, a, b *nat52, m *[2]nat52, k0 uint64)
-	amm4 func(out, a, b *[4]nat52, m *[2]nat52, k0 uint64)
-}
-
-func amm52Impls() map[string]ammImpl {
-	impls := map[string]ammImpl{"generic": {amm52Generic, amm4Generic(amm52Generic)}}
-	if useIFMA {
-		impls["ifma"] = ammImpl{amm52, amm52x4}
+// amm52Impls lists the radix-2^52 kernels available here: the portable one
+// always (false), the IFMA assembly where the CPU has it (true).
+func amm52Impls() map[string]bool {
+	impls := map[string]bool{"generic": false}
+	if haveIFMA {
+		impls["ifma"] = true
 	}
 	return impls
 }
@@ -49,15 +44,14 @@ func TestAMM52(t *testing.T) {
 		R := new(big.Int).Lsh(big.NewInt(1), rBits52)
 		return new(big.Int).ModInverse(R, m)
 	}
-	for name, impl := range amm52Impls() {
-		amm := impl.amm
+	for name, ifma := range amm52Impls() {
 		for _, nb := range []int{1, 8, 100, 255, 256} {
 			for it := range 20 {
 				m := randOddBig(r, nb)
 				if it == 0 && nb == 256 {
 					m = new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 2048), big.NewInt(1)) // 2^2048-1
 				}
-				w := newMont52(m.Bytes(), amm, nil)
+				w := newMont52(m.Bytes(), ifma)
 				twoM := new(big.Int).Lsh(m, 1)
 				a := randBelow(r, twoM)
 				b := randBelow(r, twoM)
@@ -66,7 +60,7 @@ func TestAMM52(t *testing.T) {
 					b.Sub(twoM, big.NewInt(1))
 				}
 				var out nat52
-				amm(&out, natOf(a), natOf(b), &w.mm, w.k0)
+				w.mul(&out, natOf(a), natOf(b))
 				got := bigOf52(&out)
 				if got.Cmp(twoM) >= 0 {
 					t.Fatalf("%s: AMM result not below 2m", name)
@@ -93,7 +87,7 @@ func randBelow(r *rand.Rand, n *big.Int) *big.Int {
 
 func TestMont52ExpMatchesMathBig(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
-	for name, impl := range amm52Impls() {
+	for name, ifma := range amm52Impls() {
 		n := 8
 		if name == "generic" && testing.Short() {
 			n = 2
@@ -101,7 +95,7 @@ func TestMont52ExpMatchesMathBig(t *testing.T) {
 		for _, nb := range []int{1, 2, 64, 255, 256} {
 			for it := range n {
 				m := randOddBig(r, nb)
-				w := newMont52(m.Bytes(), impl.amm, impl.amm4)
+				w := newMont52(m.Bytes(), ifma)
 				exp := randBytes(r, []int{0, 1, 2, 33, 256}[it%5])
 				var bases, dsts [4][]byte
 				for k := range bases {
@@ -154,12 +148,12 @@ func TestVarTimeModulus(t *testing.T) {
 	}
 }
 
-// TestExpConstantTimePaths checks Modulus.Exp on each of its paths (the
-// IFMA code where available, the portable radix-2^52 code, bigmod) against
-// math/big, including exponents with leading zero bytes and bases >= m.
+// TestExpConstantTimePaths checks Modulus.Exp on the radix-2^52 code (the
+// IFMA kernel where available and the portable one) against math/big,
+// including exponents with leading zero bytes and bases >= m.
 func TestExpConstantTimePaths(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
-	for name, impl := range amm52Impls() {
+	for name, ifma := range amm52Impls() {
 		for _, nb := range []int{1, 2, 33, 255, 256} {
 			n := 6
 			if name == "generic" {
@@ -171,22 +165,19 @@ func TestExpConstantTimePaths(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				mod.w = newMont52(m.Bytes(), impl.amm, impl.amm4)
-				viaBigmod := &Modulus{m: mod.m, size: mod.size}
+				mod.w52, mod.w64 = newMont52(m.Bytes(), ifma), nil
 				base := randBytes(r, []int{nb, nb + 3, 1, 0}[it%4])
 				exp := randBytes(r, []int{256, 1, 0, 3, 40, 2}[it%6])
 				if it == 1 && len(exp) > 0 {
 					exp[0] = 0
 				}
 				want := refExp(base, exp, m.Bytes(), nb)
-				for pname, p := range map[string]*Modulus{name: mod, "bigmod": viaBigmod} {
-					got := make([]byte, nb)
-					if err := p.Exp(got, base, exp); err != nil {
-						t.Fatal(err)
-					}
-					if !bytes.Equal(got, want) {
-						t.Fatalf("%s: Modulus.Exp mismatch, %d-byte m, base %d bytes, exp %d bytes", pname, nb, len(base), len(exp))
-					}
+				got := make([]byte, nb)
+				if err := mod.Exp(got, base, exp); err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(got, want) {
+					t.Fatalf("%s: Modulus.Exp mismatch, %d-byte m, base %d bytes, exp %d bytes", name, nb, len(base), len(exp))
 				}
 			}
 		}
@@ -214,22 +205,12 @@ func TestExpConstantTimePaths(t *testing.T) {
 func TestExpCTFixedSchedule(t *testing.T) {
 	r := rand.New(rand.NewPCG(13, 14))
 	m := randOddBig(r, 256)
-	var trace []uintptr // which operands each AMM call used: squaring or not
-	base := amm52Impls()["generic"]
-	if impl, ok := amm52Impls()["ifma"]; ok {
-		base = impl
-	}
-	counting := func(out, a, b *nat52, mm *[2]nat52, k0 uint64) {
-		kind := uintptr(0)
-		if a == b {
-			kind = 1
-		}
-		trace = append(trace, kind)
-		base.amm(out, a, b, mm, k0)
-	}
-	w := newMont52(m.Bytes(), counting, nil)
+	var trace []bool // for each AMM call: squaring or not
+	traceOp = func(square bool) { trace = append(trace, square) }
+	defer func() { traceOp = nil }()
+	w := newMont52(m.Bytes(), haveIFMA)
 	ones := bytes.Repeat([]byte{0xff}, 32)
-	var first []uintptr
+	var first []bool
 	for i, exp := range [][]byte{make([]byte, 32), ones, randBytes(r, 32), {0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}} {
 		for _, x := range [][]byte{make([]byte, 256), randBelow(r, m).FillBytes(make([]byte, 256))} {
 			trace = trace[:0]
@@ -239,7 +220,7 @@ func TestExpCTFixedSchedule(t *testing.T) {
 				t.Fatalf("expCT mismatch for exponent %d", i)
 			}
 			if first == nil {
-				first = append([]uintptr(nil), trace...)
+				first = append([]bool(nil), trace...)
 				continue
 			}
 			if len(trace) != len(first) {

@@ -40,24 +40,25 @@ func (w *mont52) reduceCT(z *nat52) {
 	}
 }
 
-// expCT sets dst = x^exp mod m for x < m given as Size() big-endian bytes.
-// Its running time depends only on len(exp).
+// expCT sets dst = x^exp mod m for x of at most 256 bytes (not necessarily
+// below m: the first multiplication by R^2 reduces it). Its running time
+// depends only on len(x) and len(exp).
 func (w *mont52) expCT(dst, x, exp []byte) {
 	var xn, one nat52
 	xn.setBytes52(x)
 	one[0] = 1
 	var table [16]nat52 // table[i] = x^i in Montgomery form
-	w.amm(&table[0], &one, &w.rr, &w.mm, w.k0)
-	w.amm(&table[1], &xn, &w.rr, &w.mm, w.k0)
+	w.mul(&table[0], &one, &w.rr)
+	w.mul(&table[1], &xn, &w.rr)
 	for i := 2; i < len(table); i++ {
-		w.amm(&table[i], &table[i-1], &table[1], &w.mm, w.k0)
+		w.mul(&table[i], &table[i-1], &table[1])
 	}
 	acc := table[0]
 	var sel nat52
 	for _, b := range exp {
 		for _, shift := range [2]uint{4, 0} {
 			for range 4 {
-				w.amm(&acc, &acc, &acc, &w.mm, w.k0)
+				w.mul(&acc, &acc, &acc)
 			}
 			k := (b >> shift) & 15
 			sel = nat52{}
@@ -67,10 +68,10 @@ func (w *mont52) expCT(dst, x, exp []byte) {
 					sel[j] |= table[i][j] & mask
 				}
 			}
-			w.amm(&acc, &acc, &sel, &w.mm, w.k0)
+			w.mul(&acc, &acc, &sel)
 		}
 	}
-	w.amm(&acc, &acc, &one, &w.mm, w.k0)
+	w.mul(&acc, &acc, &one)
 	w.reduceCT(&acc)
 	acc.fillBytes(dst)
 	clear(acc[:]) // the result and the last window's entry derive from the secret

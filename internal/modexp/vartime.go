@@ -16,17 +16,8 @@ import (
 type VarTimeModulus struct {
 	size int // len(m) without leading zeros
 	m    *big.Int
-	w    *mont52 // nil when the fixed-width path is unavailable
-}
-
-// Impl names the arithmetic behind both paths for moduli of at most 2048
-// bits: "avx512ifma" (this package's kernels) or "generic" (math/big for
-// variable time, bigmod for constant time).
-func Impl() string {
-	if useIFMA {
-		return "avx512ifma"
-	}
-	return "generic"
+	w52  *mont52 // the IFMA kernels, or nil
+	w64  *mont64 // the radix-2^64 assembly, or nil
 }
 
 // NewVarTimeModulus prepares m (big-endian, leading zeros ignored), which must
@@ -37,8 +28,13 @@ func NewVarTimeModulus(m []byte) (*VarTimeModulus, error) {
 		return nil, ErrModulus
 	}
 	v := &VarTimeModulus{size: len(m), m: new(big.Int).SetBytes(m)}
-	if useIFMA && len(m) <= maxBytes {
-		v.w = newMont52(m, amm52, amm52x4)
+	if len(m) <= maxBytes {
+		switch active {
+		case kIFMA:
+			v.w52 = newMont52(m, true)
+		case kAsm64:
+			v.w64 = newMont64(m, true)
+		}
 	}
 	return v, nil
 }
@@ -53,11 +49,17 @@ func (v *VarTimeModulus) Exp(dst, base, exp []byte) error {
 	if len(dst) != v.size {
 		return errDst
 	}
-	if v.w != nil {
-		v.w.exp(dst, base, exp)
-		return nil
+	switch {
+	case v.w52 != nil:
+		v.w52.exp(dst, base, exp)
+	case v.w64 != nil:
+		if len(base) > maxBytes {
+			base = new(big.Int).Mod(new(big.Int).SetBytes(base), v.m).Bytes()
+		}
+		v.w64.exp(dst, base, exp)
+	default:
+		expBig(dst, base, exp, v.m)
 	}
-	expBig(dst, base, exp, v.m)
 	return nil
 }
 
@@ -83,7 +85,7 @@ func (v *VarTimeModulus) ExpBatch(dst, bases [][]byte, exp []byte) error {
 		}
 	}
 	i := 0
-	if v.w != nil {
+	if v.w52 != nil {
 		var spare [4][]byte
 		for ; i < len(bases); i += 4 {
 			var d, b [4][]byte
@@ -97,12 +99,12 @@ func (v *VarTimeModulus) ExpBatch(dst, bases [][]byte, exp []byte) error {
 					d[k], b[k] = spare[k], nil
 				}
 			}
-			v.w.exp4(&d, &b, exp)
+			v.w52.exp4(&d, &b, exp)
 		}
 		return nil
 	}
 	for ; i < len(bases); i++ {
-		expBig(dst[i], bases[i], exp, v.m)
+		v.Exp(dst[i], bases[i], exp)
 	}
 	return nil
 }

@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""Writes vectors.json: the known answers of PROTOCOL.md section 10, checked
+"""Writes vectors.json: the known answers of docs/PROTOCOL.md section 10, checked
 here against Python's hashlib, plus extra answers computed with hashlib from
 the formulas of PROTOCOL.md sections 2 and 3 (an implementation independent of
 package kdf). Run from this directory: python3 genvectors.py"""
 import hashlib, json, struct
 
-PROTO = 'PROTOCOL.md section 10 (/work/shared/docs/PROTOCOL.md), "Public test vectors"'
+PROTO = 'docs/PROTOCOL.md section 10, "Public test vectors"'
 CALC = ('computed with Python 3 hashlib by testdata/genvectors.py from the formulas of '
         'PROTOCOL.md sections 2 and 3 (an implementation independent of this package)')
 FIPS = ('FIPS 180-2 Appendix A.1 (SHA-1 of "abc") and the well-known SHA-1 of the empty '

@@ -1,13 +1,34 @@
 // Command batch generates ige/batch_amd64.s: the multi-stream IGE kernels
-// (8 lanes on xmm with AES-NI, 16 on ymm with VAES, and with AVX-512 8, 16,
-// 24 and 32 lanes on 2, 4, 6 and 8 zmm registers) and the AES throughput
-// bound kernels.
+// (8 and 4 lanes on 8 and 4 xmm registers with AES-NI; 16, 8 and 4 lanes on
+// 8, 4 and 2 ymm registers with VAES; with AVX-512 8, 16, 24 and 32 lanes on
+// 2, 4, 6 and 8 zmm registers) and the AES throughput bound kernels, with a
+// shared key schedule and with a distinct one per lane.
+//
+// # The ceiling of a distinct-key batch on ymm
+//
+// Per ymm register and block (two lanes, one block each) a kernel does 14
+// AES instructions, 7 cycles of two AES units. Each needs its two lanes'
+// round keys side by side in one operand, and 8 registers x 15 rounds of
+// such rows (120) do not fit in 16 registers, so each is a 32-byte load:
+// the rows are laid out per register when a job takes its lane (amortised
+// over its blocks), so one load serves a round of two lanes and no insert
+// is needed. With k0 and k14 folded into rows, that is 15 key loads per 14
+// AES instructions, plus the data: the two lanes' input blocks (a 16-byte
+// load and an insert from memory) and, since the output needs the input two
+// blocks back, one row that holds it (registers cannot: 8 states and 8
+// such rows fill all 16); batchNarrow does exactly these 18 vector loads,
+// 4 pointer loads and 3 stores. On a core with two 256-bit loads a cycle
+// (Zen 2 to 4) the loads take 9 cycles against the AES units' 7, so the
+// kernel cannot pass 7/9 = 0.78 of the shared-key bound; on Zen 5 (more
+// load ports) the data movement, not the loads, is what is left: the ymm
+// kernel alone runs at 0.74 of the bound, the distinct-key bound (keys
+// loaded, no data) at 1.0, and a batch of 32 x 4 KiB at about 0.62.
 //
 // # Lane layout
 //
 // A kernel keeps up to eight AES states in flight, one per vector register
-// (eight fill the AES unit: it takes two instructions a cycle and each
-// takes about four cycles; fewer run at the latency of their chains); a
+// (eight fill the AES units: two instructions a cycle, each about four
+// cycles long; fewer run at the latency of their chains); a
 // register of width P blocks (P = 1 xmm, 2 ymm, 4 zmm) carries P lanes, so
 // lane l sits in register l/P at 128-bit position l%P. Every lane has its
 // own key schedule, so the round keys of one register's lanes are packed
@@ -38,11 +59,12 @@ const (
 	nRounds   = 14
 	blockSize = 16
 	keysOff   = 0
+	kkOff     = keysOff + 8*(nRounds+1)*2*blockSize // xmm and ymm kernels: k14 ^ k0 per lane
 	aOff      = keysOff + maxLanes*(nRounds+1)*blockSize
 	bOff      = aOff + maxLanes*blockSize
-	inOff     = bOff + maxLanes*blockSize
-	stageOff  = inOff + maxLanes*blockSize // zmm kernel: two stage buffers
-	stageSize = 2*8*8*64 + 8*64            // x rows, lk rows, b rows (8-block steps)
+	ringOff   = bOff + maxLanes*blockSize    // xmm and ymm kernels: the W ring
+	stageOff  = ringOff + maxLanes*blockSize // zmm kernel: two stage buffers
+	stageSize = 2*8*8*64 + 8*64              // x rows, lk rows, b rows (8-block steps)
 	srcOff    = 0
 	dstOff    = srcOff + maxLanes*8
 	idleOff   = dstOff + maxLanes*8 // src and dst pointers to the dummy buffer + 128
@@ -52,8 +74,12 @@ func main() {
 	ConstraintExpr("!purego")
 
 	for _, dec := range []bool{false, true} {
-		batchSSE(dec)
-		batchAVX2(dec)
+		for _, nregs := range []int{8, 4} {
+			batchNarrow(dec, 1, nregs)
+		}
+		for _, nregs := range []int{8, 4, 2} {
+			batchNarrow(dec, 2, nregs)
+		}
 		for _, nregs := range []int{8, 6, 4, 2} {
 			batchAVX512(dec, nregs)
 		}
@@ -61,7 +87,9 @@ func main() {
 	boundSSE()
 	boundAVX2()
 	boundAVX512()
-	boundDistinctAVX512()
+	for _, p := range []int{1, 2, 4} {
+		boundDistinct(p)
+	}
 
 	Generate()
 }
@@ -86,7 +114,6 @@ func opName(dec bool) string {
 func keyRow(p, j, r int) Mem { return Mem{Base: st, Disp: keysOff + (j*(nRounds+1)+r)*p*blockSize} }
 func aRow(p, j int) Mem      { return Mem{Base: st, Disp: aOff + j*p*blockSize} }
 func bRow(p, j int) Mem      { return Mem{Base: st, Disp: bOff + j*p*blockSize} }
-func inRow(p, j int) Mem     { return Mem{Base: st, Disp: inOff + j*p*blockSize} }
 func srcPtr(l int) Mem       { return Mem{Base: ptrs, Disp: srcOff + 8*l} }
 func dstPtr(l int) Mem       { return Mem{Base: ptrs, Disp: dstOff + 8*l} }
 func at(p Register) Mem      { return Mem{Base: p, Index: off, Scale: 1} }
@@ -137,105 +164,189 @@ func roundOps(dec bool) (round, last string) {
 // (encryption: a = y_{i-1}, b = x_{i-1}; decryption: a = x_{i-1},
 // b = y_{i-1}, with the decryption schedule and AESDEC).
 
-// batchSSE: 8 lanes, one per xmm register, AES-NI with legacy SSE encodings
-// (no AVX needed). a, b and the current input live in the state struct:
-// 16 registers hold only the 8 states and temporaries.
-func batchSSE(dec bool) {
-	const p = 1
+// batchNarrow emits the xmm kernels (p = 1: AES-NI with legacy SSE
+// encodings, no AVX needed; 8 or 4 lanes) and the ymm kernels (p = 2: VAES
+// with VEX encodings; 16, 8 or 4 lanes): nregs AES states, one per
+// register, each carrying p lanes. They are written for CPUs with 16 vector
+// registers and two AES units (Zen 2 to 4, Intel client cores). With 8
+// registers the chains fill the AES units (two instructions a cycle, each
+// about four cycles long) and the kernel is bound by throughput; with 4 or
+// 2 the chains run at their latency, leaving the data movement idle slots,
+// which is what the few long jobs left at the end of a mixed batch need.
+//
+// A distinct-key batch on these CPUs is bound by loads: every round key is
+// a row load (8 registers x 15 rounds of keys do not fit in 16 registers),
+// so the kernel keeps every other memory access off the loop. Per register
+// and block it does the 14 AES instructions, 18 vector loads (13 round-key
+// rows, the lanes' input blocks, and three rows: k0, k14 ^ k0 and the W
+// ring below), p*2 lane pointer loads and 1+p stores (the W row and the
+// output block in each lane).
+//
+// The IGE step out_i = AES(in_i ^ out_{i-1}) ^ in_{i-1} is folded as in the
+// single stream (asm/aes.go): with V_i = in_i ^ k0 the state entering round
+// 1 of block i+1 is
+//
+//	S_{i+1} = AESENCLAST(V_{i+1} ^ W_{i-1}, rounds 1..13 of S_i)
+//	out_i   = S_{i+1} ^ V_{i+1}
+//	W_i     = V_i ^ (k14 ^ k0) = in_i ^ k14
+//
+// so the chain from block to block is the 14 AES instructions alone (no
+// store and reload of the output on it), and W, needed two blocks later, is
+// kept in a ring of two rows per register (cur holds W_{i-1}, read and
+// overwritten by W_{i+1}; other holds W_i). The last block of a call ends
+// with AESENCLAST(W_{i-1}), the plain last round.
+//
+// Each register's step (input, last round, output) follows its round 13
+// directly. Measured on Zen 5, that order beat the same work after all the
+// rounds, and beat moving the input loads earlier into the rounds through
+// staging rows (two more stores and loads per block); a VBROADCASTI128 and
+// a blend instead of the insert, or the output's upper half through memory
+// instead of the extract, gained nothing.
+//
+// On entry and exit the a and b rows hold each lane's previous output and
+// input, as for every kernel; the k14 ^ k0 row of lane l is at kkOff+16*l.
+func batchNarrow(dec bool, p, nregs int) {
 	name := "batch" + opName(dec) + "SSE"
-	prologue(name)
-	Comment("8 lanes x 1 block per iteration, one lane per register")
-	Label(name + "_loop")
 	states := []VecPhysical{X0, X1, X2, X3, X4, X5, X6, X7}
 	tmps := []VecPhysical{X8, X9, X10, X11, X12, X13, X14, X15}
-	for j, s := range states {
-		tm := tmps[j]
-		MOVQ(srcPtr(j), ptrA)
-		MOVOU(at(ptrA), tm)
-		MOVOU(tm, inRow(p, j))
-		MOVOU(aRow(p, j), s)
-		PXOR(tm, s)
-		MOVOU(keyRow(p, j, 0), tm)
-		PXOR(tm, s)
+	if p == 2 {
+		name = "batch" + opName(dec) + "AVX2"
+		states = []VecPhysical{Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7}
+		tmps = []VecPhysical{Y8, Y9, Y10, Y11, Y12, Y13, Y14, Y15}
 	}
-	for r := 1; r <= nRounds; r++ {
-		for j, s := range states {
-			tm := tmps[(j+r)%8]
-			MOVOU(keyRow(p, j, r), tm)
-			switch {
-			case !dec && r < nRounds:
-				AESENC(tm, s)
-			case !dec:
-				AESENCLAST(tm, s)
-			case r < nRounds:
-				AESDEC(tm, s)
-			default:
-				AESDECLAST(tm, s)
-			}
-		}
+	if nregs < 8 {
+		name += fmt.Sprintf("x%d", nregs*p)
 	}
-	for j, s := range states {
-		tm := tmps[j]
-		MOVOU(bRow(p, j), tm)
-		PXOR(tm, s)
-		MOVOU(s, aRow(p, j))
-		MOVOU(inRow(p, j), tm)
-		MOVOU(tm, bRow(p, j))
-		MOVQ(dstPtr(j), ptrA)
-		MOVOU(s, at(ptrA))
-	}
-	ADDQ(U8(blockSize), off)
-	DECQ(n)
-	JNZ(LabelRef(name + "_loop"))
-	RET()
-}
-
-// batchAVX2: 16 lanes, two per ymm register, VAES with VEX encodings (AVX2
-// without AVX-512 has 16 vector registers, so a, b and the input are kept
-// in the state struct as in batchSSE).
-func batchAVX2(dec bool) {
-	const p = 2
-	name := "batch" + opName(dec) + "AVX2"
+	states = states[:nregs]
 	round, last := roundOps(dec)
+	cur, other := R9, R10
+	ringRow := func(ring Register, j int) Mem { return Mem{Base: ring, Disp: j * p * blockSize} }
+	kkRow := func(j int) Mem { return Mem{Base: st, Disp: kkOff + j*p*blockSize} }
+
+	// The instruction forms of the two widths. Legacy SSE memory operands
+	// must be 16-byte aligned: the rows are, the lanes' blocks need not be
+	// and go through MOVOU.
+	xor := func(m Op, x, dst VecPhysical) { // dst = x ^ m
+		if p == 1 {
+			if dst != x {
+				MOVO(x, dst)
+			}
+			PXOR(m, dst)
+			return
+		}
+		VPXOR(m, x, dst)
+	}
+	mov := func(src, dst Op) {
+		if p == 1 {
+			MOVOU(src, dst)
+		} else {
+			VMOVDQU(src, dst)
+		}
+	}
+	aes := func(op string, k Op, s VecPhysical) {
+		if p == 2 {
+			vaes(op, k, s)
+			return
+		}
+		switch op {
+		case "VAESENC":
+			AESENC(k, s)
+		case "VAESENCLAST":
+			AESENCLAST(k, s)
+		case "VAESDEC":
+			AESDEC(k, s)
+		default:
+			AESDECLAST(k, s)
+		}
+	}
+	// loadIn loads register j's lanes' blocks at disp past the current
+	// offset into t.
+	loadIn := func(j int, disp int, t VecPhysical) {
+		MOVQ(srcPtr(p*j), ptrA)
+		if p == 1 {
+			MOVOU(Mem{Base: ptrA, Index: off, Scale: 1, Disp: disp}, t)
+			return
+		}
+		MOVQ(srcPtr(p*j+1), ptrB)
+		VMOVDQU(Mem{Base: ptrA, Index: off, Scale: 1, Disp: disp}, t.AsX())
+		VINSERTI128(U8(1), Mem{Base: ptrB, Index: off, Scale: 1, Disp: disp}, t, t)
+	}
+	// storeOut stores register j's output blocks from o at the current
+	// offset.
+	storeOut := func(j int, o VecPhysical) {
+		MOVQ(dstPtr(p*j), ptrA)
+		if p == 1 {
+			MOVOU(o, at(ptrA))
+			return
+		}
+		MOVQ(dstPtr(p*j+1), ptrB)
+		VMOVDQU(o.AsX(), at(ptrA))
+		VEXTRACTI128(U8(1), o, at(ptrB))
+	}
+	// Register j's temporaries; the renamer makes the reuse free.
+	tmp := func(j, k int) VecPhysical { return tmps[(2*j+k)%len(tmps)] }
+
 	prologue(name)
-	Comment("16 lanes x 1 block per iteration, two lanes per register")
+	LEAQ(Mem{Base: st, Disp: ringOff}, other)
+	LEAQ(Mem{Base: st, Disp: ringOff + 8*p*blockSize}, cur)
+	Comment("S = V_0 ^ a, W_0 = V_0 ^ k14 ^ k0 (other), W_{-1} = b ^ k14 (cur)")
+	for j, s := range states {
+		v, w := tmp(j, 0), tmp(j, 1)
+		loadIn(j, 0, v)
+		xor(keyRow(p, j, 0), v, v)
+		xor(aRow(p, j), v, s)
+		xor(kkRow(j), v, w)
+		mov(w, ringRow(other, j))
+		mov(bRow(p, j), w)
+		xor(keyRow(p, j, nRounds), w, w)
+		mov(w, ringRow(cur, j))
+	}
+	DECQ(n)
+	JZ(LabelRef(name + "_last"))
+
+	Comment(fmt.Sprintf("%d lanes x 1 block per iteration, %d per register", nregs*p, p))
 	Label(name + "_loop")
-	states := []VecPhysical{Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7}
-	tmps := []VecPhysical{Y8, Y9, Y10, Y11, Y12, Y13, Y14, Y15}
-	for j, s := range states {
-		tm := tmps[j]
-		MOVQ(srcPtr(2*j), ptrA)
-		MOVQ(srcPtr(2*j+1), ptrB)
-		VMOVDQU(at(ptrA), tm.AsX())
-		VINSERTI128(U8(1), at(ptrB), tm, tm)
-		VMOVDQU(tm, inRow(p, j))
-		VPXOR(aRow(p, j), tm, s)
-		VPXOR(keyRow(p, j, 0), s, s)
-	}
-	for r := 1; r <= nRounds; r++ {
-		op := round
-		if r == nRounds {
-			op = last
-		}
+	for r := 1; r < nRounds-1; r++ {
 		for j, s := range states {
-			vaes(op, keyRow(p, j, r), s)
+			aes(round, keyRow(p, j, r), s)
 		}
 	}
 	for j, s := range states {
-		tm := tmps[j]
-		VPXOR(bRow(p, j), s, s)
-		VMOVDQU(s, aRow(p, j))
-		VMOVDQU(inRow(p, j), tm)
-		VMOVDQU(tm, bRow(p, j))
-		MOVQ(dstPtr(2*j), ptrA)
-		MOVQ(dstPtr(2*j+1), ptrB)
-		VMOVDQU(s.AsX(), at(ptrA))
-		VEXTRACTI128(U8(1), s, at(ptrB))
+		v, l, w := tmp(j, 0), tmp(j, 1), tmp(j, 2)
+		aes(round, keyRow(p, j, nRounds-1), s)
+		loadIn(j, blockSize, v)
+		xor(keyRow(p, j, 0), v, v) // V_{i+1}
+		xor(ringRow(cur, j), v, l) // V_{i+1} ^ W_{i-1}
+		xor(kkRow(j), v, w)        // W_{i+1}
+		mov(w, ringRow(cur, j))
+		aes(last, l, s) // S_{i+1}
+		xor(s, v, v)    // out_i
+		storeOut(j, v)
 	}
+	XCHGQ(cur, other)
 	ADDQ(U8(blockSize), off)
 	DECQ(n)
 	JNZ(LabelRef(name + "_loop"))
-	VZEROUPPER()
+
+	Label(name + "_last")
+	for r := 1; r < nRounds; r++ {
+		for j, s := range states {
+			aes(round, keyRow(p, j, r), s)
+		}
+	}
+	Comment("out = AESENCLAST(W_{i-1}); a = out, b = W_i ^ k14")
+	for j, s := range states {
+		w := tmp(j, 0)
+		aes(last, ringRow(cur, j), s)
+		storeOut(j, s)
+		mov(s, aRow(p, j))
+		mov(ringRow(other, j), w)
+		xor(keyRow(p, j, nRounds), w, w)
+		mov(w, bRow(p, j))
+	}
+	if p == 2 {
+		VZEROUPPER()
+	}
 	RET()
 }
 
@@ -643,39 +754,63 @@ func boundAVX512() {
 	RET()
 }
 
-// boundDistinctAVX512 is the AES throughput bound for 32 lanes with a
-// distinct key schedule per lane, as the zmm batch kernel has them: 8
-// independent chains of one zmm register each, every AES instruction taking
-// its row of four lanes' round keys from the rows (a 64-byte load per
-// instruction, since 8 registers x 15 rows do not fit in 32 registers).
-// No data is loaded or stored: the gap to boundAVX512 is the price of the
-// key loads alone, the gap to the batch kernel that of moving the data.
-func boundDistinctAVX512() {
-	const p = 4
-	name := "boundDistinctAVX512"
+// boundDistinct emits the AES throughput bound with a distinct key schedule
+// per lane, as the batch kernels have them: 8 independent chains of one
+// register each (p = 1 xmm, 2 ymm, 4 zmm lanes), every AES instruction
+// taking its row of the lanes' round keys from the rows (a load per
+// instruction, since 8 registers x 15 rows do not fit in the registers).
+// No data is loaded or stored: the gap to the shared-key bound is the price
+// of the key loads alone, the gap to the batch kernel that of moving the
+// data.
+func boundDistinct(p int) {
+	name := map[int]string{1: "boundDistinctSSE", 2: "boundDistinctAVX2", 4: "boundDistinctAVX512"}[p]
 	TEXT(name, NOSPLIT, "func(rows *byte, blocks int)")
 	Doc(name + " runs blocks iterations of 8 independent AES-256 chains, one per register, each instruction loading its lanes' round keys from the rows.")
 	Load(Param("rows"), st)
 	Load(Param("blocks"), n)
-	states := []VecPhysical{Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7}
+	states := []VecPhysical{X0, X1, X2, X3, X4, X5, X6, X7}
+	switch p {
+	case 2:
+		states = []VecPhysical{Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7}
+	case 4:
+		states = []VecPhysical{Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7}
+	}
 	for _, s := range states {
-		VPXORQ(s, s, s)
+		switch p {
+		case 1:
+			PXOR(s, s)
+		case 2:
+			VPXOR(s, s, s) // AVX2 only: no EVEX
+		default:
+			VPXORQ(s, s, s)
+		}
 	}
 	Label(name + "_loop")
 	for r := 0; r <= nRounds; r++ {
 		for j, s := range states {
-			switch r {
-			case 0:
-				VPXORQ(keyRow(p, j, 0), s, s)
-			case nRounds:
-				vaes("VAESENCLAST", keyRow(p, j, r), s)
+			k := keyRow(p, j, r)
+			switch {
+			case p == 1 && r == 0:
+				PXOR(k, s)
+			case p == 1 && r == nRounds:
+				AESENCLAST(k, s)
+			case p == 1:
+				AESENC(k, s)
+			case p == 2 && r == 0:
+				VPXOR(k, s, s)
+			case r == 0:
+				VPXORQ(k, s, s)
+			case r == nRounds:
+				vaes("VAESENCLAST", k, s)
 			default:
-				vaes("VAESENC", keyRow(p, j, r), s)
+				vaes("VAESENC", k, s)
 			}
 		}
 	}
 	DECQ(n)
 	JNZ(LabelRef(name + "_loop"))
-	VZEROUPPER()
+	if p > 1 {
+		VZEROUPPER()
+	}
 	RET()
 }
