@@ -369,6 +369,13 @@ func (c *Chat) tick(ctx context.Context) {
 		return
 	}
 	pkts, err := c.sc.Tick()
+	if err != nil && c.sc.Err() != nil {
+		// The protocol gave up on the chat (a gap that never fills).
+		c.mu.Unlock()
+		c.m.log.Warn("secret chat aborted by the protocol", zap.Int("chat_id", c.id), zap.Error(err))
+		c.m.discardAsync(c, err)
+		return
+	}
 	if err == nil && len(pkts) > 0 {
 		c.queueLocked(pkts, true, nil)
 		c.dirty = true

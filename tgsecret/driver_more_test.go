@@ -101,8 +101,7 @@ func TestCrashBetweenStoreAndAckFake(t *testing.T) {
 					op == point && op == "SaveChat" && seen.Add(1) == 5
 			}
 			rec1 := newRecorder()
-			b1 := startFake(t, s, 2, cs, Options{PollInterval: 50 * time.Millisecond})
-			b1.m.opts.OnEvent = deadAfterCrash(rec1, cs)
+			b1 := startFake(t, s, 2, cs, Options{PollInterval: 50 * time.Millisecond, OnEvent: deadAfterCrash(rec1, cs)})
 			for i := range 10 {
 				if _, err := ca.SendText(ctx, fmt.Sprint("m", i)); err != nil {
 					t.Fatal(err)

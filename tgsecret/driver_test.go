@@ -13,6 +13,7 @@ import (
 	"github.com/gotd/td/tg/e2e"
 
 	"github.com/secretbench/secretbench/dhcheck"
+	"github.com/secretbench/secretbench/secret"
 )
 
 func wellKnownPrime() []byte {
@@ -100,7 +101,9 @@ func startFake(t testing.TB, s *fakeServer, id int64, store Store, opts Options)
 	t.Helper()
 	rec := newRecorder()
 	opts.Store = store
-	opts.OnEvent = rec.OnEvent
+	if opts.OnEvent == nil {
+		opts.OnEvent = rec.OnEvent
+	}
 	if opts.Checker == nil {
 		opts.Checker = sharedChecker
 	}
@@ -235,3 +238,22 @@ func TestBadDHConfigFake(t *testing.T) {
 }
 
 var _ = e2e.DecryptedMessage{}
+
+// A key fingerprint that does not match the key: the requester discards
+// the chat, reports the abort with its reason, and both sides end it.
+func TestFingerprintMismatchAbortsFake(t *testing.T) {
+	s := newFakeServer()
+	s.badFP = true
+	a := startFake(t, s, 1, NewMemStore(), Options{})
+	b := startFake(t, s, 2, NewMemStore(), Options{})
+	b.rec.onRequest = func(ctx context.Context, e Event) { _, _ = b.m.Accept(ctx, e.Chat.ID()) }
+	ca, err := a.m.Request(context.Background(), &tg.InputUser{UserID: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Second, "abort", func() bool {
+		_, ok := a.rec.find(func(e Event) bool { return e.Kind == EventAbort && errors.Is(e.Err, secret.ErrKeyFingerprint) })
+		cb := b.m.Chat(ca.ID())
+		return ok && ca.Status() == StatusDiscarded && cb != nil && cb.Status() == StatusDiscarded
+	})
+}

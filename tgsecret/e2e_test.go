@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -36,6 +37,9 @@ type tgClient struct {
 	cancel context.CancelFunc
 	done   chan error
 	once   sync.Once
+
+	mcancel context.CancelFunc
+	mdone   chan struct{}
 }
 
 func startTG(t testing.TB, srv *tgsecrettest.Server, u *tg.User, store Store, opts Options) *tgClient {
@@ -59,7 +63,10 @@ func startTG(t testing.TB, srv *tgsecrettest.Server, u *tg.User, store Store, op
 	m.Register(d)
 	gaps := updates.New(updates.Config{Handler: d, Storage: m.StateStorage()})
 	ctx, cancel := context.WithCancel(context.Background())
-	c := &tgClient{u: u, m: m, rec: rec, cancel: cancel, done: make(chan error, 1)}
+	// Run stops first, so that no call of the driver is in flight when
+	// the client closes its connection (gotd/td v0.93.0 races there).
+	mctx, mcancel := context.WithCancel(ctx)
+	c := &tgClient{u: u, m: m, rec: rec, cancel: cancel, mcancel: mcancel, mdone: make(chan struct{}), done: make(chan error, 1)}
 	started := make(chan struct{})
 	go func() {
 		c.done <- srv.Run(ctx, u, telegram.Options{UpdateHandler: gaps}, func(ctx context.Context, tc *telegram.Client) error {
@@ -75,7 +82,12 @@ func startTG(t testing.TB, srv *tgsecrettest.Server, u *tg.User, store Store, op
 					return ctx.Err()
 				}
 				close(started)
-				return m.Run(ctx, tc.API())
+				defer close(c.mdone)
+				if err := m.Run(mctx, tc.API()); ctx.Err() == nil && !errors.Is(err, context.Canceled) {
+					return err
+				}
+				<-ctx.Done()
+				return ctx.Err()
 			})
 			return g.Wait()
 		})
@@ -94,9 +106,13 @@ func startTG(t testing.TB, srv *tgsecrettest.Server, u *tg.User, store Store, op
 
 func (c *tgClient) stop() {
 	c.once.Do(func() {
+		c.mcancel()
+		select {
+		case <-c.mdone:
+		case <-time.After(10 * time.Second):
+		}
 		c.cancel()
 		<-c.done
-		time.Sleep(20 * time.Millisecond) // flushers see ctx
 	})
 }
 
@@ -420,5 +436,50 @@ func TestE2EConcurrentChatsThreeUsers(t *testing.T) {
 	check(c.rec, cb, 7)
 	if ab1.ID() == ab2.ID() || len(a.m.Chats()) != 3 || len(b.m.Chats()) != 3 || len(c.m.Chats()) != 2 {
 		t.Fatal("chats")
+	}
+}
+
+// A crash of bob between storing a message and acknowledging it (after
+// the raw message is stored; after the chat state is saved), with two
+// real clients: restarted on the same store, bob gets every message once,
+// in order, and acknowledges every qts.
+func TestE2ECrashBetweenStoreAndAck(t *testing.T) {
+	for _, point := range []string{"PutRaw", "SaveChat"} {
+		t.Run(point, func(t *testing.T) {
+			srv := tgsecrettest.New(t, tgsecrettest.Options{})
+			alice, bob := srv.AddUser("alice"), srv.AddUser("bob")
+			ctx := context.Background()
+			a := startTG(t, srv, alice, NewMemStore(), Options{})
+			base := NewMemStore()
+			b := startTG(t, srv, bob, base, Options{})
+			ca, _ := openTG(t, a, b)
+			b.stop()
+
+			var seen atomic.Int32
+			cs := &crashStore{Store: base, trigger: func(op string) bool { return op == point && seen.Add(1) == 5 }}
+			rec1 := newRecorder()
+			b1 := startTG(t, srv, bob, cs, Options{OnEvent: deadAfterCrash(rec1, cs)})
+			const n = 10
+			if err := sendAll(ctx, ca, "m", n); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, 10*time.Second, "the crash", cs.crashed.Load)
+			time.Sleep(100 * time.Millisecond)
+			b1.stop()
+			if st := srv.Stats(bob); st.Acked >= st.QTS {
+				t.Fatalf("the crashed client acknowledged everything: %+v", st)
+			}
+
+			b2 := startTG(t, srv, bob, base, Options{})
+			waitFor(t, 20*time.Second, "the rest", func() bool {
+				return len(rec1.Texts(ca.ID()))+len(b2.rec.Texts(ca.ID())) >= n
+			})
+			time.Sleep(300 * time.Millisecond)
+			expectTexts(t, append(rec1.Texts(ca.ID()), b2.rec.Texts(ca.ID())...), "m", n)
+			waitFor(t, 10*time.Second, "acknowledgements", func() bool {
+				st := srv.Stats(bob)
+				return st.Acked == st.QTS
+			})
+		})
 	}
 }

@@ -34,6 +34,7 @@ type fakeServer struct {
 	drop     float64       // probability a message push is dropped
 	dup      float64       // probability it is pushed twice
 	failSend func() error // injected error of sendEncrypted*
+	badFP    bool         // the acceptance reaches the requester with a wrong key fingerprint
 	calls    map[string]int
 }
 
@@ -176,8 +177,12 @@ func (f fakeInvoker) Invoke(ctx context.Context, in bin.Encoder, out bin.Decoder
 		if c.discarded {
 			return reply(out, &tg.EncryptedChatDiscarded{ID: c.id})
 		}
+		fp := r.KeyFingerprint
+		if s.badFP {
+			fp ^= 1
+		}
 		up := &tg.UpdateEncryption{Chat: &tg.EncryptedChat{ID: c.id, AccessHash: c.accessHash, AdminID: c.admin,
-			ParticipantID: c.peer, GAOrB: r.GB, KeyFingerprint: r.KeyFingerprint}}
+			ParticipantID: c.peer, GAOrB: r.GB, KeyFingerprint: fp}}
 		s.user(c.admin).others = append(s.user(c.admin).others, up)
 		s.pushLocked(c.admin, up)
 		return reply(out, &tg.EncryptedChat{ID: c.id, AccessHash: c.accessHash, AdminID: c.admin, ParticipantID: c.peer, GAOrB: r.GB, KeyFingerprint: r.KeyFingerprint})

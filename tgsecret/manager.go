@@ -69,6 +69,10 @@ type Options struct {
 	// RetryAfter is secret.Config.RetryAfter: how long a gap in a chat's
 	// sequence waits before its Resend is repeated (10 s when zero).
 	RetryAfter time.Duration
+	// MaxAsks is secret.Config.MaxAsks: after that many Resend requests
+	// for one gap the chat is aborted (EventAbort, secret.ErrGapUnfilled).
+	// Zero: no bound.
+	MaxAsks int
 }
 
 // Manager holds every secret chat of one account on a gotd/td client: it
@@ -92,6 +96,7 @@ type Manager struct {
 
 	q      qtsState
 	ackNow chan struct{}
+	wg     sync.WaitGroup // goroutines started by Run's work (flushers)
 }
 
 type dhConfig struct {
@@ -203,6 +208,22 @@ func (m *Manager) emit(ctx context.Context, e Event) {
 	}
 }
 
+// goRunning runs f in a goroutine that Run waits for, if Run is running.
+func (m *Manager) goRunning(f func(ctx context.Context, api *tg.Client)) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.api == nil {
+		return false
+	}
+	api, ctx := m.api, m.runCtx
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		f(ctx, api)
+	}()
+	return true
+}
+
 func (m *Manager) running() (*tg.Client, context.Context, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -230,6 +251,9 @@ func (m *Manager) Run(ctx context.Context, api *tg.Client) error {
 		m.mu.Lock()
 		m.api, m.runCtx = nil, nil
 		m.mu.Unlock()
+		// No call of ours may outlive Run: the client closes its
+		// connection once Run has returned.
+		m.wg.Wait()
 	}()
 	for _, c := range chats {
 		c.tick(ctx)
@@ -484,7 +508,7 @@ func (m *Manager) newChat(rec *ChatRecord) *Chat {
 
 // chatConfig is the secret.Config of a chat made with (g, p).
 func (m *Manager) chatConfig(g int, p []byte) secret.Config {
-	cfg := secret.Config{Layer: m.opts.Layer, Rand: m.rand, Now: m.opts.Now, RetryAfter: m.opts.RetryAfter}
+	cfg := secret.Config{Layer: m.opts.Layer, Rand: m.rand, Now: m.opts.Now, RetryAfter: m.opts.RetryAfter, MaxAsks: m.opts.MaxAsks}
 	if !m.opts.NoRekey && len(p) > 0 {
 		cfg.DH = &secret.DH{G: g, P: p, Checker: m.checker}
 	}
@@ -584,13 +608,9 @@ func (m *Manager) handleEncryption(ctx context.Context, chat tg.EncryptedChatCla
 // abort): it ends here at once, and the server is told when it can be.
 func (m *Manager) discardAsync(c *Chat, reason error) {
 	c.discarded(context.Background(), false, reason)
-	api, ctx, err := m.running()
-	if err != nil {
-		return
-	}
-	go func() {
+	m.goRunning(func(ctx context.Context, api *tg.Client) {
 		if _, err := api.MessagesDiscardEncryption(ctx, &tg.MessagesDiscardEncryptionRequest{ChatID: c.id}); err != nil {
 			m.log.Info("messages.discardEncryption after abort", zap.Int("chat_id", c.id), zap.Error(err))
 		}
-	}()
+	})
 }

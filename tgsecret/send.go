@@ -17,10 +17,6 @@ import (
 // kick starts the chat's flusher if there is something to send, Run is
 // running and no flusher is.
 func (c *Chat) kick() {
-	api, ctx, err := c.m.running()
-	if err != nil {
-		return
-	}
 	c.mu.Lock()
 	if c.flushing || len(c.outbox) == 0 || c.rec.Status != StatusReady {
 		c.mu.Unlock()
@@ -28,7 +24,11 @@ func (c *Chat) kick() {
 	}
 	c.flushing = true
 	c.mu.Unlock()
-	go c.flush(ctx, api)
+	if !c.m.goRunning(c.flush) {
+		c.mu.Lock()
+		c.flushing = false
+		c.mu.Unlock()
+	}
 }
 
 func (c *Chat) flush(ctx context.Context, api *tg.Client) {
