@@ -82,8 +82,9 @@ func startTG(t testing.TB, srv *tgsecrettest.Server, u *tg.User, store Store, op
 					return ctx.Err()
 				}
 				close(started)
-				defer close(c.mdone)
-				if err := m.Run(mctx, tc.API()); ctx.Err() == nil && !errors.Is(err, context.Canceled) {
+				err := m.Run(mctx, tc.API())
+				close(c.mdone)
+				if ctx.Err() == nil && !errors.Is(err, context.Canceled) {
 					return err
 				}
 				<-ctx.Done()

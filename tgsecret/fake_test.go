@@ -1,11 +1,11 @@
 package tgsecret
 
 import (
-	"os"
-	"runtime/debug"
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"runtime/debug"
 	"slices"
 	"sync"
 
@@ -31,18 +31,18 @@ type fakeServer struct {
 	files    map[int64][]byte
 	nextFile int64
 	rng      *rand.Rand
-	drop     float64       // probability a message push is dropped
-	dup      float64       // probability it is pushed twice
+	drop     float64      // probability a message push is dropped
+	dup      float64      // probability it is pushed twice
 	failSend func() error // injected error of sendEncrypted*
 	badFP    bool         // the acceptance reaches the requester with a wrong key fingerprint
 	calls    map[string]int
 }
 
 type fakeChat struct {
-	id         int
+	id          int
 	admin, peer int64
-	accessHash int64
-	discarded  bool
+	accessHash  int64
+	discarded   bool
 }
 
 type fakeUser struct {
