@@ -20,6 +20,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/secretbench/secretbench/dhcheck"
+	"github.com/secretbench/secretbench/internal/raceflag"
 	"github.com/secretbench/secretbench/tgsecret/tgsecrettest"
 )
 
@@ -193,13 +194,14 @@ func sendAll(ctx context.Context, c *Chat, prefix string, n int) error {
 	return nil
 }
 
-// 1,000 messages each way (200 without SECRETBENCH_LONG), sent at once
-// from both sides, with 10% of pushes dropped, 5% duplicated, reordering
-// and delays: each arrives once, in order; every qts is acknowledged.
+// 1,000 messages each way (300 under -race without SECRETBENCH_LONG),
+// sent at once from both sides, with 10% of pushes dropped, 5% duplicated,
+// reordering and delays: each arrives once, in order; every qts is
+// acknowledged.
 func TestE2EInterleavedFaults(t *testing.T) {
-	n := 200
-	if long {
-		n = 1000
+	n := 1000
+	if raceflag.Enabled && !long {
+		n = 300
 	}
 	srv := tgsecrettest.New(t, tgsecrettest.Options{Seed: 7})
 	alice, bob := srv.AddUser("alice"), srv.AddUser("bob")
