@@ -8,11 +8,14 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"runtime"
+	"runtime/debug"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/gotd/td/tg/e2e"
+	"github.com/secretbench/secretbench/internal/raceflag"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 )
@@ -363,3 +366,85 @@ func (l *limitWriter) Write(p []byte) (int, error) {
 	l.n -= len(p)
 	return l.w.Write(p)
 }
+
+// zeroReader is an endless source of zeros.
+type zeroReader struct{}
+
+func (zeroReader) Read(p []byte) (int, error) { clear(p); return len(p), nil }
+
+// A file far larger than the memory the transfer may use goes up and
+// comes down: the heap's peak stays at a few part buffers (the fake
+// server holds only part lengths and serves zeros).
+func TestFileConstantMemoryFake(t *testing.T) {
+	if raceflag.Enabled {
+		t.Skip("the race detector's shadow memory blurs the heap")
+	}
+	size := int64(64 << 20)
+	if long {
+		size = 512 << 20
+	}
+	s := newFakeServer()
+	s.virtual = true
+	ctx := context.Background()
+	a := startFake(t, s, 1, NewMemStore(), Options{})
+	b := startFake(t, s, 2, NewMemStore(), Options{})
+	ca, _ := openFake(t, a, b)
+
+	// A tight GC target, so that the peak is what is live, not garbage.
+	defer debug.SetGCPercent(debug.SetGCPercent(5))
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	base := ms.HeapAlloc
+	var peak atomic.Uint64
+	stop := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(2 * time.Millisecond):
+			}
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			if ms.HeapAlloc > peak.Load() {
+				peak.Store(ms.HeapAlloc)
+			}
+		}
+	}()
+	if _, err := ca.SendFile(ctx, io.LimitReader(zeroReader{}, size), size, FileOptions{Name: "big"}); err != nil {
+		t.Fatal(err)
+	}
+	var file *File
+	waitFor(t, 10*time.Second, "file message", func() bool {
+		e, ok := b.rec.find(func(e Event) bool { return e.Kind == EventMessage && e.Message.File != nil })
+		if ok {
+			file = e.Message.File
+		}
+		return ok
+	})
+	d, err := NewDownload(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := &countWriter{}
+	if err := b.m.Download(ctx, d, n); err != nil {
+		t.Fatal(err)
+	}
+	close(stop)
+	<-sampled
+	if n.n != size {
+		t.Fatalf("downloaded %d of %d bytes", n.n, size)
+	}
+	grew := int64(peak.Load()) - int64(base)
+	t.Logf("%d MiB up and down: heap peak %d KiB above the start", size>>20, grew>>10)
+	if grew > 8<<20 {
+		t.Fatalf("heap grew by %d MiB for a %d MiB file", grew>>20, size>>20)
+	}
+}
+
+type countWriter struct{ n int64 }
+
+func (w *countWriter) Write(p []byte) (int, error) { w.n += int64(len(p)); return len(p), nil }

@@ -35,7 +35,12 @@ type fakeServer struct {
 	dup      float64      // probability it is pushed twice
 	failSend func() error // injected error of sendEncrypted*
 	badFP    bool         // the acceptance reaches the requester with a wrong key fingerprint
-	calls    map[string]int
+	// virtual keeps only the length of uploaded parts and serves zeros:
+	// for measuring the client's memory alone.
+	virtual bool
+	sizes   map[int64]int64
+	vlen    map[[2]int64]int
+	calls   map[string]int
 }
 
 type fakeChat struct {
@@ -64,7 +69,7 @@ type fakeQueued struct {
 func newFakeServer() *fakeServer {
 	return &fakeServer{g: 3, p: wellKnownPrime(), version: 1, nextChat: 100, chats: map[int]*fakeChat{},
 		users: map[int64]*fakeUser{}, parts: map[int64]map[int][]byte{}, files: map[int64][]byte{},
-		rng: rand.New(rand.NewPCG(1, 2)), nextFile: 1000, calls: map[string]int{}}
+		rng: rand.New(rand.NewPCG(1, 2)), nextFile: 1000, calls: map[string]int{}, vlen: map[[2]int64]int{}}
 }
 
 func (s *fakeServer) user(id int64) *fakeUser {
@@ -223,17 +228,25 @@ func (f fakeInvoker) Invoke(ctx context.Context, in bin.Encoder, out bin.Decoder
 			return tgerr.New(400, "FILE_INVALID")
 		}
 		var data []byte
+		var size int64
 		for i := range parts {
 			p, ok := s.parts[id][i]
 			if !ok {
 				return tgerr.New(400, "FILE_PARTS_INVALID")
 			}
-			data = append(data, p...)
+			if !s.virtual {
+				data = append(data, p...)
+			}
+			size += int64(len(p) + s.vlen[[2]int64{id, int64(i)}])
 		}
 		s.nextFile++
 		fid := s.nextFile
 		s.files[fid] = data
-		ef := &tg.EncryptedFile{ID: fid, AccessHash: fid * 3, Size: int64(len(data)), DCID: 1, KeyFingerprint: fp}
+		if s.sizes == nil {
+			s.sizes = map[int64]int64{}
+		}
+		s.sizes[fid] = size
+		ef := &tg.EncryptedFile{ID: fid, AccessHash: fid * 3, Size: size, DCID: 1, KeyFingerprint: fp}
 		return s.deliver(f.uid, r.Peer, out, func(date int) tg.EncryptedMessageClass {
 			return &tg.EncryptedMessage{RandomID: r.RandomID, ChatID: r.Peer.ChatID, Date: date, Bytes: r.Data, File: ef}
 		}, &tg.MessagesSentEncryptedFile{Date: 1, File: ef})
@@ -241,13 +254,23 @@ func (f fakeInvoker) Invoke(ctx context.Context, in bin.Encoder, out bin.Decoder
 		if s.parts[r.FileID] == nil {
 			s.parts[r.FileID] = map[int][]byte{}
 		}
-		s.parts[r.FileID][r.FilePart] = slices.Clone(r.Bytes)
+		if s.virtual {
+			s.parts[r.FileID][r.FilePart] = nil
+			s.vlen[[2]int64{r.FileID, int64(r.FilePart)}] = len(r.Bytes)
+		} else {
+			s.parts[r.FileID][r.FilePart] = slices.Clone(r.Bytes)
+		}
 		return reply(out, &tg.BoolTrue{})
 	case *tg.UploadSaveBigFilePartRequest:
 		if s.parts[r.FileID] == nil {
 			s.parts[r.FileID] = map[int][]byte{}
 		}
-		s.parts[r.FileID][r.FilePart] = slices.Clone(r.Bytes)
+		if s.virtual {
+			s.parts[r.FileID][r.FilePart] = nil
+			s.vlen[[2]int64{r.FileID, int64(r.FilePart)}] = len(r.Bytes)
+		} else {
+			s.parts[r.FileID][r.FilePart] = slices.Clone(r.Bytes)
+		}
 		return reply(out, &tg.BoolTrue{})
 	case *tg.UploadGetFileRequest:
 		loc := r.Location.(*tg.InputEncryptedFileLocation)
@@ -257,6 +280,10 @@ func (f fakeInvoker) Invoke(ctx context.Context, in bin.Encoder, out bin.Decoder
 		}
 		if r.Limit%4096 != 0 || r.Limit > 1<<20 || r.Offset%int64(r.Limit) != 0 {
 			return tgerr.New(400, "LIMIT_INVALID")
+		}
+		if s.virtual {
+			end := min(r.Offset+int64(r.Limit), s.sizes[loc.ID])
+			return reply(out, &tg.UploadFile{Type: &tg.StorageFilePartial{}, Bytes: make([]byte, max(end-r.Offset, 0))})
 		}
 		end := min(r.Offset+int64(r.Limit), int64(len(data)))
 		return reply(out, &tg.UploadFile{Type: &tg.StorageFilePartial{}, Bytes: slices.Clone(data[min(r.Offset, end):end])})
