@@ -97,7 +97,9 @@ type fakeClient struct {
 	pushDone chan struct{}
 }
 
-func startFake(t testing.TB, s *fakeServer, id int64, store Store, opts Options) *fakeClient {
+// newTestManager makes a Manager on store with the tests' defaults and a
+// recorder of its events (unless opts has its own OnEvent).
+func newTestManager(t testing.TB, store Store, opts Options, tick time.Duration) (*Manager, *recorder) {
 	t.Helper()
 	rec := newRecorder()
 	opts.Store = store
@@ -108,12 +110,18 @@ func startFake(t testing.TB, s *fakeServer, id int64, store Store, opts Options)
 		opts.Checker = sharedChecker
 	}
 	if opts.TickInterval == 0 {
-		opts.TickInterval = 50 * time.Millisecond
+		opts.TickInterval = tick
 	}
 	m, err := New(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return m, rec
+}
+
+func startFake(t testing.TB, s *fakeServer, id int64, store Store, opts Options) *fakeClient {
+	t.Helper()
+	m, rec := newTestManager(t, store, opts, 50*time.Millisecond)
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &fakeClient{id: id, m: m, rec: rec, cancel: cancel, done: make(chan error, 1)}
 	c.pushDone = make(chan struct{})

@@ -45,21 +45,7 @@ type tgClient struct {
 
 func startTG(t testing.TB, srv *tgsecrettest.Server, u *tg.User, store Store, opts Options) *tgClient {
 	t.Helper()
-	rec := newRecorder()
-	opts.Store = store
-	if opts.OnEvent == nil {
-		opts.OnEvent = rec.OnEvent
-	}
-	if opts.Checker == nil {
-		opts.Checker = sharedChecker
-	}
-	if opts.TickInterval == 0 {
-		opts.TickInterval = 100 * time.Millisecond
-	}
-	m, err := New(context.Background(), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, rec := newTestManager(t, store, opts, 100*time.Millisecond)
 	d := tg.NewUpdateDispatcher()
 	m.Register(d)
 	gaps := updates.New(updates.Config{Handler: d, Storage: m.StateStorage()})

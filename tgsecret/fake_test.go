@@ -251,26 +251,10 @@ func (f fakeInvoker) Invoke(ctx context.Context, in bin.Encoder, out bin.Decoder
 			return &tg.EncryptedMessage{RandomID: r.RandomID, ChatID: r.Peer.ChatID, Date: date, Bytes: r.Data, File: ef}
 		}, &tg.MessagesSentEncryptedFile{Date: 1, File: ef})
 	case *tg.UploadSaveFilePartRequest:
-		if s.parts[r.FileID] == nil {
-			s.parts[r.FileID] = map[int][]byte{}
-		}
-		if s.virtual {
-			s.parts[r.FileID][r.FilePart] = nil
-			s.vlen[[2]int64{r.FileID, int64(r.FilePart)}] = len(r.Bytes)
-		} else {
-			s.parts[r.FileID][r.FilePart] = slices.Clone(r.Bytes)
-		}
+		s.savePartLocked(r.FileID, r.FilePart, r.Bytes)
 		return reply(out, &tg.BoolTrue{})
 	case *tg.UploadSaveBigFilePartRequest:
-		if s.parts[r.FileID] == nil {
-			s.parts[r.FileID] = map[int][]byte{}
-		}
-		if s.virtual {
-			s.parts[r.FileID][r.FilePart] = nil
-			s.vlen[[2]int64{r.FileID, int64(r.FilePart)}] = len(r.Bytes)
-		} else {
-			s.parts[r.FileID][r.FilePart] = slices.Clone(r.Bytes)
-		}
+		s.savePartLocked(r.FileID, r.FilePart, r.Bytes)
 		return reply(out, &tg.BoolTrue{})
 	case *tg.UploadGetFileRequest:
 		loc := r.Location.(*tg.InputEncryptedFileLocation)
@@ -342,4 +326,16 @@ func (s *fakeServer) deliver(from int64, peer tg.InputEncryptedChat, out bin.Dec
 	to.log = append(to.log, fakeQueued{qts: to.qts, msg: m})
 	s.pushLocked(to.id, &tg.UpdateNewEncryptedMessage{Message: m, Qts: to.qts})
 	return reply(out, res)
+}
+
+func (s *fakeServer) savePartLocked(id int64, part int, data []byte) {
+	if s.parts[id] == nil {
+		s.parts[id] = map[int][]byte{}
+	}
+	if s.virtual {
+		s.parts[id][part] = nil
+		s.vlen[[2]int64{id, int64(part)}] = len(data)
+		return
+	}
+	s.parts[id][part] = slices.Clone(data)
 }
