@@ -265,3 +265,49 @@ func TestFingerprintMismatchAbortsFake(t *testing.T) {
 		return ok && ca.Status() == StatusDiscarded && cb != nil && cb.Status() == StatusDiscarded
 	})
 }
+
+// Bad input from the network is never fatal: garbage in a ready chat, a
+// truncated message, an empty update, a discard of a chat nobody knows.
+// Each is dropped; the chat goes on.
+func TestBadNetworkInputFake(t *testing.T) {
+	s := newFakeServer()
+	a := startFake(t, s, 1, NewMemStore(), Options{})
+	b := startFake(t, s, 2, NewMemStore(), Options{})
+	ca, cb := openFake(t, a, b)
+	ctx := context.Background()
+	fp := cb.Fingerprint()
+	garbage := make([]byte, 8+16+64)
+	for i := range garbage {
+		garbage[i] = byte(i * 13)
+	}
+	copy(garbage, []byte{byte(fp), byte(fp >> 8), byte(fp >> 16), byte(fp >> 24), byte(fp >> 32), byte(fp >> 40), byte(fp >> 48), byte(fp >> 56)})
+	for _, msg := range []tg.EncryptedMessageClass{
+		&tg.EncryptedMessage{ChatID: cb.ID(), Bytes: garbage, File: &tg.EncryptedFileEmpty{}},
+		&tg.EncryptedMessageService{ChatID: cb.ID(), Bytes: garbage[:13]},
+		&tg.EncryptedMessageService{ChatID: cb.ID()},
+		nil,
+	} {
+		if err := b.m.handleEncryptedMessage(ctx, msg, 0); err != nil {
+			t.Fatalf("%T: %v", msg, err)
+		}
+	}
+	if err := b.m.handleEncryption(ctx, &tg.EncryptedChatDiscarded{ID: 999}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.m.handleEncryption(ctx, &tg.EncryptedChat{ID: cb.ID(), GAOrB: []byte{1}}); err != nil {
+		t.Fatal(err)
+	}
+	if cb.Status() != StatusReady {
+		t.Fatalf("chat %v after bad input", cb.Status())
+	}
+	if _, err := ca.SendText(ctx, "a0"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Second, "a message after the garbage", func() bool { return len(b.rec.Texts(cb.ID())) == 1 })
+	b.m.q.mu.Lock()
+	n := len(b.m.q.pending)
+	b.m.q.mu.Unlock()
+	if n != 0 {
+		t.Fatalf("%d raw messages left pending", n)
+	}
+}
