@@ -196,8 +196,9 @@ func igeNewKey(op, impl string, n int) func(*testing.B) {
 	}
 }
 
-// batchShapes are the job lists of the batch cases: equal jobs, and a mix of
-// short and long ones (a chat backlog).
+// batchShapes are the job lists of the batch cases: equal jobs, and two mixes
+// of short and long ones (a chat backlog): sizes cycling 64 B .. 64 KiB in
+// powers of four, and 64 B alternating with 64 KiB.
 var batchShapes = []struct {
 	name  string
 	sizes []int
@@ -206,12 +207,23 @@ var batchShapes = []struct {
 	{"32x4KiB", repeat(4<<10, 32), true},
 	{"32x1KiB", repeat(1<<10, 32), false},
 	{"mix64B-64KiB", mixSizes(32), true},
+	{"alt64B-64KiB", altSizes(32), false},
 }
 
 func repeat(n, k int) []int {
 	s := make([]int, k)
 	for i := range s {
 		s[i] = n
+	}
+	return s
+}
+
+// altSizes alternates 64-byte and 64 KiB jobs: 16 long serial chains, so at
+// most 16 lanes are ever busy.
+func altSizes(k int) []int {
+	s := make([]int, k)
+	for i := range s {
+		s[i] = 64 << (10 * (i % 2))
 	}
 	return s
 }

@@ -107,7 +107,7 @@ func BenchmarkIGEBatch(b *testing.B) {
 		sizes []int
 	}{
 		{"32x4KiB", repeat(4<<10, 32)},
-		{"mix64B-64KiB", mix(32)},
+		{"alt64B-64KiB", mix(32)},
 	}
 	for _, op := range []string{"encrypt", "decrypt"} {
 		for _, impl := range append([]string{"gotd"}, Implementations()...) {

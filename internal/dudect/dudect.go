@@ -11,12 +11,12 @@
 //
 // As dudect does: the inputs of a batch are prepared first, outside the
 // timed region, and the classes interleaved at random; each call is timed
-// on its own. The t statistic is computed on all measurements and on the
-// measurements below each of several percentiles of a first batch (long
-// outliers from interrupts and other processes hide a small shift of the
-// bulk), and also second-order, on the squared deviations from the class
-// mean, from the first batch onwards. The result is the test with the
-// largest |t|. dudect's threshold: |t| above 4.5 means a leak is likely,
+// on its own. A first batch warms up and sets the percentiles; after it,
+// the t statistic is computed on all measurements, on the measurements
+// below each percentile (long outliers from interrupts and other processes
+// hide a small shift of the bulk), and second-order, on the squared
+// deviations from the class mean. The result is the test with the largest
+// |t|. dudect's threshold: |t| above 4.5 means a leak is likely,
 // well above 10 that it is certain.
 //
 // # Caches
@@ -136,12 +136,14 @@ func Run(cfg Config, tg Target) Result {
 			times[i] = float64(time.Since(start))
 		}
 		if cutoffs == nil {
-			// dudect's percentiles: 1 - 0.5^(10(k+1)/crops), denser near the top.
+			// The first batch only warms up and sets dudect's percentiles,
+			// 1 - 0.5^(10(k+1)/crops), denser near the top.
 			sorted := slices.Sorted(slices.Values(times[:n]))
 			for k := range crops {
 				p := 1 - math.Pow(0.5, 10*float64(k+1)/crops)
 				cutoffs = append(cutoffs, sorted[int(p*float64(n-1))])
 			}
+			continue
 		}
 		for i := range n {
 			c, x := classes[i], times[i]
@@ -151,7 +153,7 @@ func Run(cfg Config, tg Target) Result {
 					cropped[k].push(c, x)
 				}
 			}
-			if done > 0 && all.n[c] > 1 {
+			if all.n[c] > 1 {
 				d := x - all.mean[c]
 				second.push(c, d*d)
 			}
