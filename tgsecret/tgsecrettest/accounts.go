@@ -16,7 +16,7 @@ type account struct {
 	acked int        // the highest max_qts acknowledged
 	log   []qtsEntry // messages with qts > acked, in qts order
 	// pending holds updateEncryption updates not yet delivered, neither by a
-	// push nor by updates.getDifference.
+	// push nor by updates.getDifference (and a few delivered ones).
 	pending []*pendingUpdate
 
 	stats  Stats

@@ -213,15 +213,9 @@ func (s *Server) discardEncryption(c *call, r *tg.MessagesDiscardEncryptionReque
 
 // sendable resolves the chat of a send and checks its state and data.
 func (s *Server) sendable(c *call, in tg.InputEncryptedChat, data []byte) (*chat, error) {
-	ch, err := s.chatFor(c, in)
+	ch, err := s.activeChat(c, in)
 	if err != nil {
 		return nil, err
-	}
-	switch ch.state {
-	case chatDiscarded:
-		return nil, rpcErr(tg.ErrEncryptionDeclined)
-	case chatRequested:
-		return nil, rpcErr(tg.ErrChatIDInvalid)
 	}
 	// An MTProto 2.0 secret message: key fingerprint (8), msg_key (16) and
 	// AES-IGE blocks of at least one block.
@@ -287,8 +281,8 @@ func (s *Server) sendEncryptedFile(c *call, r *tg.MessagesSendEncryptedFileReque
 		&tg.MessagesSentEncryptedFile{Date: date, File: f})
 }
 
-// activeChat resolves the chat of typing and read notices: it must be
-// accepted.
+// activeChat resolves the chat of a message or notice: it must be accepted
+// and not discarded.
 func (s *Server) activeChat(c *call, in tg.InputEncryptedChat) (*chat, error) {
 	ch, err := s.chatFor(c, in)
 	if err != nil {

@@ -47,6 +47,7 @@ func receiveN(t *testing.T, b *client, n int) []*tg.UpdateNewEncryptedMessage {
 // the messages through updates.getDifference, once the next push shows it a
 // qts gap, in several slices.
 func TestDropRecovered(t *testing.T) {
+	t.Parallel()
 	s := New(t, Options{})
 	alice, bob := s.AddUser("Alice"), s.AddUser("Bob")
 	a, b := start(t, s, alice, false), start(t, s, bob, true)
@@ -79,6 +80,7 @@ func TestDropRecovered(t *testing.T) {
 // saved gets what it missed from updates.getDifference, including a dropped
 // updateEncryption.
 func TestDropRecoveredOnStart(t *testing.T) {
+	t.Parallel()
 	s := New(t, Options{})
 	alice, bob := s.AddUser("Alice"), s.AddUser("Bob")
 	a := start(t, s, alice, false)
@@ -102,6 +104,7 @@ func TestDropRecoveredOnStart(t *testing.T) {
 }
 
 func TestDuplicate(t *testing.T) {
+	t.Parallel()
 	s := New(t, Options{})
 	alice, bob := s.AddUser("Alice"), s.AddUser("Bob")
 	a, b := start(t, s, alice, false), start(t, s, bob, false)
@@ -128,6 +131,7 @@ func TestDuplicate(t *testing.T) {
 // TestReorder: pushes overtake each other, and gotd's updates.Manager puts
 // them back in qts order.
 func TestReorder(t *testing.T) {
+	t.Parallel()
 	s := New(t, Options{Seed: 3})
 	alice, bob, carol := s.AddUser("Alice"), s.AddUser("Bob"), s.AddUser("Carol")
 	a, b, c := start(t, s, alice, false), start(t, s, bob, false), start(t, s, carol, true)
@@ -135,7 +139,8 @@ func TestReorder(t *testing.T) {
 	acChat, _ := chatPair(t, a, c)
 
 	const n = 40
-	s.SetFaults(Faults{Reorder: true, Duplicate: 0.1, MaxDelay: 5 * time.Millisecond})
+	wire := onWire(s, bob)
+	s.SetFaults(Faults{Reorder: true, MaxDelay: 5 * time.Millisecond})
 	ctx := testCtx(t)
 	for i := range n {
 		for _, ch := range []*tg.EncryptedChat{ab, acChat} {
@@ -146,19 +151,14 @@ func TestReorder(t *testing.T) {
 			}
 		}
 	}
-	raw := map[int]bool{}
+	receiveN(t, b, n)
+	got := wire()
 	overtaken := false
-	last := 0
-	for len(raw) < n {
-		q := next[*tg.UpdateNewEncryptedMessage](t, b).Qts
-		if q < last {
-			overtaken = true
-		}
-		last = max(last, q)
-		raw[q] = true
+	for i := 1; i < len(got); i++ {
+		overtaken = overtaken || got[i] < got[i-1]
 	}
 	if !overtaken {
-		t.Fatal("no push overtook another")
+		t.Fatalf("no push overtook another: %v", got)
 	}
 	for i, u := range receiveN(t, c, n) {
 		if u.Message.GetRandomID() != int64(i+1) {
@@ -167,10 +167,34 @@ func TestReorder(t *testing.T) {
 	}
 }
 
+// onWire records the qts of every encrypted-message push a client of u took,
+// in the order they went out (a client handles its updates concurrently, so
+// the order it sees is not the order on the wire).
+func onWire(s *Server, u *tg.User) func() []int {
+	var qts []int
+	s.mu.Lock()
+	s.onPush = func(user int64, us tg.UpdatesClass) {
+		if x, ok := us.(*tg.Updates); ok && user == u.ID {
+			for _, x := range x.Updates {
+				if m, ok := x.(*tg.UpdateNewEncryptedMessage); ok {
+					qts = append(qts, m.Qts)
+				}
+			}
+		}
+	}
+	s.mu.Unlock()
+	return func() []int {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return append([]int(nil), qts...)
+	}
+}
+
 // TestFaultsDeterministic: the same seed makes the same choices.
 func TestFaultsDeterministic(t *testing.T) {
+	t.Parallel()
 	run := func(seed int64) Stats {
-		s, err := newServer(Options{Seed: seed})
+		s, err := Start(Options{Seed: seed})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -194,5 +218,84 @@ func TestFaultsDeterministic(t *testing.T) {
 	}
 	if x.Dropped < 60 || x.Dropped > 140 {
 		t.Fatalf("dropped %d of 200 at p = 0.5", x.Dropped)
+	}
+}
+
+// TestDelayKeepsOrder: delays without Reorder never let a push overtake an
+// earlier one.
+func TestDelayKeepsOrder(t *testing.T) {
+	t.Parallel()
+	s := New(t, Options{Seed: 11})
+	alice, bob := s.AddUser("Alice"), s.AddUser("Bob")
+	a, b := start(t, s, alice, false), start(t, s, bob, false)
+	ac, _ := chatPair(t, a, b)
+
+	const n = 30
+	wire := onWire(s, bob)
+	s.SetFaults(Faults{MaxDelay: 20 * time.Millisecond})
+	sendN(t, a, ac, 0, n)
+	receiveN(t, b, n)
+	for i, q := range wire() {
+		if q != i+1 {
+			t.Fatalf("push %d has qts %d: %v", i, q, wire())
+		}
+	}
+}
+
+// TestPendingOnce: an updateEncryption goes out once, either by its push or
+// in a difference; a difference that took it stops the push that was still
+// queued.
+func TestPendingOnce(t *testing.T) {
+	t.Parallel()
+	s := New(t, Options{})
+	alice, bob := s.AddUser("Alice"), s.AddUser("Bob")
+	a, b := start(t, s, alice, false), start(t, s, bob, false)
+	ctx := testCtx(t)
+
+	s.SetFaults(Faults{MaxDelay: time.Hour}) // the push waits in the queue
+	if _, err := a.api.MessagesRequestEncryption(ctx, &tg.MessagesRequestEncryptionRequest{
+		UserID: &tg.InputUser{UserID: bob.ID, AccessHash: bob.AccessHash}, RandomID: 1, GA: dhPublic(t),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	diff, err := b.api.UpdatesGetDifference(ctx, &tg.UpdatesGetDifferenceRequest{Pts: 1, Date: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, ok := diff.(*tg.UpdatesDifference); !ok || len(d.OtherUpdates) != 1 {
+		t.Fatalf("difference %#v", diff)
+	}
+	// A second difference has nothing more.
+	diff, err = b.api.UpdatesGetDifference(ctx, &tg.UpdatesGetDifferenceRequest{Pts: 1, Date: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := diff.(*tg.UpdatesDifferenceEmpty); !ok {
+		t.Fatalf("second difference %#v", diff)
+	}
+
+	// Make the queued push due now and let the pusher run it.
+	s.mu.Lock()
+	p := s.users[bob.ID].pusher
+	s.mu.Unlock()
+	p.mu.Lock()
+	if len(p.q) != 1 {
+		t.Fatalf("%d pushes queued, want 1", len(p.q))
+	}
+	p.q[0].at = time.Now()
+	p.mu.Unlock()
+	p.wake <- struct{}{}
+	for {
+		p.mu.Lock()
+		n := len(p.q)
+		p.mu.Unlock()
+		if n == 0 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	none(t, b, 100*time.Millisecond)
+	if st := s.Stats(bob); st.Pushed != 0 {
+		t.Fatalf("the push went out too: %+v", st)
 	}
 }

@@ -19,11 +19,20 @@ func pattern(n int) []byte {
 	return b
 }
 
-func TestFileRoundTrip(t *testing.T) {
+// TestFiles: uploads, encrypted files in messages and downloads, on one
+// pair of clients (a key exchange costs more than the tests).
+func TestFiles(t *testing.T) {
+	t.Parallel()
 	s := New(t, Options{})
 	alice, bob := s.AddUser("Alice"), s.AddUser("Bob")
 	a, b := start(t, s, alice, false), start(t, s, bob, false)
 	ac, _ := chatPair(t, a, b)
+	t.Run("RoundTrip", func(t *testing.T) { testFileRoundTrip(t, s, a, b, ac) })
+	t.Run("Big", func(t *testing.T) { testBigFile(t, a, b, ac) })
+	t.Run("UploadErrors", func(t *testing.T) { testUploadErrors(t, s, a, ac) })
+}
+
+func testFileRoundTrip(t *testing.T, s *Server, a, b *client, ac *tg.EncryptedChat) {
 	ctx := testCtx(t)
 
 	const part = 128 << 10
@@ -37,7 +46,7 @@ func TestFileRoundTrip(t *testing.T) {
 	}
 	sum := md5.Sum(data)
 	res, err := a.api.MessagesSendEncryptedFile(ctx, &tg.MessagesSendEncryptedFileRequest{
-		Peer: input(ac), RandomID: 1, Data: message(1, 2),
+		Peer: input(ac), RandomID: randomID(), Data: message(1, 2),
 		File: &tg.InputEncryptedFileUploaded{ID: 77, Parts: 3, MD5Checksum: hex.EncodeToString(sum[:]), KeyFingerprint: 1234},
 	})
 	if err != nil {
@@ -132,25 +141,21 @@ func TestFileRoundTrip(t *testing.T) {
 
 }
 
-func TestBigFileUpload(t *testing.T) {
-	s := New(t, Options{})
-	alice, bob := s.AddUser("Alice"), s.AddUser("Bob")
-	a, b := start(t, s, alice, false), start(t, s, bob, false)
-	ac, _ := chatPair(t, a, b)
+func testBigFile(t *testing.T, a, b *client, ac *tg.EncryptedChat) {
 	ctx := testCtx(t)
 
 	const part = 512 << 10
 	data := pattern(3*part + 100)
 	for i := 3; i >= 0; i-- { // any order
 		if _, err := a.api.UploadSaveBigFilePart(ctx, &tg.UploadSaveBigFilePartRequest{
-			FileID: 5, FilePart: i, FileTotalParts: 4, Bytes: data[i*part : min((i+1)*part, len(data))],
+			FileID: 500, FilePart: i, FileTotalParts: 4, Bytes: data[i*part : min((i+1)*part, len(data))],
 		}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	res, err := a.api.MessagesSendEncryptedFile(ctx, &tg.MessagesSendEncryptedFileRequest{
-		Peer: input(ac), RandomID: 1, Data: message(1, 2),
-		File: &tg.InputEncryptedFileBigUploaded{ID: 5, Parts: 4, KeyFingerprint: 9},
+		Peer: input(ac), RandomID: randomID(), Data: message(1, 2),
+		File: &tg.InputEncryptedFileBigUploaded{ID: 500, Parts: 4, KeyFingerprint: 9},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -171,11 +176,11 @@ func TestBigFileUpload(t *testing.T) {
 	}
 	// The upload is used up; the stored file can be sent again by id.
 	_, err = a.api.MessagesSendEncryptedFile(ctx, &tg.MessagesSendEncryptedFileRequest{
-		Peer: input(ac), RandomID: 2, Data: message(1, 2), File: &tg.InputEncryptedFileBigUploaded{ID: 5, Parts: 4},
+		Peer: input(ac), RandomID: randomID(), Data: message(1, 2), File: &tg.InputEncryptedFileBigUploaded{ID: 500, Parts: 4},
 	})
 	wantErr(t, err, tg.ErrFilePartsInvalid)
 	res, err = a.api.MessagesSendEncryptedFile(ctx, &tg.MessagesSendEncryptedFileRequest{
-		Peer: input(ac), RandomID: 3, Data: message(1, 2), File: &tg.InputEncryptedFile{ID: f.ID, AccessHash: f.AccessHash},
+		Peer: input(ac), RandomID: randomID(), Data: message(1, 2), File: &tg.InputEncryptedFile{ID: f.ID, AccessHash: f.AccessHash},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -185,12 +190,9 @@ func TestBigFileUpload(t *testing.T) {
 	}
 }
 
-func TestUploadErrors(t *testing.T) {
-	s := New(t, Options{})
-	alice, bob := s.AddUser("Alice"), s.AddUser("Bob")
-	a, b := start(t, s, alice, false), start(t, s, bob, false)
-	ac, _ := chatPair(t, a, b)
+func testUploadErrors(t *testing.T, s *Server, a *client, ac *tg.EncryptedChat) {
 	ctx := testCtx(t)
+	sentBefore := s.Stats(a.u).Sent
 
 	save := func(id int64, part int, n int) error {
 		_, err := a.api.UploadSaveFilePart(ctx, &tg.UploadSaveFilePartRequest{FileID: id, FilePart: part, Bytes: pattern(n)})
@@ -245,7 +247,7 @@ func TestUploadErrors(t *testing.T) {
 	wantErr(t, sendFile(&tg.InputEncryptedFileUploaded{ID: 12, Parts: 1}), tg.ErrFilePartsInvalid) // never uploaded
 	wantErr(t, sendFile(&tg.InputEncryptedFileEmpty{}), tg.ErrFileEmtpy)
 	wantErr(t, sendFile(&tg.InputEncryptedFile{ID: 1, AccessHash: 2}), tg.ErrFileIDInvalid)
-	if st := s.Stats(alice); st.Sent != 0 {
+	if st := s.Stats(a.u); st.Sent != sentBefore {
 		t.Fatalf("refused sends counted: %+v", st)
 	}
 	// After the errors the upload is still whole and can be sent.

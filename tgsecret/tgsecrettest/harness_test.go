@@ -15,6 +15,11 @@ import (
 	"github.com/gotd/td/tgerr"
 )
 
+// failAfter is how long a test waits for what must come: generous, because
+// a key exchange on a loaded machine under -race can take many seconds. No
+// test measures time.
+const failAfter = 2 * time.Minute
+
 // client is one running telegram.Client of a test, signed in, with the
 // updates it received.
 type client struct {
@@ -50,7 +55,7 @@ func (r recorder) Handle(ctx context.Context, u tg.UpdatesClass) error {
 // start runs a client for u until the test ends. With manager set, updates
 // go through gotd's updates.Manager (gap recovery with getDifference);
 // otherwise the client sees the raw pushes.
-func start(t *testing.T, s *Server, u *tg.User, manager bool) *client {
+func start(t testing.TB, s *Server, u *tg.User, manager bool) *client {
 	t.Helper()
 	c := &client{t: t, u: u, got: make(chan tg.UpdateClass, 10000)}
 	var h telegram.UpdateHandler = recorder(c.got)
@@ -86,22 +91,22 @@ func start(t *testing.T, s *Server, u *tg.User, manager bool) *client {
 		}
 	case err := <-done:
 		t.Fatalf("client %s ended: %v", u.FirstName, err)
-	case <-time.After(30 * time.Second):
-		t.Fatalf("client %s: no sign-in after 30s", u.FirstName)
+	case <-time.After(failAfter):
+		t.Fatalf("client %s: no sign-in after %v", u.FirstName, failAfter)
 	}
 	return c
 }
 
-func testCtx(t *testing.T) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+func testCtx(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), failAfter)
 	t.Cleanup(cancel)
 	return ctx
 }
 
 // next waits for the next update of type T, skipping others.
-func next[T tg.UpdateClass](t *testing.T, c *client) T {
+func next[T tg.UpdateClass](t testing.TB, c *client) T {
 	t.Helper()
-	timeout := time.After(10 * time.Second)
+	timeout := time.After(failAfter)
 	for {
 		select {
 		case u := <-c.got:
@@ -110,7 +115,7 @@ func next[T tg.UpdateClass](t *testing.T, c *client) T {
 			}
 		case <-timeout:
 			var zero T
-			t.Fatalf("%s: no %T within 10s", c.u.FirstName, zero)
+			t.Fatalf("%s: no %T within %v", c.u.FirstName, zero, failAfter)
 			return zero
 		}
 	}
@@ -135,7 +140,7 @@ func wantErr(t *testing.T, err error, msg string) {
 }
 
 // dhPublic returns g^x mod p for a fresh random x.
-func dhPublic(t *testing.T) []byte {
+func dhPublic(t testing.TB) []byte {
 	p := new(big.Int).SetBytes(DHPrime())
 	x, err := rand.Int(rand.Reader, p)
 	if err != nil {
@@ -147,7 +152,7 @@ func dhPublic(t *testing.T) []byte {
 
 // chatPair opens an accepted secret chat from a to b and returns it as each
 // side sees it.
-func chatPair(t *testing.T, a, b *client) (ac, bc *tg.EncryptedChat) {
+func chatPair(t testing.TB, a, b *client) (ac, bc *tg.EncryptedChat) {
 	t.Helper()
 	ctx := testCtx(t)
 	waiting, err := a.api.MessagesRequestEncryption(ctx, &tg.MessagesRequestEncryptionRequest{

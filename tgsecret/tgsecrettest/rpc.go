@@ -2,6 +2,7 @@ package tgsecrettest
 
 import (
 	"errors"
+	"maps"
 	"slices"
 	"time"
 
@@ -117,14 +118,7 @@ var ignored = map[uint32]bool{
 
 // Methods lists the TL type ids of the RPC methods the server serves; any
 // other method is answered with 400 INPUT_METHOD_INVALID.
-func Methods() []uint32 {
-	ids := make([]uint32, 0, len(methods))
-	for id := range methods {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	return ids
-}
+func Methods() []uint32 { return slices.Sorted(maps.Keys(methods)) }
 
 // onMessage serves one request. Every request gets an answer: a result or
 // an RPC error, never a dropped connection.

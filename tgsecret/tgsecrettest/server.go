@@ -71,6 +71,9 @@ type Server struct {
 	files    map[int64]*storedFile
 	dh       dhConfig
 	nextUser int64
+	closed   bool // no more pushers start
+	// onPush, when set, sees every push a client took, in order (tests).
+	onPush func(user int64, u tg.UpdatesClass)
 
 	faultsMu  sync.Mutex
 	faults    Faults
@@ -88,7 +91,7 @@ var serverKey = sync.OnceValues(func() (*rsa.PrivateKey, error) {
 // It is stopped by t.Cleanup or by Close.
 func New(t testing.TB, opts Options) *Server {
 	t.Helper()
-	s, err := newServer(opts)
+	s, err := Start(opts)
 	if err != nil {
 		t.Fatalf("tgsecrettest: %v", err)
 	}
@@ -100,7 +103,9 @@ func New(t testing.TB, opts Options) *Server {
 	return s
 }
 
-func newServer(opts Options) (*Server, error) {
+// Start starts a server outside a test (examples, programs); the caller
+// stops it with Close.
+func Start(opts Options) (*Server, error) {
 	if opts.Logger == nil {
 		opts.Logger = zap.NewNop()
 	}
@@ -164,6 +169,9 @@ func newServer(opts Options) (*Server, error) {
 // connections cut. Close is idempotent.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		s.closed = true
+		s.mu.Unlock()
 		s.cancel()
 		_ = s.ln.Close()
 		s.ln.closeAll()
@@ -224,11 +232,13 @@ func (s *Server) AddUser(name string) *tg.User {
 	a.pusher = newPusher(s, a)
 	s.users[id] = a
 	s.byPhone[a.user.Phone] = a
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		a.pusher.run(s.ctx)
-	}()
+	if !s.closed {
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			a.pusher.run(s.ctx)
+		}()
+	}
 	u := a.user
 	return &u
 }
@@ -290,7 +300,7 @@ type Stats struct {
 	Acked   int // the highest max_qts u acknowledged with messages.receivedQueue
 	Pushed  int // updates pushed to u (after faults; a duplicate counts twice)
 	Dropped int // pushes dropped by faults
-	Sent    int // messages.sendEncrypted* calls made by u that were accepted
+	Sent    int // messages.sendEncrypted* calls made by u that the server accepted (a resent random_id counts once)
 }
 
 // Stats reports what the server saw for u.

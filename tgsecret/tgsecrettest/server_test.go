@@ -9,6 +9,7 @@ import (
 )
 
 func TestSignIn(t *testing.T) {
+	t.Parallel()
 	s := New(t, Options{})
 	alice := s.AddUser("Alice")
 	a := start(t, s, alice, false)
@@ -32,6 +33,7 @@ func TestSignIn(t *testing.T) {
 }
 
 func TestRelay(t *testing.T) {
+	t.Parallel()
 	s := New(t, Options{})
 	alice, bob := s.AddUser("Alice"), s.AddUser("Bob")
 	a, b := start(t, s, alice, false), start(t, s, bob, false)
@@ -69,6 +71,23 @@ func TestRelay(t *testing.T) {
 	ac := next[*tg.UpdateEncryption](t, a).Chat.(*tg.EncryptedChat)
 	if !bytes.Equal(ac.GAOrB, gb) || ac.KeyFingerprint != 42 || ac.ID != w.ID || ac.AccessHash != w.AccessHash {
 		t.Fatalf("requester's chat = %+v", ac)
+	}
+
+	// Typing and read notices reach the other side and take no qts.
+	if _, err := a.api.MessagesSetEncryptedTyping(ctx, &tg.MessagesSetEncryptedTypingRequest{Peer: input(ac), Typing: true}); err != nil {
+		t.Fatal(err)
+	}
+	if u := next[*tg.UpdateEncryptedChatTyping](t, b); u.ChatID != ac.ID {
+		t.Fatalf("typing %+v", u)
+	}
+	if _, err := b.api.MessagesReadEncryptedHistory(ctx, &tg.MessagesReadEncryptedHistoryRequest{Peer: input(bc), MaxDate: 12345}); err != nil {
+		t.Fatal(err)
+	}
+	if u := next[*tg.UpdateEncryptedMessagesRead](t, a); u.ChatID != ac.ID || u.MaxDate != 12345 {
+		t.Fatalf("read %+v", u)
+	}
+	if st := s.Stats(bob); st.QTS != 0 {
+		t.Fatalf("bob stats %+v", st)
 	}
 
 	ok, err := a.api.MessagesDiscardEncryption(ctx, &tg.MessagesDiscardEncryptionRequest{ChatID: ac.ID, DeleteHistory: true})

@@ -3,6 +3,7 @@ package tgsecrettest
 import (
 	"container/heap"
 	"context"
+	"slices"
 	"sync"
 	"time"
 
@@ -21,16 +22,16 @@ const accountPts = 1
 // returns; more come as updates.differenceSlice.
 const differenceLimit = 100
 
-// reorderHold is how long a push picked for reordering is held back (at
-// least) so that the pushes after it overtake it.
-const reorderHold = 20 * time.Millisecond
+// reorderHold is how long a push picked for reordering waits, at most, for a
+// later push to overtake it.
+const reorderHold = 500 * time.Millisecond
 
 // Faults apply to updates the server pushes (updateNewEncryptedMessage,
 // updateEncryption, typing, read), never to RPC results or getDifference.
 type Faults struct {
 	Drop      float64       // probability a push is dropped (recovered through updates.getDifference)
 	Duplicate float64       // probability a push is sent twice
-	Reorder   bool          // pushes may overtake each other: a quarter of them are held back by max(MaxDelay, 20ms)
+	Reorder   bool          // pushes overtake each other: a quarter of them wait for the next push to go first (at most max(MaxDelay, 500ms))
 	MaxDelay  time.Duration // random delay of each push up to this
 }
 
@@ -46,9 +47,25 @@ type qtsEntry struct {
 	msg tg.EncryptedMessageClass
 }
 
+// pendingUpdate is an updateEncryption on its way to the user. It goes out
+// once, by a push or in a difference: a difference takes only those no push
+// is sending or has sent, and a push skips those a difference took.
 type pendingUpdate struct {
 	update tg.UpdateClass
-	done   bool
+	state  pendingState
+}
+
+type pendingState int
+
+const (
+	pendingWaiting pendingState = iota
+	pendingSending              // a push is on the wire
+	pendingPushed
+	pendingInDifference
+)
+
+func (p *pendingUpdate) gone() bool {
+	return p.state == pendingPushed || p.state == pendingInDifference
 }
 
 // deliverEncrypted gives msg the next qts of a, logs it and pushes it.
@@ -67,14 +84,12 @@ func (s *Server) deliverEncrypted(a *account, msg tg.EncryptedMessageClass) {
 func (s *Server) deliverEncryption(a *account, chat tg.EncryptedChatClass, users ...*tg.User) {
 	u := &tg.UpdateEncryption{Chat: chat, Date: now()}
 	p := &pendingUpdate{update: u}
-	a.pending = append(a.pending, p)
+	a.pending = append(slices.DeleteFunc(a.pending, (*pendingUpdate).gone), p)
 	var ents []tg.UserClass
 	for _, u := range users {
 		ents = append(ents, u)
 	}
-	s.push(a, &tg.Updates{Updates: []tg.UpdateClass{u}, Users: ents, Date: now()}, func() {
-		p.done = true
-	})
+	s.push(a, &tg.Updates{Updates: []tg.UpdateClass{u}, Users: ents, Date: now()}, p)
 }
 
 // deliverShort pushes one update without a sequence (typing, read).
@@ -83,9 +98,9 @@ func (s *Server) deliverShort(a *account, u tg.UpdateClass) {
 	s.push(a, &tg.UpdateShort{Update: u, Date: now()}, nil)
 }
 
-// push queues u for a's clients after the faults decide its fate. delivered
-// runs, with s.mu held, once a client has taken it. s.mu must be held.
-func (s *Server) push(a *account, u tg.UpdatesClass, delivered func()) {
+// push queues u for a's clients after the faults decide its fate; pending,
+// if not nil, tracks its delivery. s.mu must be held.
+func (s *Server) push(a *account, u tg.UpdatesClass, pending *pendingUpdate) {
 	s.faultsMu.Lock()
 	f := s.faults
 	r := s.faultRand
@@ -108,7 +123,7 @@ func (s *Server) push(a *account, u tg.UpdatesClass, delivered func()) {
 		a.stats.Dropped++
 		return
 	}
-	a.pusher.enqueue(u, delivered, delays[:copies], held[:copies], f)
+	a.pusher.enqueue(u, pending, delays[:copies], held[:copies], f)
 }
 
 // pusher sends one account's pushes in the order of their due times.
@@ -124,17 +139,18 @@ type pusher struct {
 }
 
 type pendingPush struct {
-	u         tg.UpdatesClass
-	at        time.Time
-	order     uint64
-	delivered func()
+	u       tg.UpdatesClass
+	at      time.Time
+	order   uint64
+	held    bool // waits for a later push to go first
+	pending *pendingUpdate
 }
 
 func newPusher(s *Server, a *account) *pusher {
 	return &pusher{s: s, a: a, wake: make(chan struct{}, 1)}
 }
 
-func (p *pusher) enqueue(u tg.UpdatesClass, delivered func(), delays []time.Duration, held []bool, f Faults) {
+func (p *pusher) enqueue(u tg.UpdatesClass, pending *pendingUpdate, delays []time.Duration, held []bool, f Faults) {
 	p.mu.Lock()
 	now := time.Now()
 	for i, d := range delays {
@@ -151,7 +167,7 @@ func (p *pusher) enqueue(u tg.UpdatesClass, delivered func(), delays []time.Dura
 			p.last = at
 		}
 		p.order++
-		heap.Push(&p.q, &pendingPush{u: u, at: at, order: p.order, delivered: delivered})
+		heap.Push(&p.q, &pendingPush{u: u, at: at, order: p.order, held: held[i], pending: pending})
 	}
 	p.mu.Unlock()
 	select {
@@ -177,6 +193,9 @@ func (p *pusher) run(ctx context.Context) {
 		p.mu.Unlock()
 		if next != nil {
 			p.deliver(ctx, next)
+			if !next.held {
+				p.release(next.order)
+			}
 			continue
 		}
 		timer.Reset(wait)
@@ -195,11 +214,41 @@ func (p *pusher) run(ctx context.Context) {
 	}
 }
 
+// release makes the held pushes queued before push number order due now:
+// a later push has overtaken them.
+func (p *pusher) release(order uint64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := time.Now()
+	changed := false
+	for _, pp := range p.q {
+		if pp.held && pp.order < order {
+			pp.held = false
+			pp.at = now
+			changed = true
+		}
+	}
+	if changed {
+		heap.Init(&p.q)
+	}
+}
+
 // deliver sends pp to the most recent live session of every auth key of the
 // account.
 func (p *pusher) deliver(ctx context.Context, pp *pendingPush) {
 	s := p.s
 	s.mu.Lock()
+	claimed := false
+	if pp.pending != nil {
+		switch pp.pending.state {
+		case pendingInDifference:
+			s.mu.Unlock()
+			return
+		case pendingWaiting:
+			pp.pending.state = pendingSending
+			claimed = true
+		}
+	}
 	var keys []*authKey
 	var sessions [][]tgtest.Session
 	for _, k := range p.a.keys {
@@ -222,15 +271,21 @@ func (p *pusher) deliver(ctx context.Context, pp *pendingPush) {
 			s.mu.Unlock()
 		}
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if !ok {
+		if claimed && pp.pending.state == pendingSending {
+			pp.pending.state = pendingWaiting
+		}
 		return
 	}
-	s.mu.Lock()
 	p.a.stats.Pushed++
-	if pp.delivered != nil {
-		pp.delivered()
+	if pp.pending != nil {
+		pp.pending.state = pendingPushed
 	}
-	s.mu.Unlock()
+	if s.onPush != nil {
+		s.onPush(p.a.user.ID, pp.u)
+	}
 }
 
 func deleteSession(ss []tgtest.Session, id int64) []tgtest.Session {
@@ -302,15 +357,15 @@ func (s *Server) updatesGetDifference(c *call, r *tg.UpdatesGetDifferenceRequest
 	}
 	var others []tg.UpdateClass
 	for _, p := range a.pending {
-		if !p.done {
-			p.done = true
+		if p.state == pendingWaiting {
+			p.state = pendingInDifference
 			others = append(others, p.update)
 			if u, ok := p.update.(*tg.UpdateEncryption); ok {
 				s.addChatUsers(c, users, u.Chat.GetID())
 			}
 		}
 	}
-	a.pending = nil
+	a.pending = slices.DeleteFunc(a.pending, (*pendingUpdate).gone)
 
 	if len(msgs) == 0 && len(others) == 0 {
 		return &tg.UpdatesDifferenceEmpty{Date: now(), Seq: 0}, nil
