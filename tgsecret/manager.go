@@ -99,6 +99,9 @@ type Manager struct {
 	wg     sync.WaitGroup // goroutines started by Run's work (flushers)
 }
 
+// maxEarly bounds the acceptances kept for requests still in flight.
+const maxEarly = 64
+
 type dhConfig struct {
 	g       int
 	p       []byte
@@ -567,6 +570,9 @@ func (m *Manager) handleEncryption(ctx context.Context, chat tg.EncryptedChatCla
 		c := m.chats[u.ID]
 		if c == nil {
 			// The acceptance may overtake the answer to our own request.
+			if len(m.early) >= maxEarly {
+				clear(m.early) // a flood of acceptances of chats nobody asked for
+			}
 			m.early[u.ID] = u
 			m.mu.Unlock()
 			return nil
