@@ -167,6 +167,13 @@ func (c *Chat) start(ctx context.Context, key *secret.Key, role secret.Role, dh 
 		return err
 	}
 	c.mu.Lock()
+	if c.rec.Status == StatusDiscarded {
+		// Discarded while the exchange was in flight (the peer gave up,
+		// or the server's answer crossed a discard): stays discarded.
+		c.mu.Unlock()
+		sc.Wipe()
+		return fmt.Errorf("%w: discarded during the key exchange", ErrChatState)
+	}
 	c.sc = sc
 	c.fp = sc.Fingerprint()
 	c.rec.Status = StatusReady

@@ -259,11 +259,22 @@ func TestFingerprintMismatchAbortsFake(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 5*time.Second, "abort", func() bool {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
 		_, ok := a.rec.find(func(e Event) bool { return e.Kind == EventAbort && errors.Is(e.Err, secret.ErrKeyFingerprint) })
 		cb := b.m.Chat(ca.ID())
-		return ok && ca.Status() == StatusDiscarded && cb != nil && cb.Status() == StatusDiscarded
-	})
+		if ok && ca.Status() == StatusDiscarded && cb != nil && cb.Status() == StatusDiscarded {
+			break
+		}
+		if time.Now().After(deadline) {
+			var st ChatStatus
+			if cb != nil {
+				st = cb.Status()
+			}
+			t.Fatalf("abort seen %v; alice's chat %v, bob's %v", ok, ca.Status(), st)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // Bad input from the network is never fatal: garbage in a ready chat, a
@@ -304,10 +315,9 @@ func TestBadNetworkInputFake(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, 5*time.Second, "a message after the garbage", func() bool { return len(b.rec.Texts(cb.ID())) == 1 })
-	b.m.q.mu.Lock()
-	n := len(b.m.q.pending)
-	b.m.q.mu.Unlock()
-	if n != 0 {
-		t.Fatalf("%d raw messages left pending", n)
-	}
+	waitFor(t, 5*time.Second, "no raw message left pending", func() bool {
+		b.m.q.mu.Lock()
+		defer b.m.q.mu.Unlock()
+		return len(b.m.q.pending) == 0
+	})
 }
