@@ -300,7 +300,9 @@ func xorBytes(dst, a, b []byte) {
 // Job is one independent IGE stream of a batch. Its semantics are exactly
 // those of EncryptBlocks/DecryptBlocks: IV is not modified, and Dst may be
 // Src. The jobs of a batch run interleaved, so no job's Dst may overlap
-// another job's Src or Dst (the result would depend on the interleaving).
+// another job's Src, Dst or IV (the result would depend on the
+// interleaving, which differs between implementations: an IV is read when
+// its job starts, after earlier jobs have written).
 type Job struct {
 	Cipher   *Cipher
 	IV       []byte // IVSize bytes

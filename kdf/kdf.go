@@ -54,6 +54,8 @@
 // The hashing is the standard library's, with its SHA-NI, ARMv8 and AVX2
 // paths; what this package adds is a few fixed-size moves, so each function
 // costs what its unavoidable hash calls cost (BenchmarkKDF compares the two).
+// The exception is [MsgKeyV1Prefix], which hashes a secret-length prefix in
+// constant time with its own portable SHA-1 compression function.
 // Two SHA-256 hashes that do not depend on each other, a and b of [Derive]
 // for [V2] and the two msg_keys of [MsgKeysV2], run as a pair through a
 // two-lane SHA-NI kernel where the CPU has the SHA extensions (amd64, not

@@ -4,8 +4,10 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
+	"math"
 
 	"github.com/gotd/td/bin"
 	"github.com/secretbench/secretbench/ige"
@@ -54,6 +56,7 @@ type Codec struct {
 	role   Role
 	rand   io.Reader
 	maxPad int
+	noV1   bool
 
 	cipher ige.Cipher
 	aesKey [32]byte
@@ -85,6 +88,21 @@ func WithMaxPadding(n int) Option {
 	}
 	return func(c *Codec) { c.maxPad = n }
 }
+
+// WithoutV1 makes Decrypt refuse MTProto 1.0: a message whose msg_key does
+// not verify under v2 fails with ErrV1Refused, without the v1 attempt (and
+// its SHA-1 over the whole message). For a chat that both sides began at
+// layer 73 or above. Encrypt is unchanged.
+//
+// [Chat] does not set it: every chat begins in v1 (its first NotifyLayer
+// goes out before the peer's layer is known), and a late duplicate of such
+// a packet must still be recognized as a duplicate.
+func WithoutV1() Option { return func(c *Codec) { c.noV1 = true } }
+
+// ErrV1Refused: msg_key does not verify under v2 and the Codec was made
+// WithoutV1, so v1 was not tried. It takes the place of ErrMsgKey and of
+// every v1 verdict.
+var ErrV1Refused = errors.New("secret: not a v2 message, and v1 is refused (WithoutV1)")
 
 // NewCodec returns a Codec for key as role. It panics if key is nil.
 func NewCodec(key *Key, role Role, opts ...Option) *Codec {
@@ -300,7 +318,9 @@ func (c *Codec) seal(hdr, data []byte, v kdf.Version, dataLen int) {
 // every receive check of the protocol; each failure returns an error
 // matching one of ErrMessageSize, ErrUnknownKey, ErrMsgKey, ErrLength,
 // ErrPadding, ErrEnvelope, ErrUnknownConstructor, ErrShortRandomBytes or
-// ErrV1Layer. msg_key is compared in constant time. A layer above the
+// ErrV1Layer (ErrV1Refused instead of ErrMsgKey and the v1 verdicts with
+// WithoutV1). Until msg_key verifies, its time does not depend on the
+// decrypted bytes (see the package documentation). A layer above the
 // caller's own is not an error: compare Header.Layer. On error dst is
 // returned unchanged in length (its spare capacity may have been written).
 // wire must not overlap the spare capacity of dst (Decrypt panics if it
@@ -349,63 +369,56 @@ func (c *Codec) checkWire(wire []byte) error {
 // v2 decryption and v2Key its msg_key (the batch path). It returns the
 // header and the body's bounds in data.
 //
-// The protocol order is v2, then v1. A v1 message would pay for a whole v2
-// decryption and hash before its own, so the first block is decrypted
-// alone: if its length prefix rules out any v2 reading (v2Plausible), v1 is
-// tried first and the v2 work is finished only if v1 fails too. The outcome
-// is the protocol order's, error included, except for a message that
-// verifies under both keys, which would take a collision of the hashes.
+// Nothing before a msg_key verifies may depend on the decrypted bytes, or
+// the time of a rejection tells an attacker about the plaintext of a forged
+// message (Albrecht, Mareková, Paterson and Stepanovs, "Four Attacks and a
+// Proof for Telegram", IEEE S&P 2022). So v2 always decrypts and hashes the
+// whole message before the constant-time compare, and looks at the length
+// prefix only after it; a v1 message pays for that v2 attempt first
+// (choosing the order by the first block's prefix told whoever cuts or
+// extends a ciphertext the plaintext length the padding hides). v1 (openV1)
+// must hash a prefix whose length it reads from the decryption, and does so
+// in time that depends only on the message size.
 func (c *Codec) open(data, wire []byte, v2Key *[16]byte) (h Header, start, end int, err error) {
 	msgKey := (*[16]byte)(wire[8:24])
-	ct := wire[Overhead:]
-	x := c.role.recvX()
 	var got [16]byte
-	switch {
-	case v2Key != nil:
+	if v2Key != nil {
 		got = *v2Key
-	default:
-		c.derive(kdf.V2, msgKey, x)
-		ige.DecryptBlocks(&c.cipher, c.aesIV[:], data[:16], ct[:16])
-		if !v2Plausible(data) {
-			h, length, verified, err := c.openV1(data, wire)
-			if verified {
-				return c.envelope(data, h, length, err)
-			}
-			c.derive(kdf.V2, msgKey, x)
-			ige.DecryptBlocks(&c.cipher, c.aesIV[:], data, ct)
-			if got := kdf.MsgKeyV2(&c.key.k, x, data); subtle.ConstantTimeCompare(got[:], msgKey[:]) == 1 {
-				_, err := v2Length(data) // fails: the prefix is not plausible
-				return Header{Version: kdf.V2}, 0, 0, err
-			}
-			return h, 0, 0, err
-		}
-		got = c.decryptHashV2(data, ct, x)
+	} else {
+		got = c.decryptHashV2(data, wire)
 	}
 	if subtle.ConstantTimeCompare(got[:], msgKey[:]) == 1 {
 		length, err := v2Length(data)
 		return c.envelope(data, Header{Version: kdf.V2}, length, err)
 	}
-	h, length, _, err := c.openV1(data, wire)
+	if c.noV1 {
+		return Header{}, 0, 0, ErrV1Refused
+	}
+	h, length, err := c.openV1(data, wire)
 	return c.envelope(data, h, length, err)
 }
 
-// decryptHashV2 finishes the v2 decryption of ct into data (the first block
-// is done) and returns the msg_key of data.
-func (c *Codec) decryptHashV2(data, ct []byte, x int) [16]byte {
+// decryptHashV2 decrypts wire's ciphertext into data as v2 (the sender's
+// x is the other role's) and returns the msg_key of data.
+func (c *Codec) decryptHashV2(data, wire []byte) [16]byte {
+	x := c.role.recvX()
+	ct := wire[Overhead:]
+	c.derive(kdf.V2, (*[16]byte)(wire[8:24]), x)
+	ige.DecryptBlocks(&c.cipher, c.aesIV[:], data[:16], ct[:16])
 	c.msgKey.Reset(kdf.V2, &c.key.k, x)
-	c.decryptHash(&c.msgKey, data, ct, len(data))
+	c.decryptHash(&c.msgKey, data, ct)
 	return c.msgKey.Sum()
 }
 
 // decryptHash finishes the decryption of ct into data (the first block is
-// done, with the cipher and aesIV of this message) and writes data[:hashEnd]
-// to h. AES-IGE decryption and the hash are each a
-// serial chain, but independent of each other: decrypting block group k+1
-// while hashing group k lets the core run both chains at once, which a
-// decryption followed by a hash cannot (about a fifth less time for 1 KiB).
-// Groups are 64 bytes (one hash block, four AES blocks) and aligned to the
-// hash's blocks, so that both chains stay within the out-of-order window.
-func (c *Codec) decryptHash(h io.Writer, data, ct []byte, hashEnd int) {
+// done, with the cipher and aesIV of this message) and writes data to h.
+// AES-IGE decryption and the hash are each a serial chain, but independent
+// of each other: decrypting block group k+1 while hashing group k lets the
+// core run both chains at once, which a decryption followed by a hash
+// cannot (about a fifth less time for 1 KiB). Groups are 64 bytes (one hash
+// block, four AES blocks) and aligned to the hash's blocks, so that both
+// chains stay within the out-of-order window.
+func (c *Codec) decryptHash(h io.Writer, data, ct []byte) {
 	const group = 64
 	// IGE state after a block: (y, x) of that block.
 	copy(c.chain[:16], ct[:16])
@@ -416,23 +429,15 @@ func (c *Codec) decryptHash(h io.Writer, data, ct []byte, hashEnd int) {
 		ige.DecryptBlocks(&c.cipher, c.chain[:], data[off:end], ct[off:end])
 		copy(c.chain[:16], ct[end-16:end])
 		copy(c.chain[16:], data[end-16:end])
-		if upTo := min(off, hashEnd); upTo > hashed {
-			h.Write(data[hashed:upTo])
-			hashed = upTo
-		}
+		h.Write(data[hashed:off])
+		hashed = off
 		off = end
 	}
-	h.Write(data[hashed:hashEnd])
+	h.Write(data[hashed:])
 }
 
-// v2Plausible reports whether the length prefix of data passes the v2
-// checks (ErrLength, ErrPadding); it reads only the first block.
-func v2Plausible(data []byte) bool {
-	_, err := v2Length(data)
-	return err == nil
-}
-
-// v2Length returns the length prefix of v2 data, checked.
+// v2Length returns the length prefix of v2 data, checked. Only for data
+// whose msg_key verified: it branches on the plaintext.
 func v2Length(data []byte) (int, error) {
 	length := int(int32(binary.LittleEndian.Uint32(data)))
 	if length <= 0 || length%4 != 0 || length > len(data)-4 {
@@ -444,32 +449,38 @@ func v2Length(data []byte) (int, error) {
 	return length, nil
 }
 
-// openV1 decrypts and checks wire as v1 (x = 0 both ways). verified tells
-// whether msg_key matched; err is the v1 verdict. msg_key covers the data
-// before padding, so the length must be usable before msg_key can be
-// checked: an unusable one is ErrMsgKey.
-func (c *Codec) openV1(data, wire []byte) (h Header, length int, verified bool, err error) {
+// openV1 decrypts and checks wire as v1 (x = 0 both ways); err is the v1
+// verdict. msg_key covers the data before padding, so its length, read
+// from the decryption, is needed before msg_key can be checked. Until
+// msg_key verifies nothing branches on it: a length outside 0..len(data)-4
+// is replaced by 0 with a mask, kdf.MsgKeyV1Prefix hashes the prefix in
+// time that depends only on len(data), and the range check joins the
+// msg_key compare, so that an unusable length is ErrMsgKey after the same
+// work as a wrong msg_key.
+func (c *Codec) openV1(data, wire []byte) (h Header, length int, err error) {
 	msgKey := (*[16]byte)(wire[8:24])
-	ct := wire[Overhead:]
 	h.Version = kdf.V1
 	c.derive(kdf.V1, msgKey, 0)
-	ige.DecryptBlocks(&c.cipher, c.aesIV[:], data[:16], ct[:16])
-	length = int(int32(binary.LittleEndian.Uint32(data)))
-	if length < 0 || length > len(data)-4 {
-		return h, 0, false, ErrMsgKey
+	ige.DecryptBlocks(&c.cipher, c.aesIV[:], data, wire[Overhead:])
+	// As uint32, a negative int32 is above the int32 range; valid is all
+	// ones iff prefix <= limit.
+	limit := int64(min(len(data)-4, math.MaxInt32))
+	prefix := int64(binary.LittleEndian.Uint32(data))
+	valid := (prefix - limit - 1) >> 63
+	masked := int(prefix & valid)
+	sum := kdf.MsgKeyV1Prefix(data, 4+masked)
+	if subtle.ConstantTimeCompare(sum[:], msgKey[:])&int(valid) != 1 {
+		return h, 0, ErrMsgKey
 	}
-	c.msgKey.Reset(kdf.V1, nil, 0)
-	c.decryptHash(&c.msgKey, data, ct, 4+length)
-	if sum := c.msgKey.Sum(); subtle.ConstantTimeCompare(sum[:], msgKey[:]) != 1 {
-		return h, 0, false, ErrMsgKey
-	}
+	// Verified: the length may be branched on now.
+	length = masked
 	if length == 0 || length%4 != 0 {
-		return h, 0, true, ErrLength
+		return h, 0, ErrLength
 	}
 	if len(data)-4-length > 15 {
-		return h, 0, true, ErrPadding
+		return h, 0, ErrPadding
 	}
-	return h, length, true, nil
+	return h, length, nil
 }
 
 // envelope finishes a message whose msg_key verified: it parses the

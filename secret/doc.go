@@ -61,10 +61,8 @@
 //
 // # Receive checks
 //
-// Decrypt tries v2 first (the sender's x is the other role's), then v1. (A
-// v1 message whose first block already rules out v2 skips the rest of the
-// v2 attempt; the outcome is the same.) It fails with one of these errors
-// (match with errors.Is), in this order:
+// Decrypt tries v2 first (the sender's x is the other role's), then v1. It
+// fails with one of these errors (match with errors.Is), in this order:
 //
 //   - [ErrUnknownKey]: key_fingerprint is not the codec's key (with two keys
 //     during a re-key, pick the Codec with [PeekFingerprint]);
@@ -79,7 +77,21 @@
 //   - [ErrV1Layer]: layer >= 73 in a message that decrypts only with v1.
 //
 // For v1, msg_key covers only the unpadded data, so a v1 length prefix that
-// points past the data cannot be authenticated and gives ErrMsgKey. The hot
+// points past the data cannot be authenticated and gives ErrMsgKey. A Codec
+// made [WithoutV1] does not try v1: [ErrV1Refused] takes the place of
+// ErrMsgKey and of the v1 verdicts.
+//
+// Until a msg_key verifies, nothing depends on the decrypted bytes: the time
+// of a rejection would otherwise tell whoever forged the message something
+// about its plaintext, the kind of leak behind the attacks of Albrecht,
+// Mareková, Paterson and Stepanovs on Telegram clients (IEEE S&P 2022). v2
+// decrypts and hashes the whole message before the compare and reads the
+// length and padding only after it (so a v1 message pays for the v2 attempt
+// first). v1 needs the length to know what msg_key covers: it hashes that
+// prefix with [kdf.MsgKeyV1Prefix], in time that depends only on the message
+// size, and folds the length's range check into the compare, so an unusable
+// length costs what a wrong msg_key costs. The dudect checks in
+// dudect_test.go measure this (SECRETBENCH_DUDECT=1). The hot
 // path checks the body's constructor but does not parse it; DecodeMessage
 // (or DecryptMessage) parses it with gotd/td to its end, rejecting trailing
 // bytes ([ErrTrailingBytes]) and unknown constructors. A layer above our own

@@ -1,6 +1,7 @@
 package secret
 
 import (
+	"crypto/subtle"
 	"encoding/binary"
 	"errors"
 	"math/rand/v2"
@@ -17,15 +18,14 @@ import (
 //
 //	SECRETBENCH_DUDECT=1 go test -run Dudect -v ./secret/
 //
-// Each compares two fixed wires that Decrypt rejects with the same error
-// along the same path, differing only in where the secret comparison
-// fails: the msg_key comparison failing at the first byte or at the last,
-// and the padding check failing because the padding is too short or too
-// long. The wires are chosen so that the checks run on garbage (the v1
-// attempt, which must hash a length read from its decryption, and the v2
-// length check of a wrong msg_key) fail the same way for both: at a
-// negative length, before any hashing. TestDudectGarbageLength shows why:
-// those checks do leak.
+// TestDudectMsgKeyCompare and TestDudectPaddingCheck compare two fixed
+// wires that Decrypt rejects with the same error, differing only in where
+// the secret comparison fails: msg_key wrong at the first byte or at the
+// last, and the padding too short or too long. TestDudectGarbageLength
+// compares a fixed forged wire with random ones: the plaintext of a wire
+// whose msg_key is wrong must not change Decrypt's time at all.
+// TestDudectLeakyV1Detected runs the same classes through the v1 check as
+// it was before it was made constant-time, and must find that leak.
 
 // dudectWire encrypts data as a v2 message from the originator.
 func dudectWire(key *Key, data []byte) []byte {
@@ -48,8 +48,10 @@ func firstLength(key *Key, wire []byte, v kdf.Version) int {
 	return int(int32(binary.LittleEndian.Uint32(first[:])))
 }
 
-// v1RejectsEarly reports whether the v1 attempt on wire stops at the first
-// test of its length check (a negative length), before any hashing.
+// v1RejectsEarly reports whether the v1 length prefix of wire's
+// decryption is negative: the v1 check before it was made constant-time
+// stopped there, before any hashing (review_dudect_test.go pairs wires on
+// it).
 func v1RejectsEarly(key *Key, wire []byte) bool { return firstLength(key, wire, kdf.V1) < 0 }
 
 // dudectPlaintext is a v2 plaintext of n bytes with the given length prefix.
@@ -104,16 +106,9 @@ func TestDudectMsgKeyCompare(t *testing.T) {
 	good := dudectWire(key, dudectPlaintext(r, 1024, 1000))
 	var wires [2][]byte
 	for c, pos := range []int{8, 23} { // first and last byte of msg_key
-		for d := 1; ; d++ {
-			w := append([]byte(nil), good...)
-			w[pos] ^= byte(d)
-			// The v2 decryption is garbage too: its length check must
-			// also fail the same way for both.
-			if v1RejectsEarly(key, w) && firstLength(key, w, kdf.V2) < 0 {
-				wires[c] = w
-				break
-			}
-		}
+		w := append([]byte(nil), good...)
+		w[pos] ^= 1
+		wires[c] = w
 	}
 	res := dudectDecrypt(t, key, wires, ErrMsgKey)
 	t.Logf("msg_key wrong in the first vs the last byte: %v", res)
@@ -129,13 +124,7 @@ func TestDudectPaddingCheck(t *testing.T) {
 	const n = 1088
 	var wires [2][]byte
 	for c, pad := range []int{MinPadding - 4, MaxPadding + 4} { // too short, too long
-		for {
-			w := dudectWire(key, dudectPlaintext(r, n, n-4-pad))
-			if v1RejectsEarly(key, w) {
-				wires[c] = w
-				break
-			}
-		}
+		wires[c] = dudectWire(key, dudectPlaintext(r, n, n-4-pad))
 	}
 	res := dudectDecrypt(t, key, wires, ErrPadding)
 	t.Logf("padding too short vs too long: %v", res)
@@ -144,34 +133,114 @@ func TestDudectPaddingCheck(t *testing.T) {
 	}
 }
 
-// TestDudectGarbageLength: before msg_key is verified, Decrypt reads the
-// length prefix of the decryption under a wrong key (the v1 attempt's, and
-// the v2 plausibility shortcut's) and branches on it. Two wires with msg_key
-// wrong in the same byte, one decrypting to negative length prefixes and
-// one to too-large ones, should take the same time; dudect says they do
-// not. Timing that depends on the plaintext of an unauthenticated message
-// is what the attacks of Albrecht, Mareková, Paterson and Stepanovs on
-// Telegram clients (IEEE S&P 2022) were built on.
+// garbageWires returns a forged wire of n bytes of ciphertext whose
+// v1 decryption has the length prefix n-4-16 (in range: the old check
+// hashed almost all of it) and count forged wires with random msg_keys,
+// whose decryptions are random (their length prefixes almost always out of
+// range: the old check hashed nothing). None has a valid msg_key.
+func garbageWires(r *rand.Rand, key *Key, n, count int) (fixed []byte, random [][]byte) {
+	var mk [16]byte
+	for i := range mk {
+		mk[i] = byte(r.Uint32())
+	}
+	aesKey, aesIV := kdf.Derive(kdf.V1, &key.k, &mk, 0)
+	pt := dudectPlaintext(r, n, n-4-16)
+	fixed = binary.LittleEndian.AppendUint64(nil, uint64(key.fp))
+	fixed = append(fixed, mk[:]...)
+	fixed = append(fixed, make([]byte, n)...)
+	ige.EncryptAES256Blocks(aesKey[:], aesIV[:], fixed[Overhead:], pt)
+	for range count {
+		w := append([]byte(nil), fixed...)
+		for i := 8; i < Overhead; i++ {
+			w[i] = byte(r.Uint32())
+		}
+		random = append(random, w)
+	}
+	return fixed, random
+}
+
+// TestDudectGarbageLength: Decrypt reads the length prefix of the v1
+// decryption before msg_key is verified. A fixed forged wire whose v1 length
+// is in range against random forged wires (random length prefixes) must
+// take the same time. Timing that depends on the plaintext of an
+// unauthenticated message is what the attacks of Albrecht, Mareková,
+// Paterson and Stepanovs on Telegram clients (IEEE S&P 2022) were built on.
 func TestDudectGarbageLength(t *testing.T) {
 	dudect.Skip(t)
 	r := rand.New(rand.NewPCG(45, 46))
 	key := dudectKey(r)
-	good := dudectWire(key, dudectPlaintext(r, 1024, 1000))
-	var wires [2][]byte
-	for c := range wires {
-		for d := 1; wires[c] == nil; d++ {
-			w := append([]byte(nil), good...)
-			w[8] ^= byte(d)
-			w[9] ^= byte(d >> 8)
-			v1, v2 := firstLength(key, w, kdf.V1), firstLength(key, w, kdf.V2)
-			if c == 0 && v1 < 0 && v2 < 0 || c == 1 && v1 > len(w) && v2 > len(w) {
-				wires[c] = w
-			}
-		}
+	fixed, random := garbageWires(r, key, 1024, 4096)
+	if firstLength(key, fixed, kdf.V1) != 1024-4-16 {
+		t.Fatal("the fixed wire does not decrypt to its length prefix")
 	}
-	res := dudectDecrypt(t, key, wires, ErrMsgKey)
-	t.Logf("garbage length prefixes negative vs too large: %v", res)
+	res := dudectGarbage(t, fixed, random, func(rx *Codec, buf, w []byte) error {
+		_, _, err := rx.Decrypt(buf, w)
+		return err
+	}, key)
+	t.Logf("Decrypt, garbage length prefix fixed in range vs random: %v", res)
 	if res.Leaky() {
 		t.Errorf("Decrypt's time depends on the decryption of a message whose msg_key is wrong: %v", res)
 	}
+}
+
+// TestDudectLeakyV1Detected: the v1 check as it was (reject an out-of-range
+// length at once, else hash exactly the prefix) on the classes of
+// TestDudectGarbageLength. The check must flag it, or it proves nothing.
+func TestDudectLeakyV1Detected(t *testing.T) {
+	dudect.Skip(t)
+	r := rand.New(rand.NewPCG(45, 46))
+	key := dudectKey(r)
+	fixed, random := garbageWires(r, key, 1024, 4096)
+	res := dudectGarbage(t, fixed, random, leakyOpenV1, key)
+	t.Logf("leaky v1 check, garbage length prefix fixed in range vs random: %v", res)
+	if !res.Leaky() {
+		t.Errorf("the leaky v1 check was not flagged: %v", res)
+	}
+}
+
+// leakyOpenV1 is openV1 before it was made constant-time.
+func leakyOpenV1(c *Codec, data, wire []byte) error {
+	data = data[:len(wire)-Overhead]
+	msgKey := (*[16]byte)(wire[8:24])
+	c.derive(kdf.V1, msgKey, 0)
+	ige.DecryptBlocks(&c.cipher, c.aesIV[:], data, wire[Overhead:])
+	length := int(int32(binary.LittleEndian.Uint32(data)))
+	if length < 0 || length > len(data)-4 {
+		return ErrMsgKey
+	}
+	if sum := kdf.MsgKeyV1(data[:4+length]); subtle.ConstantTimeCompare(sum[:], msgKey[:]) != 1 {
+		return ErrMsgKey
+	}
+	return nil
+}
+
+// dudectGarbage measures open on the fixed wire (class 0) against the
+// random ones (class 1), each expected to fail with ErrMsgKey.
+func dudectGarbage(t *testing.T, fixed []byte, random [][]byte, open func(rx *Codec, buf, w []byte) error, key *Key) dudect.Result {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	rx := NewCodec(key, Responder)
+	buf := make([]byte, 0, len(fixed))
+	for _, w := range append([][]byte{fixed}, random...) {
+		if err := open(rx, buf, w); !errors.Is(err, ErrMsgKey) {
+			t.Fatalf("open: %v, want %v", err, ErrMsgKey)
+		}
+	}
+	const batch = 100
+	var slots [batch][]byte
+	for i := range slots {
+		slots[i] = make([]byte, len(fixed))
+	}
+	next := 0
+	return dudect.Run(dudect.Config{Measurements: dudect.Count(1_000_000), Batch: batch, Seed: 47}, dudect.Target{
+		Prepare: func(c, i int) {
+			if c == 0 {
+				copy(slots[i], fixed)
+				return
+			}
+			copy(slots[i], random[next])
+			next = (next + 1) % len(random)
+		},
+		Run: func(i int) { open(rx, buf, slots[i]) },
+	})
 }

@@ -85,11 +85,15 @@ func parseCompareFlags(args []string, stderr io.Writer) (compareOptions, error) 
 		fs.Usage()
 		return co, errors.New("compare needs two result files (or one with -col)")
 	}
-	if co.confidence <= 0 || co.confidence >= 1 {
+	// Written so that NaN, for which every comparison is false, is refused.
+	if !(co.confidence > 0 && co.confidence < 1) {
 		return co, fmt.Errorf("-confidence %v: must be in (0, 1)", co.confidence)
 	}
-	if co.alpha <= 0 || co.alpha >= 1 {
+	if !(co.alpha > 0 && co.alpha < 1) {
 		return co, fmt.Errorf("-alpha %v: must be in (0, 1)", co.alpha)
+	}
+	if co.width < 0 {
+		return co, fmt.Errorf("-width %d: must be 0 (the terminal's) or a number of columns", co.width)
 	}
 	return co, nil
 }
@@ -183,10 +187,22 @@ func (s *tableSet) add(rec *benchfmt.Result, units benchfmt.UnitMetadataMap) {
 // check refuses a file that held no results and a -row or -col on a key
 // no result has.
 func (s *tableSet) check(paths []string, filterQ string) error {
+	// The labels benchfmt.Files gives: label=path as written, a path named
+	// more than once path#0, path#1 ...
+	count, seen := map[string]int{}, map[string]int{}
+	for _, path := range paths {
+		if !strings.Contains(path, "=") {
+			count[path]++
+		}
+	}
 	for _, path := range paths {
 		label, p, ok := strings.Cut(path, "=")
 		if !ok {
 			label, p = path, path
+			if count[path] > 1 {
+				label = fmt.Sprintf("%s#%d", path, seen[path])
+				seen[path]++
+			}
 		}
 		if s.perFile[label] == 0 {
 			return notResults(p)

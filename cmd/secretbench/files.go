@@ -86,6 +86,12 @@ func planOutputs(o options, cases []*bench.Case) (*outputs, error) {
 		if s.path == "" {
 			continue
 		}
+		target, err := outputTarget(s.path)
+		if err != nil {
+			outs.abort()
+			return nil, fmt.Errorf("%s %s: %v", s.flag, s.path, err)
+		}
+		s.path = target
 		if i := slices.IndexFunc(outs.files, func(f *outputFile) bool { return filepath.Clean(f.path) == filepath.Clean(s.path) }); i >= 0 {
 			other := outs.files[i].flag
 			outs.abort()
@@ -109,6 +115,37 @@ func planOutputs(o options, cases []*bench.Case) (*outputs, error) {
 		outs.files = append(outs.files, &outputFile{flag: s.flag, path: s.path, fill: s.fill, tmp: tmp})
 	}
 	return outs, nil
+}
+
+// outputTarget returns the file an output path names: a symlink is
+// followed, so that the rename of the temporary file updates its target
+// and the link stays. A path that exists and is not a regular file (a
+// directory, a device such as /dev/null, a FIFO) is refused: reading it to
+// check its cases could block, and the rename would replace it.
+func outputTarget(path string) (string, error) {
+	for range 40 { // as many links as Linux follows
+		fi, err := os.Lstat(path)
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			return path, nil
+		case err != nil:
+			return "", err
+		case fi.Mode()&os.ModeSymlink != 0:
+			dest, err := os.Readlink(path)
+			if err != nil {
+				return "", err
+			}
+			if !filepath.IsAbs(dest) {
+				dest = filepath.Join(filepath.Dir(path), dest)
+			}
+			path = dest
+		case !fi.Mode().IsRegular():
+			return "", fmt.Errorf("exists and is not a regular file (%v); name a file", fi.Mode().Type())
+		default:
+			return path, nil
+		}
+	}
+	return "", errors.New("too many levels of symbolic links")
 }
 
 // commit fills every temporary file and, when all of them are complete,
