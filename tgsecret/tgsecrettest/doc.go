@@ -91,7 +91,10 @@
 // the user. Note that gotd's client handles each incoming message in a
 // goroutine of its own: a raw update handler may see pushes in any order even
 // without faults, and only the Manager (or the client's own qts tracking)
-// restores qts order.
+// restores qts order. In gotd v0.93.0 a Manager cancelled with updates
+// pending calls updates.getDifference on its way out, and an RPC started
+// while the client's connection shuts down is a data race inside gotd: Run
+// keeps the connection up until f (and a Manager it runs) has returned.
 //
 // # Faults
 //

@@ -75,12 +75,17 @@ func start(t testing.TB, s *Server, u *tg.User, manager bool) *client {
 				<-ctx.Done()
 				return nil
 			}
-			return m.Run(ctx, tc.API(), u.ID, updates.AuthOptions{OnStart: func(context.Context) { ready <- nil }})
+			// Run keeps the connection up until the manager has returned.
+			err := m.Run(ctx, tc.API(), u.ID, updates.AuthOptions{OnStart: func(context.Context) { ready <- nil }})
+			if errors.Is(err, context.Canceled) {
+				return nil
+			}
+			return err
 		})
 	}()
 	t.Cleanup(func() {
 		cancel()
-		if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
+		if err := <-done; err != nil {
 			t.Errorf("client %s: %v", u.FirstName, err)
 		}
 	})

@@ -183,6 +183,8 @@ func (v vector) Encode(b *bin.Buffer) error {
 	return nil
 }
 
+// helpGetConfig gives the DC list clients reconnect with; the limits are the
+// usual values of Telegram's config, for clients that read them.
 func (s *Server) helpGetConfig(_ *call, _ *tg.HelpGetConfigRequest) (bin.Encoder, error) {
 	return &tg.Config{
 		Date:                    now(),

@@ -34,7 +34,7 @@ const (
 )
 
 // defaultSeed is the seed of the zero Options.
-const defaultSeed = 0x5eC7e7
+const defaultSeed = 0x5ec7e7
 
 // Options configures a Server. The zero value is valid.
 type Options struct {
@@ -247,12 +247,21 @@ func (s *Server) AddUser(name string) *tg.User {
 // DC number five times.
 var loginCode = strings.Repeat(fmt.Sprint(DC), 5)
 
+// stopGrace is how long Run keeps the client's connection up after ctx ends,
+// for f to return.
+const stopGrace = 5 * time.Second
+
 // Run builds a telegram.Client connected to this server (Options fills in
 // what opts leaves unset; opts.UpdateHandler and everything else is kept),
 // runs it, signs it in as u (auth.sendCode, auth.signIn: this binds the
 // client's auth key to u), then calls f with the running client. It returns
 // when f returns or ctx ends. Each call is a new client, as after the
 // restart of an app: its qts and chat state come from the app's own store.
+//
+// When ctx ends, f's context ends at once but the client's connection stays
+// up until f returns (at most 5 s more): an updates.Manager run by f makes
+// its last RPCs on a live connection. (In gotd v0.93.0 an RPC started while
+// the connection shuts down is a data race.)
 func (s *Server) Run(ctx context.Context, u *tg.User, opts telegram.Options, f func(ctx context.Context, c *telegram.Client) error) error {
 	if s.account(u.ID) == nil {
 		return fmt.Errorf("tgsecrettest: unknown user %d", u.ID)
@@ -261,11 +270,33 @@ func (s *Server) Run(ctx context.Context, u *tg.User, opts telegram.Options, f f
 		opts.Logger = s.log.Named("client").With(zap.Int64("user_id", u.ID))
 	}
 	c := telegram.NewClient(AppID, AppHash, s.Options(opts))
-	return c.Run(ctx, func(ctx context.Context) error {
-		if err := SignIn(ctx, c.API(), u); err != nil {
+
+	clientCtx, stopClient := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopClient()
+	fDone := make(chan struct{}) // closed when f returns or the client ends
+	var once sync.Once
+	done := func() { once.Do(func() { close(fDone) }) }
+	defer done()
+	go func() {
+		select {
+		case <-fDone:
+		case <-ctx.Done():
+			select {
+			case <-fDone:
+			case <-time.After(stopGrace):
+				stopClient()
+			}
+		}
+	}()
+	return c.Run(clientCtx, func(runCtx context.Context) error {
+		defer done()
+		fctx, cancel := context.WithCancel(runCtx)
+		defer cancel()
+		defer context.AfterFunc(ctx, cancel)()
+		if err := SignIn(fctx, c.API(), u); err != nil {
 			return err
 		}
-		return f(ctx, c)
+		return f(fctx, c)
 	})
 }
 
