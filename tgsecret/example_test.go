@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"testing"
 
 	"github.com/gotd/td/telegram"
 	"github.com/gotd/td/telegram/updates"
@@ -50,9 +49,11 @@ func startApp(ctx context.Context, srv *tgsecrettest.Server, u *tg.User, onEvent
 // chat, bob accepts, they exchange messages and a file, and alice
 // discards the chat with its history.
 func Example() {
-	t := &exampleT{}
-	defer t.cleanup()
-	srv := tgsecrettest.New(t, tgsecrettest.Options{})
+	srv, err := tgsecrettest.Start(tgsecrettest.Options{})
+	if err != nil {
+		panic(err)
+	}
+	defer srv.Close()
 	alice, bob := srv.AddUser("alice"), srv.AddUser("bob")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -132,21 +133,4 @@ func Example() {
 	// alice got: hi alice
 	// bob got "the report" with a file of 170000 bytes, intact: true
 	// bob: chat discarded, history deleted: true
-}
-
-// exampleT lets an Example start a tgsecrettest server, which wants a
-// testing.TB for its cleanup.
-type exampleT struct {
-	testing.TB
-	cleanups []func()
-}
-
-func (t *exampleT) Helper()                        {}
-func (t *exampleT) Cleanup(f func())               { t.cleanups = append(t.cleanups, f) }
-func (t *exampleT) Errorf(format string, a ...any) { panic(fmt.Sprintf(format, a...)) }
-func (t *exampleT) Fatalf(format string, a ...any) { panic(fmt.Sprintf(format, a...)) }
-func (t *exampleT) cleanup() {
-	for i := len(t.cleanups) - 1; i >= 0; i-- {
-		t.cleanups[i]()
-	}
 }
