@@ -13,7 +13,7 @@ import (
 // goroutine's thread CPU time (locked to its thread), steadier on a shared
 // machine. Reproduce the ratios with
 //
-//	go test -tags purego -run '^$' -bench PortableAES -count 10 ./ige > pa.txt
+//	go test -tags purego -run '^$' -bench PortableAES -count 10 -benchtime 0.3s ./ige > pa.txt
 //	benchstat -col /aes pa.txt
 func BenchmarkPortableAES(b *testing.B) {
 	const size = 16 << 10

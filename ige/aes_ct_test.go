@@ -12,28 +12,38 @@ import (
 // crypto/aes and the table oracle (aes_table_test.go). These tests call the
 // portable functions directly, whatever implementation is active.
 
-func TestSubBytesCircuit(t *testing.T) {
-	// 64 S-box inputs at a time, input p at bit p of every slice.
+func TestSboxCircuits(t *testing.T) {
+	// 64 S-box inputs at a time, input p at bit p of every slice. The
+	// circuits leave out the affine constant: sbox(x) = S(x) ^ 0x63 and
+	// invSbox(x ^ 0x63) = S^-1(x).
 	for base := 0; base < 256; base += 64 {
 		for _, inverse := range []bool{false, true} {
 			var q sliced
 			for p := range 64 {
+				in := base + p
+				if inverse {
+					in ^= sboxConst
+				}
 				for i := range q {
-					q[i] |= uint64((base+p)>>i&1) << p
+					q[i] |= uint64(in>>i&1) << p
 				}
 			}
-			subBytes(&q, inverse)
+			f := sbox
+			if inverse {
+				f = invSbox
+			}
+			q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7] = f(q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7])
 			for p := range 64 {
 				var got byte
 				for i := range q {
 					got |= byte(q[i]>>p&1) << i
 				}
-				want := tabSbox[base+p]
+				want := tabSbox[base+p] ^ sboxConst
 				if inverse {
 					want = tabInvSbox[base+p]
 				}
 				if got != want {
-					t.Fatalf("inverse=%v: S(%#02x) = %#02x, want %#02x", inverse, base+p, got, want)
+					t.Fatalf("inverse=%v: circuit(%#02x) = %#02x, want %#02x", inverse, base+p, got, want)
 				}
 			}
 		}
@@ -48,7 +58,7 @@ func TestSliceRoundTrip(t *testing.T) {
 			b[l] = block{r.Uint64(), r.Uint64()}
 		}
 		var q sliced
-		slice4(&q, &b)
+		q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7] = slice4(b[0], b[1], b[2], b[3])
 		// Byte (r, c) of lane l, bit i, is at bit 16r+4c+l of word i.
 		for l := range b {
 			var raw [16]byte
@@ -64,16 +74,16 @@ func TestSliceRoundTrip(t *testing.T) {
 			}
 		}
 		var one sliced
-		slice1(&one, b[2])
+		one[0], one[1], one[2], one[3], one[4], one[5], one[6], one[7] = slice1(b[2])
 		for i := range q {
 			if (one[i]^q[i]>>2)&0x1111111111111111 != 0 {
 				t.Fatal("slice1 lane 0 differs from slice4's lane")
 			}
 		}
-		if unslice1(&one) != b[2] {
+		if unslice1(one[0], one[1], one[2], one[3], one[4], one[5], one[6], one[7]) != b[2] {
 			t.Fatal("unslice1(slice1(b)) != b")
 		}
-		unslice4(&got, &q)
+		got[0], got[1], got[2], got[3] = unslice4(q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7])
 		if got != b {
 			t.Fatal("unslice4(slice4(b)) != b")
 		}

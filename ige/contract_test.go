@@ -67,7 +67,7 @@ func TestContractConstants(t *testing.T) {
 }
 
 func TestContractImplName(t *testing.T) {
-	known := map[string]bool{"vaes-avx512": true, "vaes-avx2": true, "aes-ni": true, "armv8": true, "generic": true}
+	known := map[string]bool{"vaes-avx512": true, "vaes-avx2": true, "aes-ni": true, "armv8": true, "stdlib": true, "generic": true}
 	if !known[ige.Impl()] {
 		t.Fatalf("Impl() = %q, not one of the documented names", ige.Impl())
 	}

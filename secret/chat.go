@@ -73,7 +73,11 @@ const (
 	// OutcomeDropped: the packet was not used; the error says why
 	// (ErrDuplicate, ErrStaleKey, ErrQueueFull, ErrShortRandomBytes or any
 	// other Decrypt error). The chat goes on. (A Resend in a packet dropped
-	// with ErrQueueFull is still served: Receipt.Send.)
+	// with ErrQueueFull is still served: Receipt.Send.) A message next in
+	// sequence whose answer could not be made (the random source failed)
+	// is OutcomeDropped too, with that error, although it and the queued
+	// ones it let through are delivered (Receipt.Messages): only the
+	// answer is missing from Receipt.Send.
 	OutcomeDropped
 	// OutcomeAborted: the packet violated the protocol (ErrSeqParity,
 	// ErrInSeqNo, ErrRekeyFailed) or asked for what cannot be resent
@@ -271,7 +275,9 @@ type queued struct {
 // Persistence: [Chat.MarshalBinary] and [RestoreChat] (or
 // [Chat.UnmarshalBinary]); persist after every call that returned packets,
 // before sending them. States written by earlier versions restore. Clock
-// and randomness come from [Config].
+// and randomness come from [Config]. An aborted chat persists too, and
+// restores as aborted with its reason ([Chat.Err]); the messages it had
+// queued are wiped when it aborts.
 type Chat struct {
 	role Role
 	cfg  Config
@@ -484,8 +490,8 @@ func (c *Chat) Tick() ([][]byte, error) {
 		return nil, err
 	}
 	if err := c.askDue(true); err != nil {
-		if _, ok := err.(*abortError); ok {
-			c.aborted = err
+		if aborts(err) {
+			c.abort(err)
 		}
 		return nil, err
 	}

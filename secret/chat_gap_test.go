@@ -2,9 +2,14 @@ package secret
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
 	"errors"
+	"io"
+	"math/rand/v2"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -290,4 +295,177 @@ func TestChatUnmarshalBadGaps(t *testing.T) {
 	if c, err := RestoreChat(st, p.cfg); err != nil || !slices.Equal(c.gaps, good) {
 		t.Fatalf("good gaps: %v", err)
 	}
+}
+
+// A queued message that aborts the chat when its turn comes (its in_seq_no
+// went down) leaves it off the queue, not counted as received, with more
+// queued behind it. The abort wipes what was queued and closes the gaps:
+// the state is consistent, restores with the reason, and round-trips.
+func TestChatAbortWhileDraining(t *testing.T) {
+	p := newChatPair(t, nil)
+	p.deliverAll(p.a, p.send(p.b, 1)) // a acknowledges it from now on
+	m1, m2, m3 := p.send(p.a, 1)[0], p.send(p.a, 2)[0], p.send(p.a, 3)[0]
+	p.send(p.a, 4) // lost
+	h2, _ := peek(t, p.a, m2)
+	h2.InSeqNo -= 2
+	p.recv(p.b, forge(t, p.a, h2, chatBody(t, 2, "in_seq_no lowered")), OutcomeQueued)
+	p.recv(p.b, m3, OutcomeQueued)
+	p.recv(p.b, p.send(p.a, 5)[0], OutcomeQueued) // behind a second gap
+	in := p.b.in
+	body3 := p.b.queue[in+2].body
+	r := p.recv(p.b, m1, OutcomeAborted)
+	if !errors.Is(r.Err, ErrInSeqNo) || !slices.Equal(userIDs(t, r), []int64{1}) {
+		t.Fatalf("%v, delivered %v", r.Err, userIDs(t, r))
+	}
+	if p.b.in != in+1 || len(p.b.queue) != 0 || len(p.b.gaps) != 0 || p.b.askedTo > p.b.in {
+		t.Fatalf("in %d (was %d), queued %d, gaps %v, asked to %d", p.b.in, in, len(p.b.queue), p.b.gaps, p.b.askedTo)
+	}
+	if !bytes.Equal(body3, make([]byte, len(body3))) {
+		t.Fatal("a queued plaintext survived the abort")
+	}
+	st, err := p.b.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := RestoreChat(st, p.cfg)
+	if err != nil {
+		t.Fatalf("the aborted chat does not restore: %v", err)
+	}
+	if !errors.Is(c.Err(), ErrInSeqNo) {
+		t.Fatalf("restored with reason %v", c.Err())
+	}
+	if again, _ := c.MarshalBinary(); !bytes.Equal(again, st) {
+		t.Fatal("the restored aborted chat marshals differently")
+	}
+	if _, err := c.Receive(m3); !errors.Is(err, ErrChatAborted) || !errors.Is(err, ErrInSeqNo) {
+		t.Fatalf("Receive on the restored chat: %v", err)
+	}
+}
+
+// A queued message in a state is held to the checks Receive applies to a
+// packet (peerSeq) and to what Receive recorded when it queued it (peerSaw
+// covers its in_seq_no): a state that breaks them is corrupt, rather than
+// a chat that turns inconsistent when the message is processed.
+func TestChatRestoreQueuedSeqNo(t *testing.T) {
+	p := newChatPair(t, nil)
+	p.send(p.b, 1) // never delivered: b's out is past what a acknowledges
+	p.send(p.b, 2)
+	p.send(p.a, 1) // lost
+	p.recv(p.b, p.send(p.a, 2)[0], OutcomeQueued)
+	if len(p.b.queue) != 1 || p.b.peerSaw+2 > p.b.out {
+		t.Fatalf("queued %d, peer saw %d of %d", len(p.b.queue), p.b.peerSaw, p.b.out)
+	}
+	var q *queued
+	for _, q = range p.b.queue {
+	}
+	h := q.h
+	out := int32(p.b.out)
+	for _, tc := range []struct {
+		name    string
+		in, out int32
+		ok      bool
+	}{
+		{"as received", h.InSeqNo, h.OutSeqNo, true},
+		{"in_seq_no past what the peer was seen to have", h.InSeqNo + 2, h.OutSeqNo, false},
+		{"in_seq_no past the messages sent", 2*(out+1) + h.InSeqNo&1, h.OutSeqNo, false},
+		{"in_seq_no parity", h.InSeqNo ^ 1, h.OutSeqNo, false},
+		{"out_seq_no parity", h.InSeqNo, h.OutSeqNo ^ 1, false},
+		{"negative in_seq_no", -2 + h.InSeqNo&1, h.OutSeqNo, false},
+	} {
+		q.h.InSeqNo, q.h.OutSeqNo = tc.in, tc.out
+		st, err := p.b.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = RestoreChat(st, p.cfg)
+		if tc.ok && err != nil || !tc.ok && (!errors.Is(err, ErrCorruptChat) || !strings.Contains(err.Error(), "queue")) {
+			t.Errorf("%s: %v", tc.name, err)
+		}
+	}
+}
+
+// Version 1 did not keep peerSaw; restore takes it from the queued
+// messages too, so that a queued message acknowledging more than the
+// processed ones restores (and is no inconsistency once processed).
+func TestChatRestoreVersion1PeerSaw(t *testing.T) {
+	st, err := os.ReadFile("testdata/chat-v1-responder.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := bytes.Clone(st[:len(st)-sha256.Size])
+	// The queued message 3 (out_seq_no 7) acknowledges 1 message (in_seq_no
+	// 2), as the processed ones do; raise it to 2 of the 3 sent.
+	at := -1
+	for i := 0; i+17 <= len(body); i++ {
+		le := binary.LittleEndian.Uint32
+		if le(body[i:]) == 3 && le(body[i+9:]) == 2 && le(body[i+13:]) == 7 {
+			at = i + 9
+		}
+	}
+	if at < 0 {
+		t.Fatal("queued message 3 not found in the version 1 state")
+	}
+	binary.LittleEndian.PutUint32(body[at:], 4)
+	sum := sha256.Sum256(body)
+	c, err := RestoreChat(append(body, sum[:]...), Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.peerIn != 1 || c.peerSaw != 2 || c.out != 3 {
+		t.Fatalf("peer in %d, saw %d, out %d", c.peerIn, c.peerSaw, c.out)
+	}
+	again, err := c.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := RestoreChat(again, Config{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// switchRand is a random source that can be made to fail.
+type switchRand struct {
+	r    io.Reader
+	fail bool
+}
+
+func (s *switchRand) Read(b []byte) (int, error) {
+	if s.fail {
+		return 0, errors.New("random source down")
+	}
+	return s.r.Read(b)
+}
+
+// A message that fills a gap but whose answer cannot be made (the random
+// source fails while b answers a's new layer) is still processed, and the
+// queue behind it goes on: nothing is left waiting at in, where no later
+// packet would release it and the state would not restore.
+func TestChatRandFailureWhileDraining(t *testing.T) {
+	rnd := &switchRand{r: rand.NewChaCha8([32]byte{'s'})}
+	p := newChatPair(t, func(c *Config) { c.Rand = rnd })
+	p.clock.advance(time.Minute) // past NotifyGrace: a new layer is answered
+	out, err := p.a.SetLayer(p.a.Layer() + 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	notify := chatCopy(out)[0]
+	p.recv(p.b, p.send(p.a, 2)[0], OutcomeQueued)
+	rnd.fail = true
+	r, err := p.b.Receive(notify)
+	rnd.fail = false
+	if r.Outcome != OutcomeDropped || err == nil || len(r.Messages) != 2 || len(r.Send) != 0 ||
+		len(p.b.queue) != 0 || p.b.PeerLayer() != p.a.Layer() || p.b.Err() != nil {
+		t.Fatalf("%v (%v): delivered %d, sent %d, queued %d, peer layer %d", r.Outcome, err, len(r.Messages), len(r.Send), len(p.b.queue), p.b.PeerLayer())
+	}
+	if ids := userIDs(t, r); !slices.Equal(ids, []int64{2}) {
+		t.Fatalf("delivered %v", ids)
+	}
+	st, err := p.b.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.b, err = RestoreChat(st, p.cfg); err != nil {
+		t.Fatalf("the state does not restore: %v", err)
+	}
+	p.deliverAll(p.b, p.send(p.a, 3))
 }

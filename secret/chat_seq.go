@@ -27,7 +27,7 @@ func (c *Chat) Receive(wire []byte) (Receipt, error) {
 	}
 	out, err := c.receive(wire)
 	if out == OutcomeAborted {
-		c.aborted = err
+		c.abort(err)
 	} else if len(c.gaps) > 0 {
 		// New gaps, and old ones past their deadline. A failure (of the
 		// random source) leaves them due for the next call.
@@ -35,6 +35,22 @@ func (c *Chat) Receive(wire []byte) (Receipt, error) {
 	}
 	r := Receipt{Outcome: out, Err: err, Messages: c.msgs, Send: c.sends, PeerLayer: c.peerLayer}
 	return r, err
+}
+
+// abort ends the chat with err. Nothing will be processed or asked for
+// again, so the queued plaintexts are wiped and the gaps closed. That also
+// keeps the state consistent wherever the abort struck: a queued message
+// that aborts is already off the queue but not counted as received, and
+// the ones behind it would wait at a place no live chat leaves them. The
+// state then restores as aborted, with its reason.
+func (c *Chat) abort(err error) {
+	c.aborted = err
+	for _, q := range c.queue {
+		clear(q.body)
+	}
+	clear(c.queue)
+	c.gaps = c.gaps[:0]
+	c.askedTo = min(c.askedTo, c.in)
 }
 
 // abortError marks the errors that end the chat.
@@ -68,17 +84,9 @@ func (c *Chat) receive(wire []byte) (Outcome, error) {
 	if cap(body) > cap(c.rbuf) {
 		c.rbuf = body[:0]
 	}
-	// The peer's in_seq_no counts our messages (our out parity), its
-	// out_seq_no its own (our in parity).
-	if h.OutSeqNo < 0 || h.InSeqNo < 0 || uint32(h.OutSeqNo)&1 != c.role.inParity() || uint32(h.InSeqNo)&1 != c.role.outParity() {
-		return OutcomeAborted, abortf(ErrSeqParity, "in_seq_no %d, out_seq_no %d from the %v", h.InSeqNo, h.OutSeqNo, 1-c.role)
-	}
-	o, i := uint32(h.OutSeqNo)>>1, uint32(h.InSeqNo)>>1
-	if o < c.in {
-		return OutcomeDropped, ErrDuplicate
-	}
-	if i > c.out {
-		return OutcomeAborted, abortf(ErrInSeqNo, "acknowledges %d messages, %d sent", i, c.out)
+	o, i, err := c.peerSeq(h)
+	if err != nil {
+		return outcomeOf(err), err
 	}
 	if i > c.peerSaw {
 		c.peerSaw = i
@@ -87,10 +95,12 @@ func (c *Chat) receive(wire []byte) (Outcome, error) {
 	if o > c.in {
 		return c.enqueue(o, h, fp, body)
 	}
-	if err := c.process(h, fp, body, false); err != nil {
-		return outcomeOf(err), err
-	}
-	for {
+	// Only an abort stops the queue. Any other error of process (our
+	// answer could not be made: the random source failed) comes after the
+	// message was counted and delivered; the queued ones behind it must go
+	// on, or they would wait at in, where nothing ever releases them.
+	failed := c.process(h, fp, body, false)
+	for !aborts(failed) {
 		q, ok := c.queue[c.in]
 		if !ok {
 			break
@@ -98,18 +108,48 @@ func (c *Chat) receive(wire []byte) (Outcome, error) {
 		delete(c.queue, c.in)
 		// Its body stays readable until the next call (freeNext).
 		c.freeNext = append(c.freeNext, q.body)
-		if err := c.process(q.h, q.fp, q.body, q.served); err != nil {
-			return outcomeOf(err), err
+		if err := c.process(q.h, q.fp, q.body, q.served); err != nil && (failed == nil || aborts(err)) {
+			failed = err
 		}
+	}
+	if failed != nil {
+		return outcomeOf(failed), failed
 	}
 	return OutcomeProcessed, nil
 }
 
+// peerSeq checks the sequence numbers of a message from the peer that do
+// not depend on the messages before it, and returns them as indexes: o of
+// the peer's messages, i of ours it acknowledges. Receive applies it to
+// every packet and restore to every queued message, so that a state
+// holds no message Receive would have refused.
+func (c *Chat) peerSeq(h Header) (o, i uint32, err error) {
+	// The peer's in_seq_no counts our messages (our out parity), its
+	// out_seq_no its own (our in parity).
+	if h.OutSeqNo < 0 || h.InSeqNo < 0 || uint32(h.OutSeqNo)&1 != c.role.inParity() || uint32(h.InSeqNo)&1 != c.role.outParity() {
+		return 0, 0, abortf(ErrSeqParity, "in_seq_no %d, out_seq_no %d from the %v", h.InSeqNo, h.OutSeqNo, 1-c.role)
+	}
+	o, i = uint32(h.OutSeqNo)>>1, uint32(h.InSeqNo)>>1
+	if o < c.in {
+		return o, i, ErrDuplicate
+	}
+	if i > c.out {
+		return o, i, abortf(ErrInSeqNo, "acknowledges %d messages, %d sent", i, c.out)
+	}
+	return o, i, nil
+}
+
 func outcomeOf(err error) Outcome {
-	if _, ok := err.(*abortError); ok {
+	if aborts(err) {
 		return OutcomeAborted
 	}
 	return OutcomeDropped
+}
+
+// aborts reports whether err ends the chat.
+func aborts(err error) bool {
+	_, ok := err.(*abortError)
+	return ok
 }
 
 // enqueue holds message o behind the gap c.in..o-1. A Resend in it is

@@ -395,7 +395,14 @@ func walkQueue(s *stateIO, c *Chat) {
 			continue
 		}
 		q.body = slices.Clone(q.body)
-		s.check(o > c.in && o < c.askedTo && uint32(q.h.OutSeqNo)>>1 == o && c.queue[o] == nil &&
+		qo, qi, err := c.peerSeq(q.h)
+		if s.version == 1 {
+			c.peerSaw = max(c.peerSaw, qi) // not kept by version 1
+		}
+		// Receive's checks, and what it records of the message: past in
+		// (else it was processed), behind a gap, acknowledging no more than
+		// peerSaw.
+		s.check(err == nil && qo == o && o > c.in && o < c.askedTo && qi <= c.peerSaw && c.queue[o] == nil &&
 			(q.h.Version == kdf.V1 || q.h.Version == kdf.V2) && len(q.body) >= 4 && len(q.body)%4 == 0,
 			"queued message")
 		c.queue[o] = q

@@ -914,6 +914,16 @@ func chatStates(t testing.TB) map[string][]byte {
 	p.recv(p.a, askB, OutcomeProcessed)
 	p.recv(p.a, r.Send[len(r.Send)-1], OutcomeProcessed)
 	save("committed", p.a)
+	// Aborted by a queued message whose in_seq_no went down, with another
+	// queued behind it.
+	p = newChatPair(t, nil)
+	m1, m2, m3 := p.send(p.b, 1)[0], p.send(p.b, 2)[0], p.send(p.b, 3)[0]
+	h2, _ := peek(t, p.b, m2)
+	h2.InSeqNo -= 2
+	p.recv(p.a, forge(t, p.b, h2, chatBody(t, 2, "in_seq_no lowered")), OutcomeQueued)
+	p.recv(p.a, m3, OutcomeQueued)
+	p.recv(p.a, m1, OutcomeAborted)
+	save("aborted", p.a)
 	return states
 }
 

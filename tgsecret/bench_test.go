@@ -1,0 +1,146 @@
+package tgsecret
+
+import (
+	"context"
+	"fmt"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gotd/td/tg/e2e"
+
+	"github.com/secretbench/secretbench/secret"
+	"github.com/secretbench/secretbench/tgsecret/tgsecrettest"
+)
+
+// processCPU is the CPU time of the whole process (every goroutine: both
+// clients, and the server where there is one), in ns.
+func processCPU() int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return ru.Utime.Nano() + ru.Stime.Nano()
+}
+
+// BenchmarkDriver measures one message (a short text, sent by one side
+// and delivered to the other, the two sides alternating) at three depths:
+//
+//   - impl=chat: secret.Chat.SendMessage and Receive alone (the codec and
+//     the state machine), both sides in one goroutine;
+//   - impl=driver: the whole driver, two Managers on the in-process fake
+//     server (no MTProto, no network): TL encoding of the RPCs and updates,
+//     the store writes, the outbox, events;
+//   - impl=tgsecrettest: the driver with two gotd/td clients over MTProto on
+//     the test server (transport encryption, loopback TCP, the server).
+//
+// cpu-ns/op is process CPU time per message; writes/op the MemStore calls
+// that changed it (both sides). driver minus chat is the driver's own cost.
+// Re-keying is off in all three (impl=chat has no DH): its cost, two
+// 2048-bit exponentiations per side every 100 messages, is secret's.
+func BenchmarkDriver(b *testing.B) {
+	b.Run("impl=chat", benchChat)
+	b.Run("impl=driver", func(b *testing.B) {
+		s := newFakeServer()
+		sa, sb := NewMemStore(), NewMemStore()
+		a := startFake(b, s, 1, sa, Options{NoRekey: true})
+		c := startFake(b, s, 2, sb, Options{NoRekey: true})
+		ca, cb := openFake(b, a, c)
+		runBench(b, ca, cb, a.rec, c.rec, sa, sb)
+	})
+	b.Run("impl=tgsecrettest", func(b *testing.B) {
+		srv := tgsecrettest.New(b, tgsecrettest.Options{})
+		alice, bob := srv.AddUser("alice"), srv.AddUser("bob")
+		sa, sb := NewMemStore(), NewMemStore()
+		a := startTG(b, srv, alice, sa, Options{NoRekey: true})
+		bc := startTG(b, srv, bob, sb, Options{NoRekey: true})
+		ca, cb := openTG(b, a, bc)
+		runBench(b, ca, cb, a.rec, bc.rec, sa, sb)
+	})
+}
+
+func benchChat(b *testing.B) {
+	raw := make([]byte, secret.KeySize)
+	for i := range raw {
+		raw[i] = byte(i * 7)
+	}
+	key, _ := secret.NewKey(raw)
+	a, pa, _ := secret.NewChat(key, secret.Originator, secret.Config{})
+	pa = clonePackets(pa)
+	c, pb, _ := secret.NewChat(key, secret.Responder, secret.Config{})
+	if _, err := c.Receive(pa[0]); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := a.Receive(pb[0]); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	cpu0 := processCPU()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		from, to := a, c
+		if i%2 == 1 {
+			from, to = c, a
+		}
+		p, err := from.SendMessage(&e2e.DecryptedMessage{RandomID: int64(i), Message: "a short message"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if r, err := to.Receive(p[0]); err != nil || len(r.Messages) != 1 {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(processCPU()-cpu0)/float64(b.N), "cpu-ns/op")
+}
+
+func clonePackets(p [][]byte) [][]byte {
+	out := make([][]byte, len(p))
+	for i, w := range p {
+		out[i] = append([]byte(nil), w...)
+	}
+	return out
+}
+
+func runBench(b *testing.B, ca, cb *Chat, ra, rb *recorder, sa, sb *MemStore) {
+	ctx := context.Background()
+	// Events are counted, not kept.
+	var na, nb int
+	for _, r := range []*recorder{ra, rb} {
+		r.mu.Lock()
+		r.events, r.texts = nil, map[int][]string{}
+		r.mu.Unlock()
+	}
+	count := func(r *recorder, chat *Chat) int { return len(r.Texts(chat.ID())) }
+	w0 := sa.Writes() + sb.Writes()
+	b.ReportAllocs()
+	cpu0 := processCPU()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		from := ca
+		if i%2 == 1 {
+			from = cb
+			na++
+		} else {
+			nb++
+		}
+		if _, err := from.SendText(ctx, "a short message"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(time.Minute)
+	for count(rb, ca) < nb || count(ra, ca) < na {
+		if time.Now().After(deadline) {
+			b.Fatalf("delivered %d/%d and %d/%d", count(rb, ca), nb, count(ra, ca), na)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(processCPU()-cpu0)/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(sa.Writes()+sb.Writes()-w0)/float64(b.N), "writes/op")
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+	if recs, _ := sa.LoadChats(ctx); len(recs) == 1 {
+		b.ReportMetric(float64(len(recs[0].State)), "state-bytes")
+	}
+	_ = fmt.Sprint
+}

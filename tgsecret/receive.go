@@ -1,0 +1,557 @@
+package tgsecret
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/gotd/td/bin"
+	"github.com/gotd/td/telegram/updates"
+	"github.com/gotd/td/tg"
+	"github.com/gotd/td/tg/e2e"
+	"go.uber.org/zap"
+
+	"github.com/secretbench/secretbench/filecrypt"
+	"github.com/secretbench/secretbench/kdf"
+	"github.com/secretbench/secretbench/secret"
+)
+
+// Receiving. Each encrypted message goes through
+//
+//	store raw -> secret.Chat.Receive -> events -> save chat state -> delete raw
+//
+// and only then may qts pass it: the Manager's qts (kept in the Store and
+// given to gotd's update manager through StateStorage) advances only while
+// no message is left unprocessed, and messages.receivedQueue acknowledges
+// that qts. A crash before the raw message is stored leaves it unacked on
+// the server; after, it is processed again from the Store on restart, and a
+// second processing is a duplicate that secret.Chat drops.
+
+var errNotReady = errors.New("tgsecret: message for a chat that is not ready yet")
+
+type pendingRaw struct {
+	RawMessage
+	inflight bool
+	arrived  time.Time // in this process
+}
+
+// qtsState is the account's update state as the driver sees it.
+type qtsState struct {
+	mu       sync.Mutex
+	st       UpdateState
+	found    bool
+	saved    UpdateState
+	acked    int
+	lost     bool // a message may have been lost (not stored): refetch
+	pending  map[uint64]*pendingRaw
+	nextID   uint64
+	channels map[int64]int
+}
+
+func (q *qtsState) load(ctx context.Context, s Store) error {
+	st, found, err := s.UpdateState(ctx)
+	if err != nil {
+		return fmt.Errorf("tgsecret: load update state: %w", err)
+	}
+	raws, err := s.RawMessages(ctx)
+	if err != nil {
+		return fmt.Errorf("tgsecret: load raw messages: %w", err)
+	}
+	q.st, q.saved, q.found = st, st, found
+	q.pending = map[uint64]*pendingRaw{}
+	q.channels = map[int64]int{}
+	for _, r := range raws {
+		q.pending[r.ID] = &pendingRaw{RawMessage: r, arrived: time.Now()}
+		q.nextID = max(q.nextID, r.ID)
+	}
+	return nil
+}
+
+func (q *qtsState) clean() bool { return !q.lost && len(q.pending) == 0 }
+
+func (q *qtsState) isLost() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.lost
+}
+
+// advance moves qts to v when nothing is left unprocessed.
+func (q *qtsState) advance(v int) {
+	if q.clean() && v > q.st.Qts {
+		q.st.Qts = v
+	}
+}
+
+func (m *Manager) kickAck() {
+	select {
+	case m.ackNow <- struct{}{}:
+	default:
+	}
+}
+
+// handleEncryptedMessage takes one updateNewEncryptedMessage (qts 0 or
+// negative when it came through getDifference).
+func (m *Manager) handleEncryptedMessage(ctx context.Context, msg tg.EncryptedMessageClass, qts int) error {
+	if msg == nil {
+		return nil
+	}
+	var b bin.Buffer
+	if err := msg.Encode(&b); err != nil {
+		m.log.Warn("encrypted message does not encode", zap.Error(err))
+		return nil
+	}
+	m.q.mu.Lock()
+	m.q.nextID++
+	p := &pendingRaw{RawMessage: RawMessage{ID: m.q.nextID, Qts: max(qts, 0), Data: b.Buf}, inflight: true, arrived: time.Now()}
+	m.q.pending[p.ID] = p
+	m.q.mu.Unlock()
+	if err := m.store.PutRaw(ctx, p.RawMessage); err != nil {
+		m.q.mu.Lock()
+		delete(m.q.pending, p.ID)
+		m.q.lost = true
+		m.q.mu.Unlock()
+		return fmt.Errorf("tgsecret: store raw message: %w", err)
+	}
+	if err := m.processRaw(ctx, p); err != nil && !errors.Is(err, errNotReady) {
+		return err
+	}
+	return nil // stored: processed, or retried by Run
+}
+
+// retryRaw processes the raw messages left unprocessed, oldest first.
+func (m *Manager) retryRaw(ctx context.Context) {
+	m.q.mu.Lock()
+	var todo []*pendingRaw
+	for _, p := range m.q.pending {
+		if !p.inflight {
+			p.inflight = true
+			todo = append(todo, p)
+		}
+	}
+	m.q.mu.Unlock()
+	slices.SortFunc(todo, func(a, b *pendingRaw) int {
+		if a.ID < b.ID {
+			return -1
+		}
+		return 1
+	})
+	for _, p := range todo {
+		if err := m.processRaw(ctx, p); err != nil && !errors.Is(err, errNotReady) {
+			m.log.Warn("raw message still not processed", zap.Uint64("id", p.ID), zap.Error(err))
+		}
+	}
+}
+
+// processRaw processes a stored raw message; p is marked inflight by the
+// caller. On success the raw message is deleted and released from pending;
+// on failure it stays for retryRaw.
+func (m *Manager) processRaw(ctx context.Context, p *pendingRaw) (err error) {
+	defer func() {
+		m.q.mu.Lock()
+		if err == nil {
+			delete(m.q.pending, p.ID)
+		} else {
+			p.inflight = false
+		}
+		m.q.mu.Unlock()
+		if err == nil {
+			m.kickAck()
+		}
+	}()
+	msg, derr := tg.DecodeEncryptedMessage(&bin.Buffer{Buf: p.Data})
+	if derr == nil {
+		err = m.receive(ctx, msg, p.arrived)
+	} else {
+		m.log.Warn("stored raw message does not decode", zap.Uint64("id", p.ID), zap.Error(derr))
+	}
+	if err != nil {
+		return err
+	}
+	if derr := m.store.DeleteRaw(ctx, p.ID); derr != nil {
+		// Processed: a second processing after a restart is a dropped duplicate.
+		m.log.Warn("delete raw message", zap.Uint64("id", p.ID), zap.Error(derr))
+	}
+	return nil
+}
+
+// receive hands one encrypted message to its chat.
+// unknownGrace is how long a message for an unknown chat is kept.
+const unknownGrace = 10 * time.Second
+
+func (m *Manager) receive(ctx context.Context, msg tg.EncryptedMessageClass, arrived time.Time) error {
+	var (
+		chatID int
+		wire   []byte
+		file   *tg.EncryptedFile
+	)
+	switch v := msg.(type) {
+	case *tg.EncryptedMessage:
+		chatID, wire = v.ChatID, v.Bytes
+		file, _ = v.File.(*tg.EncryptedFile)
+	case *tg.EncryptedMessageService:
+		chatID, wire = v.ChatID, v.Bytes
+	default:
+		return nil
+	}
+	c := m.Chat(chatID)
+	if c == nil {
+		// The peer's first packets may overtake the answer to our
+		// request; anything else for an unknown chat is dropped in time.
+		if time.Since(arrived) < unknownGrace {
+			return errNotReady
+		}
+		m.log.Info("encrypted message for an unknown chat, dropped", zap.Int("chat_id", chatID))
+		return nil
+	}
+	c.mu.Lock()
+	st, accepting := c.rec.Status, c.accepting
+	c.mu.Unlock()
+	switch {
+	case st == StatusReady:
+		return c.receive(ctx, wire, file)
+	case st == StatusWaiting, st == StatusRequested && accepting:
+		// The peer's first packets may overtake its acceptance (or our
+		// acceptance's answer): keep them until the chat is ready.
+		return errNotReady
+	default:
+		m.log.Info("encrypted message for a chat not open, dropped", zap.Int("chat_id", chatID))
+		return nil
+	}
+}
+
+// maxFiles bounds the incoming file references kept for queued messages.
+const maxFiles = 256
+
+func (c *Chat) receive(ctx context.Context, wire []byte, file *tg.EncryptedFile) error {
+	c.recvMu.Lock()
+	defer c.recvMu.Unlock()
+	c.mu.Lock()
+	if c.rec.Status != StatusReady {
+		c.mu.Unlock()
+		return nil
+	}
+	if file != nil && !slices.ContainsFunc(c.rec.Files, func(f FileRef) bool { return f.ID == file.ID }) {
+		c.rec.Files = append(c.rec.Files, FileRef{ID: file.ID, AccessHash: file.AccessHash, Size: file.Size,
+			DCID: file.DCID, Fingerprint: int32(file.KeyFingerprint)})
+		if len(c.rec.Files) > maxFiles {
+			c.rec.Files = slices.Delete(c.rec.Files, 0, len(c.rec.Files)-maxFiles)
+		}
+		c.dirty = true
+	}
+	r, err := c.sc.Receive(wire)
+	var evs []Event
+	switch r.Outcome {
+	case secret.OutcomeProcessed, secret.OutcomeQueued:
+		for _, sm := range r.Messages {
+			if sm.Handled {
+				continue
+			}
+			dm, derr := secret.DecodeMessage(sm.Body)
+			if derr != nil {
+				c.m.log.Info("message body does not decode, skipped", zap.Int("chat_id", c.id), zap.Error(derr))
+				continue
+			}
+			msg := &Message{OutSeqNo: sm.OutSeqNo, Layer: sm.Layer, Msg: dm, Action: sm.Action}
+			msg.File = c.attachLocked(dm)
+			evs = append(evs, Event{Kind: EventMessage, Chat: c, Message: msg})
+		}
+		c.queueLocked(r.Send, true, nil)
+		c.dirty = true
+	case secret.OutcomeAborted:
+		c.mu.Unlock()
+		c.m.log.Warn("secret chat aborted by the protocol", zap.Int("chat_id", c.id), zap.Error(err))
+		c.m.discardAsync(c, err)
+		return nil
+	default:
+		c.m.log.Debug("packet dropped", zap.Int("chat_id", c.id), zap.Error(err))
+		if len(r.Send) > 0 {
+			c.queueLocked(r.Send, true, nil)
+			c.dirty = true
+		}
+	}
+	evs = c.checkRekeyLocked(evs)
+	c.mu.Unlock()
+	for _, e := range evs {
+		c.m.emit(ctx, e)
+	}
+	c.mu.Lock()
+	var saveErr error
+	if c.dirty {
+		saveErr = c.saveLocked(ctx)
+	}
+	c.mu.Unlock()
+	if saveErr != nil {
+		return fmt.Errorf("tgsecret: save chat: %w", saveErr)
+	}
+	c.kick()
+	return nil
+}
+
+// attachLocked finds the file a media message names: the one whose key
+// fingerprint is that of the key and iv in the message.
+func (c *Chat) attachLocked(dm e2e.DecryptedMessageClass) *File {
+	var media e2e.DecryptedMessageMediaClass
+	switch v := dm.(type) {
+	case *e2e.DecryptedMessage:
+		media, _ = v.GetMedia()
+	case *e2e.DecryptedMessage46:
+		media, _ = v.GetMedia()
+	}
+	if media == nil {
+		return nil
+	}
+	var key, iv []byte
+	var size int64
+	switch v := media.(type) {
+	case *e2e.DecryptedMessageMediaDocument:
+		key, iv, size = v.Key, v.Iv, v.Size
+	case *e2e.DecryptedMessageMediaDocument46:
+		key, iv, size = v.Key, v.Iv, int64(v.Size)
+	case *e2e.DecryptedMessageMediaPhoto:
+		key, iv, size = v.Key, v.Iv, int64(v.Size)
+	case *e2e.DecryptedMessageMediaVideo:
+		key, iv, size = v.Key, v.Iv, int64(v.Size)
+	case *e2e.DecryptedMessageMediaAudio:
+		key, iv, size = v.Key, v.Iv, int64(v.Size)
+	default:
+		return nil
+	}
+	if len(key) != filecrypt.KeySize || len(iv) != filecrypt.IVSize || size < 0 {
+		c.m.log.Info("media with a malformed file key", zap.Int("chat_id", c.id))
+		return nil
+	}
+	f := &File{Size: size}
+	copy(f.Key.Key[:], key)
+	copy(f.Key.IV[:], iv)
+	fp := kdf.FileFingerprint(&f.Key.Key, &f.Key.IV)
+	i := slices.IndexFunc(c.rec.Files, func(r FileRef) bool { return r.Fingerprint == fp })
+	if i < 0 {
+		c.m.log.Info("media without a file of its key fingerprint", zap.Int("chat_id", c.id))
+		return nil
+	}
+	f.Ref = c.rec.Files[i]
+	c.rec.Files = slices.Delete(c.rec.Files, i, i+1)
+	return f
+}
+
+// ack saves the update state if it changed and acknowledges the processed
+// qts with messages.receivedQueue.
+func (m *Manager) ack(ctx context.Context) {
+	m.q.mu.Lock()
+	st, found, saved, acked := m.q.st, m.q.found, m.q.saved, m.q.acked
+	m.q.mu.Unlock()
+	if !found {
+		return
+	}
+	if st != saved {
+		if err := m.store.SetUpdateState(ctx, st); err != nil {
+			m.log.Warn("save update state", zap.Error(err))
+			return
+		}
+		m.q.mu.Lock()
+		m.q.saved = st
+		m.q.mu.Unlock()
+	}
+	if st.Qts <= acked {
+		return
+	}
+	api, _, err := m.running()
+	if err != nil {
+		return
+	}
+	if _, err := api.MessagesReceivedQueue(ctx, st.Qts); err != nil {
+		m.log.Info("messages.receivedQueue", zap.Error(err))
+		return
+	}
+	m.q.mu.Lock()
+	m.q.acked = max(m.q.acked, st.Qts)
+	m.q.mu.Unlock()
+}
+
+// refetch asks updates.getDifference for what came after the processed
+// qts and processes the encrypted messages and chat updates in it. It
+// leaves pts, date and seq to gotd's update manager.
+func (m *Manager) refetch(ctx context.Context) {
+	api, _, err := m.running()
+	if err != nil {
+		return
+	}
+	m.q.mu.Lock()
+	st, found := m.q.st, m.q.found
+	m.q.lost = false
+	m.q.mu.Unlock()
+	if !found {
+		return
+	}
+	setLost := func() {
+		m.q.mu.Lock()
+		m.q.lost = true
+		m.q.mu.Unlock()
+	}
+	for range 100 {
+		diff, err := api.UpdatesGetDifference(ctx, &tg.UpdatesGetDifferenceRequest{Pts: st.Pts, Qts: st.Qts, Date: st.Date})
+		if err != nil {
+			m.log.Info("updates.getDifference", zap.Error(err))
+			setLost()
+			return
+		}
+		var (
+			msgs   []tg.EncryptedMessageClass
+			others []tg.UpdateClass
+			next   tg.UpdatesState
+			more   bool
+		)
+		switch d := diff.(type) {
+		case *tg.UpdatesDifference:
+			msgs, others, next = d.NewEncryptedMessages, d.OtherUpdates, d.State
+		case *tg.UpdatesDifferenceSlice:
+			msgs, others, next, more = d.NewEncryptedMessages, d.OtherUpdates, d.IntermediateState, true
+		default:
+			return
+		}
+		failed := false
+		for _, u := range others {
+			switch u := u.(type) {
+			case *tg.UpdateEncryption:
+				if err := m.handleEncryption(ctx, u.Chat); err != nil {
+					failed = true
+				}
+			case *tg.UpdateNewEncryptedMessage:
+				msgs = append(msgs, u.Message)
+			}
+		}
+		for _, msg := range msgs {
+			if err := m.handleEncryptedMessage(ctx, msg, 0); err != nil && !errors.Is(err, errNotReady) {
+				failed = true
+			}
+		}
+		if failed {
+			setLost()
+			return
+		}
+		m.q.mu.Lock()
+		m.q.advance(next.Qts)
+		m.q.mu.Unlock()
+		m.kickAck()
+		if !more {
+			return
+		}
+		st.Pts, st.Qts, st.Date = next.Pts, next.Qts, next.Date
+	}
+}
+
+// StateStorage returns the state storage to give gotd's update manager
+// (updates.Config.Storage). It keeps pts, date and seq as the update
+// manager says, saved in the Store with the next acknowledgement, but qts
+// only as far as the Manager has processed encrypted messages: a handler
+// that fails never lets qts pass an unprocessed message, and a restarted
+// client asks updates.getDifference from there. Channel pts are kept in
+// memory.
+func (m *Manager) StateStorage() updates.StateStorage { return stateStorage{m} }
+
+type stateStorage struct{ m *Manager }
+
+var _ updates.StateStorage = stateStorage{}
+
+func (s stateStorage) GetState(context.Context, int64) (updates.State, bool, error) {
+	q := &s.m.q
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if !q.found {
+		return updates.State{}, false, nil
+	}
+	return updates.State{Pts: q.st.Pts, Qts: q.st.Qts, Date: q.st.Date, Seq: q.st.Seq}, true, nil
+}
+
+func (s stateStorage) SetState(ctx context.Context, _ int64, st updates.State) error {
+	q := &s.m.q
+	q.mu.Lock()
+	q.st.Pts, q.st.Date, q.st.Seq = st.Pts, st.Date, st.Seq
+	first := !q.found
+	if first {
+		// The account's first state: nothing before it is ours to process.
+		q.st.Qts, q.found = st.Qts, true
+	} else {
+		q.advance(st.Qts)
+	}
+	now := q.st
+	q.mu.Unlock()
+	if first {
+		if err := s.m.store.SetUpdateState(ctx, now); err != nil {
+			return err
+		}
+		q.mu.Lock()
+		q.saved = now
+		q.mu.Unlock()
+	}
+	s.m.kickAck()
+	return nil
+}
+
+func (s stateStorage) set(f func(st *UpdateState)) error {
+	q := &s.m.q
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if !q.found {
+		return errors.New("tgsecret: update state not initialised")
+	}
+	f(&q.st)
+	return nil
+}
+
+func (s stateStorage) SetPts(_ context.Context, _ int64, v int) error {
+	return s.set(func(st *UpdateState) { st.Pts = v })
+}
+
+func (s stateStorage) SetQts(_ context.Context, _ int64, v int) error {
+	err := s.set(func(*UpdateState) { s.m.q.advance(v) })
+	s.m.kickAck()
+	return err
+}
+
+func (s stateStorage) SetDate(_ context.Context, _ int64, v int) error {
+	return s.set(func(st *UpdateState) { st.Date = v })
+}
+
+func (s stateStorage) SetSeq(_ context.Context, _ int64, v int) error {
+	return s.set(func(st *UpdateState) { st.Seq = v })
+}
+
+func (s stateStorage) SetDateSeq(_ context.Context, _ int64, date, seq int) error {
+	return s.set(func(st *UpdateState) { st.Date, st.Seq = date, seq })
+}
+
+func (s stateStorage) GetChannelPts(_ context.Context, _, channelID int64) (int, bool, error) {
+	q := &s.m.q
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	v, ok := q.channels[channelID]
+	return v, ok, nil
+}
+
+func (s stateStorage) SetChannelPts(_ context.Context, _, channelID int64, pts int) error {
+	q := &s.m.q
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.channels[channelID] = pts
+	return nil
+}
+
+func (s stateStorage) ForEachChannels(ctx context.Context, userID int64, f func(context.Context, int64, int) error) error {
+	q := &s.m.q
+	q.mu.Lock()
+	chans := make(map[int64]int, len(q.channels))
+	for k, v := range q.channels {
+		chans[k] = v
+	}
+	q.mu.Unlock()
+	for id, pts := range chans {
+		if err := f(ctx, id, pts); err != nil {
+			return err
+		}
+	}
+	return nil
+}

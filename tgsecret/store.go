@@ -1,0 +1,456 @@
+package tgsecret
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// Store keeps what a Manager must not lose across a restart: every chat's
+// record (the secret.Chat state, keys included, and the packets not yet
+// accepted by the server), the account's update state with the qts up to
+// which every encrypted message has been processed, and each raw incoming
+// encrypted message from its arrival until it is processed.
+//
+// The Manager calls a Store from several goroutines at once; an
+// implementation must be safe for concurrent use. Each call must be durable
+// when it returns: the Manager acknowledges a message to the server only
+// after the calls that made it safe have returned.
+type Store interface {
+	// LoadChats returns every chat saved and not deleted.
+	LoadChats(ctx context.Context) ([]*ChatRecord, error)
+	// SaveChat replaces the record of chat c.ID.
+	SaveChat(ctx context.Context, c *ChatRecord) error
+	// DeleteChat removes the record (and its keys) of a chat.
+	DeleteChat(ctx context.Context, id int) error
+
+	// UpdateState returns the account's saved update state (found is false
+	// before the first SetUpdateState).
+	UpdateState(ctx context.Context) (s UpdateState, found bool, err error)
+	// SetUpdateState saves it.
+	SetUpdateState(ctx context.Context, s UpdateState) error
+
+	// PutRaw saves one incoming encrypted message under m.ID.
+	PutRaw(ctx context.Context, m RawMessage) error
+	// DeleteRaw removes it once processed.
+	DeleteRaw(ctx context.Context, id uint64) error
+	// RawMessages returns the messages saved and not deleted, in ID order.
+	RawMessages(ctx context.Context) ([]RawMessage, error)
+}
+
+// UpdateState is the account's common update state (as gotd/td's
+// updates.State). Qts is the driver's own: every encrypted message up to
+// it has been processed.
+type UpdateState struct {
+	Pts, Qts, Date, Seq int
+}
+
+// RawMessage is an incoming tg.EncryptedMessageClass as it arrived, TL
+// encoded, until it is processed.
+type RawMessage struct {
+	ID   uint64 // the Manager's own sequence number
+	Qts  int    // its qts when known (0 when it came through getDifference)
+	Data []byte // TL of the tg.EncryptedMessageClass
+}
+
+// ChatStatus is where a chat is in its life.
+type ChatStatus int
+
+const (
+	// StatusRequested: the peer asked for the chat; Accept or Decline it.
+	StatusRequested ChatStatus = iota + 1
+	// StatusWaiting: we asked; waiting for the peer to accept.
+	StatusWaiting
+	// StatusReady: the key is agreed; messages flow.
+	StatusReady
+	// StatusDiscarded: ended by either side (or declined, or aborted); its
+	// keys are wiped.
+	StatusDiscarded
+)
+
+func (s ChatStatus) String() string {
+	switch s {
+	case StatusRequested:
+		return "requested"
+	case StatusWaiting:
+		return "waiting"
+	case StatusReady:
+		return "ready"
+	case StatusDiscarded:
+		return "discarded"
+	}
+	return fmt.Sprintf("ChatStatus(%d)", int(s))
+}
+
+// ChatRecord is what a Store keeps of one chat. It holds keys (State,
+// Exchange, the file keys in Outbox's messages): store it as carefully as
+// a key.
+type ChatRecord struct {
+	ID         int
+	AccessHash int64
+	PeerID     int64
+	Originator bool
+	Status     ChatStatus
+	Date       int
+	// G and P are the DH parameters the chat was made with (for re-keys).
+	G int
+	P []byte
+	// GA is the peer's g_a of a chat in StatusRequested.
+	GA []byte
+	// Exchange is our secret.Exchange of a chat in StatusWaiting.
+	Exchange []byte
+	// State is the secret.Chat of a chat in StatusReady.
+	State []byte
+	// Outbox holds packets not yet accepted by the server, in order.
+	Outbox []Packet
+	// Files are encrypted files that arrived with a message still queued
+	// behind a gap, by key fingerprint.
+	Files []FileRef
+}
+
+// Packet is one outgoing encrypted packet.
+type Packet struct {
+	RandomID int64
+	Wire     []byte
+	Service  bool     // messages.sendEncryptedService
+	File     *FileRef `json:",omitempty"` // messages.sendEncryptedFile with an uploaded file
+}
+
+// FileRef is an encrypted file on the server (incoming: ID and AccessHash)
+// or uploaded by us and not yet sent (outgoing: ID, Parts, Big).
+type FileRef struct {
+	ID          int64
+	AccessHash  int64 `json:",omitempty"`
+	Size        int64
+	DCID        int   `json:",omitempty"`
+	Fingerprint int32 // kdf.FileFingerprint of the file's key and iv
+	Parts       int   `json:",omitempty"`
+	Big         bool  `json:",omitempty"`
+}
+
+func cloneRecord(c *ChatRecord) *ChatRecord {
+	n := *c
+	n.P = slices.Clone(c.P)
+	n.GA = slices.Clone(c.GA)
+	n.Exchange = slices.Clone(c.Exchange)
+	n.State = slices.Clone(c.State)
+	n.Outbox = slices.Clone(c.Outbox)
+	n.Files = slices.Clone(c.Files)
+	return &n
+}
+
+// MemStore is a Store in memory: for tests, and for apps that keep no
+// secret chat across a restart. The zero value is not usable; use
+// NewMemStore.
+type MemStore struct {
+	mu     sync.Mutex
+	chats  map[int]*ChatRecord
+	state  *UpdateState
+	raw    map[uint64]RawMessage
+	writes int
+}
+
+// NewMemStore returns an empty MemStore.
+func NewMemStore() *MemStore {
+	return &MemStore{chats: map[int]*ChatRecord{}, raw: map[uint64]RawMessage{}}
+}
+
+// Writes counts the calls that changed the store, for tests and benchmarks.
+func (s *MemStore) Writes() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.writes
+}
+
+func (s *MemStore) LoadChats(context.Context) ([]*ChatRecord, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]*ChatRecord, 0, len(s.chats))
+	for _, c := range s.chats {
+		out = append(out, cloneRecord(c))
+	}
+	slices.SortFunc(out, func(a, b *ChatRecord) int { return a.ID - b.ID })
+	return out, nil
+}
+
+func (s *MemStore) SaveChat(_ context.Context, c *ChatRecord) error {
+	n := cloneRecord(c)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.chats[c.ID] = n
+	s.writes++
+	return nil
+}
+
+func (s *MemStore) DeleteChat(_ context.Context, id int) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c := s.chats[id]; c != nil {
+		clear(c.State)
+		clear(c.Exchange)
+	}
+	delete(s.chats, id)
+	s.writes++
+	return nil
+}
+
+func (s *MemStore) UpdateState(context.Context) (UpdateState, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.state == nil {
+		return UpdateState{}, false, nil
+	}
+	return *s.state, true, nil
+}
+
+func (s *MemStore) SetUpdateState(_ context.Context, st UpdateState) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.state = &st
+	s.writes++
+	return nil
+}
+
+func (s *MemStore) PutRaw(_ context.Context, m RawMessage) error {
+	m.Data = slices.Clone(m.Data)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.raw[m.ID] = m
+	s.writes++
+	return nil
+}
+
+func (s *MemStore) DeleteRaw(_ context.Context, id uint64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.raw, id)
+	s.writes++
+	return nil
+}
+
+func (s *MemStore) RawMessages(context.Context) ([]RawMessage, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]RawMessage, 0, len(s.raw))
+	for _, m := range s.raw {
+		m.Data = slices.Clone(m.Data)
+		out = append(out, m)
+	}
+	slices.SortFunc(out, func(a, b RawMessage) int {
+		if a.ID < b.ID {
+			return -1
+		}
+		if a.ID > b.ID {
+			return 1
+		}
+		return 0
+	})
+	return out, nil
+}
+
+// FileStore is a Store in a directory: one file per chat, one per raw
+// message, one for the update state. Every write goes to a temporary file
+// that is synced and renamed over the old one, so a crash leaves either
+// the old or the new content. The directory is created 0700 and every
+// file 0600: they hold keys.
+type FileStore struct {
+	dir string
+	// NoSync skips fsync (tests on a throwaway directory); renames stay atomic.
+	NoSync bool
+}
+
+// NewFileStore opens (creating if needed) a FileStore in dir. A directory
+// that others can read or write is refused: it would hold keys.
+func NewFileStore(dir string) (*FileStore, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return nil, err
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		return nil, fmt.Errorf("tgsecret: store directory %s is accessible to others (%v)", dir, fi.Mode().Perm())
+	}
+	return &FileStore{dir: dir}, nil
+}
+
+const (
+	chatPrefix = "chat-"
+	rawPrefix  = "raw-"
+	stateFile  = "state"
+	tmpPrefix  = ".tmp-"
+)
+
+func (s *FileStore) write(name string, data []byte) error {
+	f, err := os.CreateTemp(s.dir, tmpPrefix+name+"-")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	ok := false
+	defer func() {
+		if !ok {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	if err := f.Chmod(0o600); err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		return err
+	}
+	if !s.NoSync {
+		if err := f.Sync(); err != nil {
+			return err
+		}
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, filepath.Join(s.dir, name)); err != nil {
+		return err
+	}
+	ok = true
+	return s.syncDir()
+}
+
+func (s *FileStore) syncDir() error {
+	if s.NoSync {
+		return nil
+	}
+	d, err := os.Open(s.dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+func (s *FileStore) remove(name string) error {
+	if err := os.Remove(filepath.Join(s.dir, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return s.syncDir()
+}
+
+// list returns the names in the directory with prefix, temporary files left
+// by a crash excluded.
+func (s *FileStore) list(prefix string) ([]string, error) {
+	ents, err := os.ReadDir(s.dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), prefix) && e.Type().IsRegular() {
+			out = append(out, e.Name())
+		}
+	}
+	return out, nil
+}
+
+func (s *FileStore) LoadChats(context.Context) ([]*ChatRecord, error) {
+	names, err := s.list(chatPrefix)
+	if err != nil {
+		return nil, err
+	}
+	var out []*ChatRecord
+	for _, n := range names {
+		data, err := os.ReadFile(filepath.Join(s.dir, n))
+		if err != nil {
+			return nil, err
+		}
+		c := new(ChatRecord)
+		if err := json.Unmarshal(data, c); err != nil {
+			return nil, fmt.Errorf("tgsecret: chat record %s: %w", n, err)
+		}
+		out = append(out, c)
+	}
+	slices.SortFunc(out, func(a, b *ChatRecord) int { return a.ID - b.ID })
+	return out, nil
+}
+
+func (s *FileStore) SaveChat(_ context.Context, c *ChatRecord) error {
+	data, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	defer clear(data)
+	return s.write(chatPrefix+strconv.Itoa(c.ID), data)
+}
+
+// DeleteChat overwrites the record with zeros before removing it, so the
+// keys do not linger in the file's old blocks on simple file systems.
+func (s *FileStore) DeleteChat(_ context.Context, id int) error {
+	name := filepath.Join(s.dir, chatPrefix+strconv.Itoa(id))
+	if fi, err := os.Stat(name); err == nil {
+		if f, err := os.OpenFile(name, os.O_WRONLY, 0); err == nil {
+			f.Write(make([]byte, fi.Size()))
+			f.Sync()
+			f.Close()
+		}
+	}
+	return s.remove(chatPrefix + strconv.Itoa(id))
+}
+
+func (s *FileStore) UpdateState(context.Context) (UpdateState, bool, error) {
+	data, err := os.ReadFile(filepath.Join(s.dir, stateFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return UpdateState{}, false, nil
+	}
+	if err != nil {
+		return UpdateState{}, false, err
+	}
+	var st UpdateState
+	if err := json.Unmarshal(data, &st); err != nil {
+		return UpdateState{}, false, fmt.Errorf("tgsecret: update state: %w", err)
+	}
+	return st, true, nil
+}
+
+func (s *FileStore) SetUpdateState(_ context.Context, st UpdateState) error {
+	data, _ := json.Marshal(st)
+	return s.write(stateFile, data)
+}
+
+func (s *FileStore) PutRaw(_ context.Context, m RawMessage) error {
+	data, _ := json.Marshal(m)
+	return s.write(fmt.Sprintf("%s%020d", rawPrefix, m.ID), data)
+}
+
+func (s *FileStore) DeleteRaw(_ context.Context, id uint64) error {
+	return s.remove(fmt.Sprintf("%s%020d", rawPrefix, id))
+}
+
+func (s *FileStore) RawMessages(context.Context) ([]RawMessage, error) {
+	names, err := s.list(rawPrefix)
+	if err != nil {
+		return nil, err
+	}
+	slices.Sort(names) // zero-padded IDs sort in order
+	var out []RawMessage
+	for _, n := range names {
+		data, err := os.ReadFile(filepath.Join(s.dir, n))
+		if errors.Is(err, os.ErrNotExist) {
+			continue // deleted since the listing
+		}
+		if err != nil {
+			return nil, err
+		}
+		var m RawMessage
+		if err := json.Unmarshal(data, &m); err != nil {
+			return nil, fmt.Errorf("tgsecret: raw message %s: %w", n, err)
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}

@@ -1,0 +1,160 @@
+package tgsecret
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func testStore(t *testing.T, s Store) {
+	ctx := context.Background()
+	if _, found, err := s.UpdateState(ctx); err != nil || found {
+		t.Fatalf("empty store has a state: %v", err)
+	}
+	st := UpdateState{Pts: 1, Qts: 2, Date: 3, Seq: 4}
+	if err := s.SetUpdateState(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	if got, found, _ := s.UpdateState(ctx); !found || got != st {
+		t.Fatalf("state %+v", got)
+	}
+	rec := &ChatRecord{ID: 7, AccessHash: 8, PeerID: 9, Status: StatusReady, G: 3, P: []byte{1, 2}, State: []byte("state"),
+		Outbox: []Packet{{RandomID: 1, Wire: []byte("w"), File: &FileRef{ID: 5, Parts: 2}}}, Files: []FileRef{{ID: 6, Fingerprint: -1}}}
+	if err := s.SaveChat(ctx, rec); err != nil {
+		t.Fatal(err)
+	}
+	rec.State[0] = 'X' // the store keeps its own copy
+	got, err := s.LoadChats(ctx)
+	if err != nil || len(got) != 1 || string(got[0].State) != "state" || got[0].Outbox[0].File.Parts != 2 || got[0].Files[0].Fingerprint != -1 {
+		t.Fatalf("chats %+v, %v", got, err)
+	}
+	for i := uint64(3); i > 0; i-- {
+		if err := s.PutRaw(ctx, RawMessage{ID: i, Qts: int(i) * 10, Data: []byte{byte(i)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.DeleteRaw(ctx, 2); err != nil {
+		t.Fatal(err)
+	}
+	raws, _ := s.RawMessages(ctx)
+	want := []RawMessage{{ID: 1, Qts: 10, Data: []byte{1}}, {ID: 3, Qts: 30, Data: []byte{3}}}
+	if !reflect.DeepEqual(raws, want) {
+		t.Fatalf("raw %+v", raws)
+	}
+	if err := s.DeleteChat(ctx, 7); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.LoadChats(ctx); len(got) != 0 {
+		t.Fatal("deleted chat still there")
+	}
+}
+
+func TestMemStore(t *testing.T) { testStore(t, NewMemStore()) }
+
+func TestFileStore(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "store")
+	s, err := NewFileStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A temporary file left by a crash mid-write is not a record.
+	if err := os.WriteFile(filepath.Join(dir, tmpPrefix+"chat-1-x"), []byte("{"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	testStore(t, s)
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		fi, _ := e.Info()
+		if fi.Mode().Perm() != 0o600 {
+			t.Fatalf("%s: %v", e.Name(), fi.Mode().Perm())
+		}
+	}
+	// A corrupt record is an error, not an empty chat.
+	if err := os.WriteFile(filepath.Join(dir, chatPrefix+"1"), []byte("{"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.LoadChats(context.Background()); err == nil {
+		t.Fatal("corrupt record loaded")
+	}
+	// A directory others can read is refused.
+	open := filepath.Join(t.TempDir(), "open")
+	if err := os.Mkdir(open, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewFileStore(open); err == nil {
+		t.Fatal("store in a world-readable directory")
+	}
+}
+
+// failStore fails PutRaw while fail is set.
+type failStore struct {
+	Store
+	fail atomic.Bool
+}
+
+func (s *failStore) PutRaw(ctx context.Context, m RawMessage) error {
+	if s.fail.Load() {
+		return errCrashed
+	}
+	return s.Store.PutRaw(ctx, m)
+}
+
+// A message the handler could not store holds qts below it, whatever
+// gotd's update manager reports afterwards; a refetch recovers it and
+// only then does qts move on and get acknowledged.
+func TestQtsHeldOnFailureFake(t *testing.T) {
+	s := newFakeServer()
+	ctx := context.Background()
+	a := startFake(t, s, 1, NewMemStore(), Options{})
+	fs := &failStore{Store: NewMemStore()}
+	b := startFake(t, s, 2, fs, Options{TickInterval: time.Hour})
+	ca, cb := openFake(t, a, b)
+	waitFor(t, 5*time.Second, "handshake acknowledged", func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.users[2].acked == s.users[2].qts
+	})
+	s.mu.Lock()
+	held := s.users[2].qts
+	s.mu.Unlock()
+
+	fs.fail.Store(true)
+	if _, err := ca.SendText(ctx, "a0"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Second, "the failed push", func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.users[2].qts > held && len(s.users[2].push) == 0
+	})
+	time.Sleep(50 * time.Millisecond)
+	fs.fail.Store(false)
+	for i := 1; i < 5; i++ {
+		if _, err := ca.SendText(ctx, "a"+string(rune('0'+i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(200 * time.Millisecond)
+	st, _, _ := b.m.StateStorage().GetState(ctx, 2)
+	s.mu.Lock()
+	acked := s.users[2].acked
+	s.mu.Unlock()
+	if st.Qts > held || acked > held {
+		t.Fatalf("qts %d, acked %d: moved past the unstored message at %d", st.Qts, acked, held+1)
+	}
+	b.m.refetch(ctx)
+	b.m.ack(ctx)
+	waitFor(t, 5*time.Second, "recovery", func() bool { return len(b.rec.Texts(cb.ID())) == 5 })
+	expectTexts(t, b.rec.Texts(cb.ID()), "a", 5)
+	waitFor(t, 5*time.Second, "qts past it", func() bool {
+		b.m.ack(ctx)
+		st, _, _ := b.m.StateStorage().GetState(ctx, 2)
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return st.Qts == s.users[2].qts && s.users[2].acked == s.users[2].qts
+	})
+}
