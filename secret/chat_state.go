@@ -9,6 +9,7 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"sync"
 
 	"github.com/secretbench/secretbench/kdf"
 )
@@ -97,20 +98,47 @@ var chatFields = []chatField{
 // clock) and counters, layers, sequence counters, the exchange in flight
 // with its secret exponent, queued messages, open gaps with their retry
 // deadlines, and stored sent messages. The Config is not part of it.
-func (c *Chat) MarshalBinary() ([]byte, error) {
-	s := stateIO{w: make([]byte, 0, 1024+c.sent.n*64), version: chatVersion}
+func (c *Chat) MarshalBinary() ([]byte, error) { return c.AppendBinary(nil) }
+
+// AppendBinary appends the state MarshalBinary returns to b and returns the
+// extended buffer (encoding.BinaryAppender): a caller that persists after
+// every message reuses one buffer instead of allocating a state each time.
+// On error b is returned unchanged. The appended bytes hold keys: clear
+// them when done.
+func (c *Chat) AppendBinary(b []byte) ([]byte, error) {
+	start := len(b)
+	s := writers.Get().(*stateIO) // the walk through func values would move a local one to the heap
+	defer func() { *s = stateIO{}; writers.Put(s) }()
+	s.w, s.version = slices.Grow(b, c.stateSize()), chatVersion
 	s.w = append(s.w, chatMagic...)
 	s.w = append(s.w, chatVersion)
 	for _, f := range chatFields {
 		if f.has(chatVersion) {
-			f.walk(&s, c)
+			f.walk(s, c)
 		}
 	}
 	if s.err != nil {
-		return nil, s.err
+		clear(s.w[start:])
+		return b, s.err
 	}
-	sum := sha256.Sum256(s.w)
+	sum := sha256.Sum256(s.w[start:])
 	return append(s.w, sum[:]...), nil
+}
+
+var writers = sync.Pool{New: func() any { return new(stateIO) }}
+
+// stateSize is an upper bound of the state's size for the common case (no
+// exchange in flight), so that AppendBinary grows its buffer once.
+func (c *Chat) stateSize() int {
+	n := 1280 + sha256.Size
+	for _, q := range c.queue {
+		n += 32 + len(q.body)
+	}
+	n += 16 * len(c.gaps)
+	for i := range c.sent.n {
+		n += 4 + len(c.sent.at(i))
+	}
+	return n
 }
 
 func (f *chatField) has(v byte) bool { return v >= f.since && (f.until == 0 || v <= f.until) }
@@ -363,7 +391,7 @@ func walkExchange(s *stateIO, c *Chat) {
 
 func walkQueue(s *stateIO, c *Chat) {
 	var keys []uint32
-	if !s.reading {
+	if !s.reading && len(c.queue) > 0 {
 		keys = slices.Sorted(maps.Keys(c.queue))
 	}
 	n := uint32(len(keys))

@@ -91,6 +91,10 @@ type Chat struct {
 	outbox    []*outPacket
 	flushing  bool
 	dirty     bool // state changed since the last successful save
+
+	// Reused by every save (a Store keeps no slice of a record).
+	stateBuf  []byte
+	outboxBuf []Packet
 }
 
 type outPacket struct {
@@ -199,17 +203,19 @@ func (c *Chat) start(ctx context.Context, key *secret.Key, role secret.Role, dh 
 func (c *Chat) saveLocked(ctx context.Context) error {
 	rec := c.rec
 	if c.sc != nil {
-		st, err := c.sc.MarshalBinary()
+		st, err := c.sc.AppendBinary(c.stateBuf[:0])
 		if err != nil {
 			return err
 		}
-		rec.State = st
-		defer clear(st)
+		c.stateBuf, rec.State = st, st
+		defer clear(st) // no copy of the keys outlives the save
 	}
-	rec.Outbox = make([]Packet, len(c.outbox))
-	for i, p := range c.outbox {
-		rec.Outbox[i] = p.Packet
+	c.outboxBuf = c.outboxBuf[:0]
+	for _, p := range c.outbox {
+		c.outboxBuf = append(c.outboxBuf, p.Packet)
 	}
+	rec.Outbox = c.outboxBuf
+	defer clear(c.outboxBuf) // drop the references to sent packets
 	c.dirty = true
 	if err := c.m.store.SaveChat(ctx, &rec); err != nil {
 		return err

@@ -22,7 +22,9 @@ import (
 // The Manager calls a Store from several goroutines at once; an
 // implementation must be safe for concurrent use. Each call must be durable
 // when it returns: the Manager acknowledges a message to the server only
-// after the calls that made it safe have returned.
+// after the calls that made it safe have returned. A Store keeps no slice
+// it is given (a ChatRecord's State and Outbox, a RawMessage's Data) after
+// the call returns: the Manager reuses and clears them.
 type Store interface {
 	// LoadChats returns every chat saved and not deleted.
 	LoadChats(ctx context.Context) ([]*ChatRecord, error)
@@ -181,12 +183,50 @@ func (s *MemStore) LoadChats(context.Context) ([]*ChatRecord, error) {
 }
 
 func (s *MemStore) SaveChat(_ context.Context, c *ChatRecord) error {
-	n := cloneRecord(c)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.chats[c.ID] = n
+	s.saveLocked(c)
 	s.writes++
 	return nil
+}
+
+// saveLocked copies c into the store, into the buffers of the record it
+// replaces (they are the store's own: LoadChats returns copies).
+func (s *MemStore) saveLocked(c *ChatRecord) {
+	old := s.chats[c.ID]
+	if old == nil {
+		s.chats[c.ID] = cloneRecord(c)
+		return
+	}
+	prev := *old
+	*old = *c
+	old.P = reuse(prev.P, c.P)
+	old.GA = reuse(prev.GA, c.GA)
+	old.Exchange = reuse(prev.Exchange, c.Exchange)
+	old.State = reuse(prev.State, c.State)
+	old.Files = slices.Clone(c.Files)
+	old.Outbox = append(prev.Outbox[:0], c.Outbox...)
+	if n := len(prev.Outbox); n > len(c.Outbox) {
+		clear(prev.Outbox[len(c.Outbox):n])
+	}
+}
+
+// reuse returns a copy of src in old's buffer when it fits (wiping what is
+// left of old: it may hold keys), else a new one.
+func reuse(old, src []byte) []byte {
+	if src == nil {
+		clear(old)
+		return nil
+	}
+	if cap(old) < len(src) {
+		clear(old)
+		return slices.Clone(src)
+	}
+	n := copy(old[:len(src)], src)
+	if len(old) > n {
+		clear(old[n:])
+	}
+	return old[:n]
 }
 
 func (s *MemStore) DeleteChat(_ context.Context, id int) error {
