@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash"
 	"maps"
 	"math"
 	"slices"
@@ -16,26 +17,36 @@ import (
 
 // Persistence of a Chat. The state is
 //
-//	"SBCHAT" version(1) fields... SHA-256(everything before)
+//	"SBCHAT" version(1) fields... checksum
 //
-// with every integer little-endian. The trailing hash makes any corruption
-// (a flipped bit in a key included) an error instead of a chat that
-// silently fails later. The state holds the keys, the secret exponent of
+// with every integer little-endian. The checksum makes any corruption (a
+// flipped bit in a key included) an error instead of a chat that silently
+// fails later. Up to version 2 it is SHA-256 of everything before it; from
+// version 3, SHA-256 of the same bytes with each stored sent message
+// replaced by its own SHA-256. A chat saved after every message then hashes
+// each sent message once (the digests are cached), not the whole resend
+// log, up to Config.MaxStored messages, in every state. The state holds the keys, the secret exponent of
 // an exchange in flight, queued plaintexts and sent messages: store it as
 // carefully as a key.
 
 const (
 	chatMagic = "SBCHAT"
 	// chatVersion 2 keeps each gap with its own retry deadline; version 1
-	// (one deadline for all) still restores.
-	chatVersion = 2
+	// (one deadline for all) still restores. Version 3 has the same fields
+	// as 2 and the checksum over the sent messages' digests.
+	chatVersion = 3
 )
 
 // Abort reasons as stored, by version; one past the end is "any other".
 var abortKinds = [...][]error{
 	1: {nil, ErrSeqParity, ErrInSeqNo, ErrRekeyFailed},
 	2: {nil, ErrSeqParity, ErrInSeqNo, ErrRekeyFailed, ErrResendUnavailable, ErrGapUnfilled},
+	3: {nil, ErrSeqParity, ErrInSeqNo, ErrRekeyFailed, ErrResendUnavailable, ErrGapUnfilled},
 }
+
+// digestsSince is the first version whose checksum hashes sent messages
+// through their digests.
+const digestsSince = 3
 
 // chatField is one field of the state, in order. MarshalBinary and restore
 // both walk chatFields through a stateIO, so the format is written down
@@ -108,8 +119,10 @@ func (c *Chat) MarshalBinary() ([]byte, error) { return c.AppendBinary(nil) }
 func (c *Chat) AppendBinary(b []byte) ([]byte, error) {
 	start := len(b)
 	s := writers.Get().(*stateIO) // the walk through func values would move a local one to the heap
-	defer func() { *s = stateIO{}; writers.Put(s) }()
-	s.w, s.version = slices.Grow(b, c.stateSize()), chatVersion
+	h := s.sum
+	h.Reset()
+	defer func() { *s = stateIO{sum: h}; writers.Put(s) }()
+	s.w, s.version, s.start = slices.Grow(b, c.stateSize()), chatVersion, start
 	s.w = append(s.w, chatMagic...)
 	s.w = append(s.w, chatVersion)
 	for _, f := range chatFields {
@@ -121,11 +134,11 @@ func (c *Chat) AppendBinary(b []byte) ([]byte, error) {
 		clear(s.w[start:])
 		return b, s.err
 	}
-	sum := sha256.Sum256(s.w[start:])
-	return append(s.w, sum[:]...), nil
+	s.hashTo(len(s.w) - start)
+	return h.Sum(s.w), nil
 }
 
-var writers = sync.Pool{New: func() any { return new(stateIO) }}
+var writers = sync.Pool{New: func() any { return &stateIO{sum: sha256.New()} }}
 
 // stateSize is an upper bound of the state's size for the common case (no
 // exchange in flight), so that AppendBinary grows its buffer once.
@@ -178,27 +191,23 @@ func restore(data []byte, cfg Config) (c *Chat, err error) {
 		return nil, fmt.Errorf("%w: %d bytes", ErrCorruptChat, len(data))
 	}
 	body, sum := data[:len(data)-sha256.Size], data[len(data)-sha256.Size:]
-	want := sha256.Sum256(body)
-	if subtle.ConstantTimeCompare(sum, want[:]) != 1 {
-		return nil, fmt.Errorf("%w: checksum", ErrCorruptChat)
-	}
-	s := stateIO{reading: true, reader: reader{b: body}}
-	if string(s.bytes(len(chatMagic))) != chatMagic {
-		return nil, fmt.Errorf("%w: not a chat state", ErrCorruptChat)
-	}
-	if s.version = s.u8(); s.version < 1 || s.version > chatVersion {
-		return nil, fmt.Errorf("%w: version %d", ErrCorruptChat, s.version)
-	}
-	c = newChat(cfg)
-	for _, f := range chatFields {
-		if f.has(s.version) {
-			if f.walk(&s, c); s.err != nil {
-				return c, fmt.Errorf("%w (%s)", s.err, f.name)
-			}
+	// Up to version 2 the checksum is checked before anything is parsed;
+	// from version 3 it needs the sent messages found, so after the walk
+	// (which takes hostile input anyway: the checksum is no MAC).
+	version := body[len(chatMagic)]
+	if version < digestsSince {
+		if want := sha256.Sum256(body); subtle.ConstantTimeCompare(sum, want[:]) != 1 {
+			return nil, fmt.Errorf("%w: checksum", ErrCorruptChat)
 		}
 	}
-	if len(s.b) != 0 {
-		return c, fmt.Errorf("%w: trailing bytes", ErrCorruptChat)
+	c, s, err := parseState(body, cfg)
+	if err != nil {
+		return c, err
+	}
+	if s.version >= digestsSince {
+		if subtle.ConstantTimeCompare(sum, s.sum.Sum(nil)) != 1 {
+			return c, fmt.Errorf("%w: checksum", ErrCorruptChat)
+		}
 	}
 	// The exchange costs an exponentiation to restore: that waits until
 	// everything else has parsed.
@@ -212,6 +221,31 @@ func restore(data []byte, cfg Config) (c *Chat, err error) {
 	return c, nil
 }
 
+// parseState walks the fields of body, a state without its checksum, into
+// a new Chat; s.sum is then the version 3 checksum of body.
+func parseState(body []byte, cfg Config) (c *Chat, s *stateIO, err error) {
+	s = &stateIO{reading: true, reader: reader{b: body}, all: body, sum: sha256.New()}
+	if string(s.bytes(len(chatMagic))) != chatMagic {
+		return nil, s, fmt.Errorf("%w: not a chat state", ErrCorruptChat)
+	}
+	if s.version = s.u8(); s.version < 1 || s.version > chatVersion {
+		return nil, s, fmt.Errorf("%w: version %d", ErrCorruptChat, s.version)
+	}
+	c = newChat(cfg)
+	for _, f := range chatFields {
+		if f.has(s.version) {
+			if f.walk(s, c); s.err != nil {
+				return c, s, fmt.Errorf("%w (%s)", s.err, f.name)
+			}
+		}
+	}
+	if len(s.b) != 0 {
+		return c, s, fmt.Errorf("%w: trailing bytes", ErrCorruptChat)
+	}
+	s.hashTo(len(body))
+	return c, s, nil
+}
+
 // stateIO reads or writes a state. Each method takes a pointer to the
 // value: writing appends it, reading sets it. Reading, the first failure
 // sets err (ErrCorruptChat) and every later read returns zeros.
@@ -223,6 +257,42 @@ type stateIO struct {
 
 	exBlob  []byte // the exchange in flight, restored last
 	askedAt int64  // version 1: one deadline for every gap
+
+	// The version 3 checksum: sum has hashed the state up to offset hashed
+	// (from start, where the state begins in w).
+	sum           hash.Hash
+	all           []byte // reading: the whole state
+	start, hashed int
+}
+
+// at is the offset in the state reached so far.
+func (s *stateIO) at() int {
+	if s.reading {
+		return len(s.all) - len(s.b)
+	}
+	return len(s.w) - s.start
+}
+
+// state returns the state's bytes from..to.
+func (s *stateIO) state(from, to int) []byte {
+	if s.reading {
+		return s.all[from:to]
+	}
+	return s.w[s.start+from : s.start+to]
+}
+
+// hashTo feeds the checksum the state up to offset to.
+func (s *stateIO) hashTo(to int) {
+	s.sum.Write(s.state(s.hashed, to))
+	s.hashed = to
+}
+
+// digested feeds the checksum a sent message's digest in place of the
+// message, which took the state's bytes from..at().
+func (s *stateIO) digested(from int, d *[sha256.Size]byte) {
+	s.hashTo(from)
+	s.sum.Write(d[:])
+	s.hashed = s.at()
 }
 
 func (s *stateIO) u32(v *uint32) {
@@ -485,6 +555,10 @@ func walkSent(s *stateIO, c *Chat) {
 	n := uint32(c.sent.n)
 	s.count(&n, "sent messages")
 	s.check(c.sentBase+n == c.out, "sent messages")
+	digests := s.version >= digestsSince
+	if digests && !s.reading {
+		c.sentSums.from(c.sentBase)
+	}
 	for i := range n {
 		if s.err != nil {
 			return
@@ -493,7 +567,16 @@ func walkSent(s *stateIO, c *Chat) {
 		if !s.reading {
 			m = c.sent.at(int(i))
 		}
+		from := s.at() + 4 // past the length
 		s.blob(&m, math.MaxInt32)
+		if digests && s.err == nil {
+			if s.reading {
+				d := sha256.Sum256(m)
+				s.digested(from, &d)
+			} else {
+				s.digested(from, c.sentSums.get(int(i), m))
+			}
+		}
 		if s.reading && s.err == nil {
 			s.check(len(m) >= Overhead+16, "sent message")
 			c.sent.push(slices.Clone(m))
@@ -547,4 +630,30 @@ func (r *reader) u64() uint64 {
 		return binary.LittleEndian.Uint64(b)
 	}
 	return 0
+}
+
+// sentDigests caches the SHA-256 of stored sent messages for the version 3
+// checksum, by index: sums[i] is that of message base+i. A stored message
+// never changes, so each is hashed once however many states include it.
+type sentDigests struct {
+	base uint32
+	sums [][sha256.Size]byte
+}
+
+// from drops the digests of messages before index base (acknowledged).
+func (d *sentDigests) from(base uint32) {
+	if base < d.base || base-d.base > uint32(len(d.sums)) {
+		d.base, d.sums = base, d.sums[:0]
+		return
+	}
+	d.sums = d.sums[base-d.base:]
+	d.base = base
+}
+
+// get returns the digest of m, the i-th message from base.
+func (d *sentDigests) get(i int, m []byte) *[sha256.Size]byte {
+	if i == len(d.sums) {
+		d.sums = append(d.sums, sha256.Sum256(m))
+	}
+	return &d.sums[i]
 }
