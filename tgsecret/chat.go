@@ -201,11 +201,19 @@ func (c *Chat) start(ctx context.Context, key *secret.Key, role secret.Role, dh 
 // saveLocked writes the chat's record. A failure leaves the chat dirty, so
 // the next save tries again.
 func (c *Chat) saveLocked(ctx context.Context) error {
+	_, err := c.saveRawLocked(ctx, 0)
+	return err
+}
+
+// saveRawLocked writes the chat's record made by processing raw message
+// raw (0: none). With a ProcessedSaver the raw message goes in the same
+// write, and consumed is true; else the caller deletes it.
+func (c *Chat) saveRawLocked(ctx context.Context, raw uint64) (consumed bool, err error) {
 	rec := c.rec
 	if c.sc != nil {
 		st, err := c.sc.AppendBinary(c.stateBuf[:0])
 		if err != nil {
-			return err
+			return false, err
 		}
 		c.stateBuf, rec.State = st, st
 		defer clear(st) // no copy of the keys outlives the save
@@ -217,11 +225,18 @@ func (c *Chat) saveLocked(ctx context.Context) error {
 	rec.Outbox = c.outboxBuf
 	defer clear(c.outboxBuf) // drop the references to sent packets
 	c.dirty = true
-	if err := c.m.store.SaveChat(ctx, &rec); err != nil {
-		return err
+	ps, consumed := c.m.store.(ProcessedSaver)
+	consumed = consumed && raw != 0
+	if consumed {
+		err = ps.SaveProcessed(ctx, &rec, raw)
+	} else {
+		err = c.m.store.SaveChat(ctx, &rec)
+	}
+	if err != nil {
+		return false, err
 	}
 	c.dirty = false
-	return nil
+	return consumed, nil
 }
 
 // queueLocked appends packets to the outbox (copies: secret.Chat reuses its

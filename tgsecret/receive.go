@@ -23,6 +23,7 @@ import (
 //
 //	store raw -> secret.Chat.Receive -> events -> save chat state -> delete raw
 //
+// (the last two in one write when the Store is a ProcessedSaver),
 // and only then may qts pass it: the Manager's qts (kept in the Store and
 // given to gotd's update manager through StateStorage) advances only while
 // no message is left unprocessed, and messages.receivedQueue acknowledges
@@ -162,12 +163,13 @@ func (m *Manager) processRaw(ctx context.Context, p *pendingRaw) (err error) {
 		}
 	}()
 	msg, derr := tg.DecodeEncryptedMessage(&bin.Buffer{Buf: p.Data})
+	consumed := false
 	if derr == nil {
-		err = m.receive(ctx, msg, p.arrived)
+		consumed, err = m.receive(ctx, msg, p.arrived, p.ID)
 	} else {
 		m.log.Warn("stored raw message does not decode", zap.Uint64("id", p.ID), zap.Error(derr))
 	}
-	if err != nil {
+	if err != nil || consumed {
 		return err
 	}
 	if derr := m.store.DeleteRaw(ctx, p.ID); derr != nil {
@@ -177,11 +179,12 @@ func (m *Manager) processRaw(ctx context.Context, p *pendingRaw) (err error) {
 	return nil
 }
 
-// receive hands one encrypted message to its chat.
 // unknownGrace is how long a message for an unknown chat is kept.
 const unknownGrace = 10 * time.Second
 
-func (m *Manager) receive(ctx context.Context, msg tg.EncryptedMessageClass, arrived time.Time) error {
+// receive hands one encrypted message, stored as raw message raw, to its
+// chat; consumed reports that the chat's save deleted it (ProcessedSaver).
+func (m *Manager) receive(ctx context.Context, msg tg.EncryptedMessageClass, arrived time.Time, raw uint64) (consumed bool, err error) {
 	var (
 		chatID int
 		wire   []byte
@@ -194,44 +197,44 @@ func (m *Manager) receive(ctx context.Context, msg tg.EncryptedMessageClass, arr
 	case *tg.EncryptedMessageService:
 		chatID, wire = v.ChatID, v.Bytes
 	default:
-		return nil
+		return false, nil
 	}
 	c := m.Chat(chatID)
 	if c == nil {
 		// The peer's first packets may overtake the answer to our
 		// request; anything else for an unknown chat is dropped in time.
 		if time.Since(arrived) < unknownGrace {
-			return errNotReady
+			return false, errNotReady
 		}
 		m.log.Info("encrypted message for an unknown chat, dropped", zap.Int("chat_id", chatID))
-		return nil
+		return false, nil
 	}
 	c.mu.Lock()
 	st, accepting := c.rec.Status, c.accepting
 	c.mu.Unlock()
 	switch {
 	case st == StatusReady:
-		return c.receive(ctx, wire, file)
+		return c.receive(ctx, wire, file, raw)
 	case st == StatusWaiting, st == StatusRequested && accepting:
 		// The peer's first packets may overtake its acceptance (or our
 		// acceptance's answer): keep them until the chat is ready.
-		return errNotReady
+		return false, errNotReady
 	default:
 		m.log.Info("encrypted message for a chat not open, dropped", zap.Int("chat_id", chatID))
-		return nil
+		return false, nil
 	}
 }
 
 // maxFiles bounds the incoming file references kept for queued messages.
 const maxFiles = 256
 
-func (c *Chat) receive(ctx context.Context, wire []byte, file *tg.EncryptedFile) error {
+func (c *Chat) receive(ctx context.Context, wire []byte, file *tg.EncryptedFile, raw uint64) (consumed bool, err error) {
 	c.recvMu.Lock()
 	defer c.recvMu.Unlock()
 	c.mu.Lock()
 	if c.rec.Status != StatusReady {
 		c.mu.Unlock()
-		return nil
+		return false, nil
 	}
 	if file != nil && !slices.ContainsFunc(c.rec.Files, func(f FileRef) bool { return f.ID == file.ID }) {
 		c.rec.Files = append(c.rec.Files, FileRef{ID: file.ID, AccessHash: file.AccessHash, Size: file.Size,
@@ -264,7 +267,7 @@ func (c *Chat) receive(ctx context.Context, wire []byte, file *tg.EncryptedFile)
 		c.mu.Unlock()
 		c.m.log.Warn("secret chat aborted by the protocol", zap.Int("chat_id", c.id), zap.Error(err))
 		c.m.discardAsync(c, err)
-		return nil
+		return false, nil
 	default:
 		c.m.log.Debug("packet dropped", zap.Int("chat_id", c.id), zap.Error(err))
 		if len(r.Send) > 0 {
@@ -280,14 +283,14 @@ func (c *Chat) receive(ctx context.Context, wire []byte, file *tg.EncryptedFile)
 	c.mu.Lock()
 	var saveErr error
 	if c.dirty {
-		saveErr = c.saveLocked(ctx)
+		consumed, saveErr = c.saveRawLocked(ctx, raw)
 	}
 	c.mu.Unlock()
 	if saveErr != nil {
-		return fmt.Errorf("tgsecret: save chat: %w", saveErr)
+		return false, fmt.Errorf("tgsecret: save chat: %w", saveErr)
 	}
 	c.kick()
-	return nil
+	return consumed, nil
 }
 
 // attachLocked finds the file a media message names: the one whose key

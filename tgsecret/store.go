@@ -47,6 +47,20 @@ type Store interface {
 	RawMessages(ctx context.Context) ([]RawMessage, error)
 }
 
+// ProcessedSaver is a Store that can save a chat's record and delete the
+// raw message whose processing made it in one write. The Manager uses it,
+// when its Store has it, for the save that ends the processing of a
+// message (instead of SaveChat, then DeleteRaw), which halves the writes
+// of a received message after PutRaw. MemStore and FileStore have it.
+type ProcessedSaver interface {
+	// SaveProcessed replaces the record of chat c.ID and deletes raw
+	// message rawID. The record must be durable when it returns, and never
+	// the deletion without the record (a crash in between would lose the
+	// message); the deletion itself may become durable later: a raw message
+	// processed again after a restart is a duplicate the chat drops.
+	SaveProcessed(ctx context.Context, c *ChatRecord, rawID uint64) error
+}
+
 // UpdateState is the account's common update state (as gotd/td's
 // updates.State). Qts is the driver's own: every encrypted message up to
 // it has been processed.
@@ -227,6 +241,16 @@ func reuse(old, src []byte) []byte {
 		clear(old[n:])
 	}
 	return old[:n]
+}
+
+// SaveProcessed saves c and deletes raw message rawID as one write.
+func (s *MemStore) SaveProcessed(_ context.Context, c *ChatRecord, rawID uint64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.saveLocked(c)
+	delete(s.raw, rawID)
+	s.writes++
+	return nil
 }
 
 func (s *MemStore) DeleteChat(_ context.Context, id int) error {
@@ -428,6 +452,21 @@ func (s *FileStore) SaveChat(_ context.Context, c *ChatRecord) error {
 	return s.write(chatPrefix+strconv.Itoa(c.ID), data)
 }
 
+// SaveProcessed writes c's record (synced, renamed, the directory synced)
+// and then unlinks the raw message without another directory sync: the
+// next write's sync makes the deletion durable, and until then a crash
+// leaves a raw message the chat drops as a duplicate.
+func (s *FileStore) SaveProcessed(ctx context.Context, c *ChatRecord, rawID uint64) error {
+	if err := s.SaveChat(ctx, c); err != nil {
+		return err
+	}
+	err := os.Remove(filepath.Join(s.dir, rawName(rawID)))
+	if errors.Is(err, os.ErrNotExist) {
+		err = nil
+	}
+	return err
+}
+
 // DeleteChat overwrites the record with zeros before removing it, so the
 // keys do not linger in the file's old blocks on simple file systems.
 func (s *FileStore) DeleteChat(_ context.Context, id int) error {
@@ -464,11 +503,13 @@ func (s *FileStore) SetUpdateState(_ context.Context, st UpdateState) error {
 
 func (s *FileStore) PutRaw(_ context.Context, m RawMessage) error {
 	data, _ := json.Marshal(m)
-	return s.write(fmt.Sprintf("%s%020d", rawPrefix, m.ID), data)
+	return s.write(rawName(m.ID), data)
 }
 
+func rawName(id uint64) string { return fmt.Sprintf("%s%020d", rawPrefix, id) }
+
 func (s *FileStore) DeleteRaw(_ context.Context, id uint64) error {
-	return s.remove(fmt.Sprintf("%s%020d", rawPrefix, id))
+	return s.remove(rawName(id))
 }
 
 func (s *FileStore) RawMessages(context.Context) ([]RawMessage, error) {
