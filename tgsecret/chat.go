@@ -93,6 +93,7 @@ type Chat struct {
 	dirty     bool // state changed since the last successful save
 
 	// Reused by every save (a Store keeps no slice of a record).
+	saveRec   ChatRecord
 	stateBuf  []byte
 	outboxBuf []Packet
 }
@@ -209,7 +210,9 @@ func (c *Chat) saveLocked(ctx context.Context) error {
 // raw (0: none). With a ProcessedSaver the raw message goes in the same
 // write, and consumed is true; else the caller deletes it.
 func (c *Chat) saveRawLocked(ctx context.Context, raw uint64) (consumed bool, err error) {
-	rec := c.rec
+	c.saveRec = c.rec
+	rec := &c.saveRec
+	defer func() { *rec = ChatRecord{} }()
 	if c.sc != nil {
 		st, err := c.sc.AppendBinary(c.stateBuf[:0])
 		if err != nil {
@@ -228,9 +231,9 @@ func (c *Chat) saveRawLocked(ctx context.Context, raw uint64) (consumed bool, er
 	ps, consumed := c.m.store.(ProcessedSaver)
 	consumed = consumed && raw != 0
 	if consumed {
-		err = ps.SaveProcessed(ctx, &rec, raw)
+		err = ps.SaveProcessed(ctx, rec, raw)
 	} else {
-		err = c.m.store.SaveChat(ctx, &rec)
+		err = c.m.store.SaveChat(ctx, rec)
 	}
 	if err != nil {
 		return false, err
@@ -243,16 +246,12 @@ func (c *Chat) saveRawLocked(ctx context.Context, raw uint64) (consumed bool, er
 // buffers). The first packet carries file and done.
 func (c *Chat) queueLocked(pkts [][]byte, service bool, first *outPacket) {
 	for i, w := range pkts {
-		p := &outPacket{Packet: Packet{Wire: bytes.Clone(w), Service: service}}
-		if i == 0 && first != nil {
-			first.Wire = p.Wire
-			p = first
-		} else {
+		p := first
+		if i > 0 || first == nil {
+			p = &outPacket{Packet: Packet{Service: service || i > 0}} // i > 0: RequestKey after a message
 			p.RandomID, _ = c.m.randInt64()
-			if i > 0 {
-				p.Service = true // RequestKey after a message
-			}
 		}
+		p.Wire = bytes.Clone(w)
 		c.outbox = append(c.outbox, p)
 	}
 }

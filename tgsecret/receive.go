@@ -99,7 +99,7 @@ func (m *Manager) handleEncryptedMessage(ctx context.Context, msg tg.EncryptedMe
 	if msg == nil {
 		return nil
 	}
-	var b bin.Buffer
+	b := bin.Buffer{Buf: make([]byte, 0, rawSize(msg))}
 	if err := msg.Encode(&b); err != nil {
 		m.log.Warn("encrypted message does not encode", zap.Error(err))
 		return nil
@@ -120,6 +120,16 @@ func (m *Manager) handleEncryptedMessage(ctx context.Context, msg tg.EncryptedMe
 		return err
 	}
 	return nil // stored: processed, or retried by Run
+}
+
+// rawSize is about the size of msg's TL: its bytes, and room for the other
+// fields, so that encoding it grows no buffer.
+func rawSize(msg tg.EncryptedMessageClass) int {
+	const fields = 96 // constructor, ids, date, the length prefix, an encryptedFile
+	if v, ok := msg.(interface{ GetBytes() []byte }); ok {
+		return len(v.GetBytes()) + fields
+	}
+	return fields
 }
 
 // retryRaw processes the raw messages left unprocessed, oldest first.
