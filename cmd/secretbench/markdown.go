@@ -57,7 +57,11 @@ func writeMarkdown(w io.Writer, ms []*measured, info runInfo) error {
 	var bounds []string
 	for _, m := range ms {
 		if m.Case.Suite == "bound" && m.Case.Get("impl") == info.IGEImpl && m.ok() {
-			bounds = append(bounds, "lanes="+m.Case.Get("lanes")+" "+speed(m))
+			label := "lanes=" + m.Case.Get("lanes")
+			if k := m.Case.Get("keys"); k != "" {
+				label += " (" + k + " keys)"
+			}
+			bounds = append(bounds, label+" "+speed(m))
 		}
 	}
 	if len(bounds) > 0 {
