@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"os"
 	"slices"
 	"testing"
@@ -151,5 +152,67 @@ func TestChatRestoreVersion2(t *testing.T) {
 				t.Fatalf("in %d, queued %d, gaps %v", d.in, len(d.queue), d.gaps)
 			}
 		}
+	}
+}
+
+// The digests AppendBinary caches across saves give the checksum a chat
+// without them computes, as messages are added (groups filling) and after
+// the peer acknowledges some (the first group partial, groups dropped).
+func TestChatChecksumCache(t *testing.T) {
+	p := newChatPair(t, nil)
+	check := func(what string) {
+		t.Helper()
+		st, err := p.a.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := RestoreChat(st, Config{}) // checks the checksum
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		if again, _ := c.MarshalBinary(); !bytes.Equal(again, st) {
+			t.Fatalf("%s: a restored chat writes another state", what)
+		}
+	}
+	var sent [][]byte
+	for i := range 40 {
+		sent = append(sent, p.send(p.a, int64(i+1))...)
+		check(fmt.Sprint(i+1, " sent"))
+	}
+	for _, w := range sent[:21] {
+		p.recv(p.b, w, OutcomeProcessed)
+	}
+	p.recv(p.a, p.send(p.b, 100)[0], OutcomeProcessed)
+	if p.a.sent.n >= 40 {
+		t.Fatalf("%d stored: nothing acknowledged", p.a.sent.n)
+	}
+	check("acknowledged")
+	for i := range 20 {
+		p.send(p.a, int64(200+i))
+		check(fmt.Sprint(i+1, " more"))
+	}
+	for _, w := range sent[21:] {
+		p.recv(p.b, w, OutcomeProcessed)
+	}
+	p.recv(p.a, p.send(p.b, 101)[0], OutcomeProcessed)
+	check("acknowledged again")
+}
+
+// BenchmarkChatAppendBinary: one save of a chat holding stored sent
+// messages for Resend, as a driver saves after every message.
+func BenchmarkChatAppendBinary(b *testing.B) {
+	for _, stored := range []int{10, 100, 1000} {
+		b.Run(fmt.Sprint("stored=", stored), func(b *testing.B) {
+			p := newChatPair(b, nil)
+			for i := range stored {
+				p.send(p.a, int64(i+1))
+			}
+			buf, _ := p.a.AppendBinary(nil)
+			b.SetBytes(int64(len(buf)))
+			b.ReportAllocs()
+			for b.Loop() {
+				buf, _ = p.a.AppendBinary(buf[:0])
+			}
+		})
 	}
 }

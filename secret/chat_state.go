@@ -22,10 +22,12 @@ import (
 // with every integer little-endian. The checksum makes any corruption (a
 // flipped bit in a key included) an error instead of a chat that silently
 // fails later. Up to version 2 it is SHA-256 of everything before it; from
-// version 3, SHA-256 of the same bytes with each stored sent message
-// replaced by its own SHA-256. A chat saved after every message then hashes
-// each sent message once (the digests are cached), not the whole resend
-// log, up to Config.MaxStored messages, in every state. The state holds the keys, the secret exponent of
+// version 3, SHA-256 of the same bytes with the stored sent messages (with
+// their lengths) replaced by one digest per group of sentGroup of them, by
+// index: SHA-256 of each message's length and SHA-256. A chat saved after
+// every message then hashes each sent message once and each group rarely
+// (both cached), not the whole resend log (up to Config.MaxStored
+// messages) in every state. The state holds the keys, the secret exponent of
 // an exchange in flight, queued plaintexts and sent messages: store it as
 // carefully as a key.
 
@@ -33,7 +35,7 @@ const (
 	chatMagic = "SBCHAT"
 	// chatVersion 2 keeps each gap with its own retry deadline; version 1
 	// (one deadline for all) still restores. Version 3 has the same fields
-	// as 2 and the checksum over the sent messages' digests.
+	// as 2 and the checksum over the sent messages' group digests.
 	chatVersion = 3
 )
 
@@ -285,14 +287,6 @@ func (s *stateIO) state(from, to int) []byte {
 func (s *stateIO) hashTo(to int) {
 	s.sum.Write(s.state(s.hashed, to))
 	s.hashed = to
-}
-
-// digested feeds the checksum a sent message's digest in place of the
-// message, which took the state's bytes from..at().
-func (s *stateIO) digested(from int, d *[sha256.Size]byte) {
-	s.hashTo(from)
-	s.sum.Write(d[:])
-	s.hashed = s.at()
 }
 
 func (s *stateIO) u32(v *uint32) {
@@ -556,8 +550,12 @@ func walkSent(s *stateIO, c *Chat) {
 	s.count(&n, "sent messages")
 	s.check(c.sentBase+n == c.out, "sent messages")
 	digests := s.version >= digestsSince
-	if digests && !s.reading {
-		c.sentSums.from(c.sentBase)
+	if digests && s.err == nil {
+		s.hashTo(s.at()) // the state up to the messages
+	}
+	var g *groupHasher
+	if s.reading && digests {
+		g = new(groupHasher)
 	}
 	for i := range n {
 		if s.err != nil {
@@ -567,21 +565,24 @@ func walkSent(s *stateIO, c *Chat) {
 		if !s.reading {
 			m = c.sent.at(int(i))
 		}
-		from := s.at() + 4 // past the length
 		s.blob(&m, math.MaxInt32)
-		if digests && s.err == nil {
-			if s.reading {
-				d := sha256.Sum256(m)
-				s.digested(from, &d)
-			} else {
-				s.digested(from, c.sentSums.get(int(i), m))
-			}
-		}
 		if s.reading && s.err == nil {
 			s.check(len(m) >= Overhead+16, "sent message")
+			if g != nil {
+				g.add(s.sum, c.sentBase+i, m)
+			}
 			c.sent.push(slices.Clone(m))
 		}
 	}
+	if !digests || s.err != nil {
+		return
+	}
+	if s.reading {
+		g.flush(s.sum)
+	} else {
+		c.sentSums.write(s.sum, c)
+	}
+	s.hashed = s.at()
 }
 
 // reader reads the state; the first short read sets err and every later
@@ -632,28 +633,103 @@ func (r *reader) u64() uint64 {
 	return 0
 }
 
-// sentDigests caches the SHA-256 of stored sent messages for the version 3
-// checksum, by index: sums[i] is that of message base+i. A stored message
-// never changes, so each is hashed once however many states include it.
+// sentGroup is how many sent messages, by index, share one digest in the
+// version 3 checksum.
+const sentGroup = 16
+
+// groupHasher feeds a checksum the group digests of sent messages given in
+// order: for each group (index / sentGroup), SHA-256 of each message's
+// length (uint32) and SHA-256.
+type groupHasher struct {
+	h    hash.Hash
+	j    uint32
+	open bool
+	buf  [4 + sha256.Size]byte
+}
+
+func (g *groupHasher) add(out hash.Hash, idx uint32, m []byte) {
+	if g.open && idx/sentGroup != g.j {
+		g.flush(out)
+	}
+	if !g.open {
+		if g.h == nil {
+			g.h = sha256.New()
+		}
+		g.h.Reset()
+		g.j, g.open = idx/sentGroup, true
+	}
+	binary.LittleEndian.PutUint32(g.buf[:4], uint32(len(m)))
+	d := sha256.Sum256(m)
+	copy(g.buf[4:], d[:])
+	g.h.Write(g.buf[:])
+}
+
+func (g *groupHasher) flush(out hash.Hash) {
+	if g.open {
+		out.Write(g.h.Sum(g.buf[:0]))
+		g.open = false
+	}
+}
+
+// sentDigests caches, for the version 3 checksum, the SHA-256 of each
+// stored sent message (sums[i] is that of message base+i) and the digests
+// of their groups. A stored message never changes, so each is hashed once
+// however many states include it, and a state hashes 32 bytes per group
+// of sentGroup messages (all but the first and last group cached).
 type sentDigests struct {
-	base uint32
-	sums [][sha256.Size]byte
+	base   uint32
+	sums   [][sha256.Size]byte
+	groups map[uint32]groupDigest // by index / sentGroup
+	h      hash.Hash
+	buf    [4 + sha256.Size]byte
 }
 
-// from drops the digests of messages before index base (acknowledged).
-func (d *sentDigests) from(base uint32) {
-	if base < d.base || base-d.base > uint32(len(d.sums)) {
-		d.base, d.sums = base, d.sums[:0]
-		return
-	}
-	d.sums = d.sums[base-d.base:]
-	d.base = base
+// groupDigest is the digest of a group's messages first..first+n-1.
+type groupDigest struct {
+	first, n uint32
+	sum      [sha256.Size]byte
 }
 
-// get returns the digest of m, the i-th message from base.
-func (d *sentDigests) get(i int, m []byte) *[sha256.Size]byte {
-	if i == len(d.sums) {
-		d.sums = append(d.sums, sha256.Sum256(m))
+// write feeds h the group digests of c's sent messages.
+func (d *sentDigests) write(h hash.Hash, c *Chat) {
+	if c.sentBase < d.base || c.sentBase-d.base > uint32(len(d.sums)) {
+		d.base, d.sums = c.sentBase, d.sums[:0]
+	} else {
+		d.sums = d.sums[c.sentBase-d.base:] // acknowledged since
+		d.base = c.sentBase
 	}
-	return &d.sums[i]
+	if d.h == nil {
+		d.h, d.groups = sha256.New(), map[uint32]groupDigest{}
+	}
+	end := c.sentBase + uint32(c.sent.n)
+	for idx := c.sentBase; idx < end; {
+		j := idx / sentGroup
+		n := min((j+1)*sentGroup, end) - idx
+		gd, ok := d.groups[j]
+		if !ok || gd.first != idx || gd.n != n {
+			gd = groupDigest{first: idx, n: n}
+			d.h.Reset()
+			for k := idx; k < idx+n; k++ {
+				i := int(k - d.base)
+				for len(d.sums) <= i {
+					d.sums = append(d.sums, sha256.Sum256(c.sent.at(len(d.sums))))
+				}
+				binary.LittleEndian.PutUint32(d.buf[:4], uint32(len(c.sent.at(i))))
+				copy(d.buf[4:], d.sums[i][:])
+				d.h.Write(d.buf[:])
+			}
+			copy(gd.sum[:], d.h.Sum(d.buf[:0]))
+			d.groups[j] = gd
+		}
+		copy(d.buf[:sha256.Size], gd.sum[:])
+		h.Write(d.buf[:sha256.Size])
+		idx += n
+	}
+	if len(d.groups) > c.sent.n/sentGroup+2 {
+		for j := range d.groups {
+			if j < c.sentBase/sentGroup || j > end/sentGroup {
+				delete(d.groups, j)
+			}
+		}
+	}
 }
