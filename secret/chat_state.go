@@ -142,10 +142,13 @@ func (c *Chat) AppendBinary(b []byte) ([]byte, error) {
 
 var writers = sync.Pool{New: func() any { return &stateIO{sum: sha256.New()} }}
 
-// stateSize is an upper bound of the state's size for the common case (no
-// exchange in flight), so that AppendBinary grows its buffer once.
+// stateSize is an upper bound of the state's size, so that AppendBinary
+// grows its buffer at most once.
 func (c *Chat) stateSize() int {
 	n := 1280 + sha256.Size
+	if e := c.ex.req; e != nil {
+		n += 16 + len(e.p) + len(e.a) + len(e.gA)
+	}
 	for _, q := range c.queue {
 		n += 32 + len(q.body)
 	}
