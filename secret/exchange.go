@@ -74,12 +74,22 @@ func (d *DH) secret(e *[exponentSize]byte, serverRandom []byte) error {
 // BenchmarkModExp in internal/modexp), and the verdict on p is already cached
 // by the Checker.
 func exp(base, e, p []byte) ([]byte, error) {
+	return expMod(p, func(m *modexp.Modulus, dst []byte) error { return m.Exp(dst, base, e) })
+}
+
+// expG is exp for the public generator g: modexp's fixed-base path, which
+// keeps a table of powers of g per p and takes about half the time.
+func expG(g int, e, p []byte) ([]byte, error) {
+	return expMod(p, func(m *modexp.Modulus, dst []byte) error { return m.ExpFixedBase(dst, byte(g), e) })
+}
+
+func expMod(p []byte, f func(m *modexp.Modulus, dst []byte) error) ([]byte, error) {
 	m, err := modexp.NewModulus(p)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]byte, len(p))
-	if err := m.Exp(out[len(p)-m.Size():], base, e); err != nil {
+	if err := f(m, out[len(p)-m.Size():]); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -87,7 +97,7 @@ func exp(base, e, p []byte) ([]byte, error) {
 
 // public returns g^e mod p (256 bytes) and checks it as the peer will.
 func (d *DH) public(e *[exponentSize]byte) ([]byte, error) {
-	gx, err := exp([]byte{byte(d.G)}, e[:], d.P)
+	gx, err := expG(d.G, e[:], d.P)
 	if err != nil {
 		return nil, err
 	}

@@ -462,7 +462,11 @@ func TestFileConstantMemoryFake(t *testing.T) {
 	}
 	grew := int64(peak.Load()) - int64(base)
 	t.Logf("%d MiB up and down: heap peak %d KiB above the start", size>>20, grew>>10)
-	if grew > 8<<20 {
+	// The pipeline holds a few parts (512 KiB each) in flight on each side,
+	// plus the GC's slack: a bound of 16 MiB, whatever the file size (5.6 to
+	// 8.2 MiB seen for 512 MiB, on a loaded machine), where a leak of the
+	// file would show hundreds.
+	if grew > 16<<20 {
 		t.Fatalf("heap grew by %d MiB for a %d MiB file", grew>>20, size>>20)
 	}
 }

@@ -57,6 +57,8 @@ func BenchmarkModExp(b *testing.B) {
 		// The base of g^a in a key exchange: one byte.
 		g := []byte{3}
 		run("ct-g-"+name, func() { ct.Exp(dst, g, exp) })
+		// The same through ExpFixedBase (the comb, table cached).
+		run("ct-gfixed-"+name, func() { ct.ExpFixedBase(dst, 3, exp) })
 		run("vartime-"+name, func() { vt.Exp(dst, base, exp) })
 	}
 
@@ -76,6 +78,49 @@ func BenchmarkModExp(b *testing.B) {
 
 	if f := opensslExp(b, m.Bytes(), base, exp, dst); f != nil {
 		run("openssl", f) // only with -tags openssl
+	}
+
+	// ExpBatch of four bases (Miller-Rabin rounds) under each
+	// implementation, and on the MULX/ADX path with and without the
+	// four-way AVX2 kernels: cpu-ns/exp is the throughput to compare with
+	// vartime-* above.
+	for _, name := range impl.Available("modexp") {
+		for _, b28 := range []bool{true, false} {
+			if !b28 && (name != asm64Name || !haveAVX2Batch) {
+				continue
+			}
+			restore, err := impl.Select("modexp", name)
+			if err != nil {
+				b.Fatal(err)
+			}
+			batch28 = b28
+			vt, err := NewVarTimeModulus(m.Bytes())
+			batch28 = true
+			restore()
+			if err != nil {
+				b.Fatal(err)
+			}
+			r := rand.New(rand.NewPCG(13, 14))
+			bases, dsts := make([][]byte, 4), make([][]byte, 4)
+			for k := range bases {
+				bases[k] = randBelow(r, m).FillBytes(make([]byte, len(base)))
+				dsts[k] = make([]byte, len(base))
+			}
+			label := name
+			if vt.w28 != nil {
+				label += "+avx2x4"
+			}
+			b.Run("impl=vartime-batch4-"+label+"/bits=2048", func(b *testing.B) {
+				b.ReportAllocs()
+				cpu := cputime.StartProcess()
+				for b.Loop() {
+					vt.ExpBatch(dsts, bases, exp)
+				}
+				if d, ok := cpu.Elapsed(); ok {
+					b.ReportMetric(float64(d.Nanoseconds())/float64(4*b.N), "cpu-ns/exp")
+				}
+			})
+		}
 	}
 
 	// The radix-2^52 kernels directly: four exponentiations with one
