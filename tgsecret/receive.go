@@ -36,7 +36,8 @@ var errNotReady = errors.New("tgsecret: message for a chat that is not ready yet
 type pendingRaw struct {
 	RawMessage
 	inflight bool
-	arrived  time.Time // in this process
+	arrived  time.Time  // in this process
+	enc      bin.Buffer // Data's encoder
 }
 
 // qtsState is the account's update state as the driver sees it.
@@ -99,14 +100,15 @@ func (m *Manager) handleEncryptedMessage(ctx context.Context, msg tg.EncryptedMe
 	if msg == nil {
 		return nil
 	}
-	b := bin.Buffer{Buf: make([]byte, 0, rawSize(msg))}
-	if err := msg.Encode(&b); err != nil {
+	p := &pendingRaw{inflight: true, arrived: time.Now()}
+	p.enc.Buf = make([]byte, 0, rawSize(msg))
+	if err := msg.Encode(&p.enc); err != nil { // into p: a local Buffer would be one more allocation
 		m.log.Warn("encrypted message does not encode", zap.Error(err))
 		return nil
 	}
 	m.q.mu.Lock()
 	m.q.nextID++
-	p := &pendingRaw{RawMessage: RawMessage{ID: m.q.nextID, Qts: max(qts, 0), Data: b.Buf}, inflight: true, arrived: time.Now()}
+	p.RawMessage = RawMessage{ID: m.q.nextID, Qts: max(qts, 0), Data: p.enc.Buf}
 	m.q.pending[p.ID] = p
 	m.q.mu.Unlock()
 	if err := m.store.PutRaw(ctx, p.RawMessage); err != nil {
@@ -255,7 +257,8 @@ func (c *Chat) receive(ctx context.Context, wire []byte, file *tg.EncryptedFile,
 		c.dirty = true
 	}
 	r, err := c.sc.Receive(wire)
-	var evs []Event
+	var evsBuf [2]Event
+	evs := evsBuf[:0]
 	switch r.Outcome {
 	case secret.OutcomeProcessed, secret.OutcomeQueued:
 		for _, sm := range r.Messages {
