@@ -299,8 +299,9 @@ type Chat struct {
 	askedTo  uint32 // the peer's messages below this index are here, queued or in gaps
 	gaps     []gap  // the missing ones from in to askedTo, in order
 	queue    map[uint32]*queued
-	sent     wireRing // sent messages peerIn.., oldest first
-	sentBase uint32   // index of sent.at(0)
+	sent     wireRing    // sent messages peerIn.., oldest first
+	sentBase uint32      // index of sent.at(0)
+	sentSums sentDigests // their digests, for the state's checksum
 
 	vis   [36]byte
 	vis46 bool

@@ -6,35 +6,49 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash"
 	"maps"
 	"math"
 	"slices"
+	"sync"
 
 	"github.com/secretbench/secretbench/kdf"
 )
 
 // Persistence of a Chat. The state is
 //
-//	"SBCHAT" version(1) fields... SHA-256(everything before)
+//	"SBCHAT" version(1) fields... checksum
 //
-// with every integer little-endian. The trailing hash makes any corruption
-// (a flipped bit in a key included) an error instead of a chat that
-// silently fails later. The state holds the keys, the secret exponent of
+// with every integer little-endian. The checksum makes any corruption (a
+// flipped bit in a key included) an error instead of a chat that silently
+// fails later. Up to version 2 it is SHA-256 of everything before it; from
+// version 3, SHA-256 of the same bytes with the stored sent messages (with
+// their lengths) replaced by one digest per group of sentGroup of them, by
+// index: SHA-256 of each message's length and SHA-256. A chat saved after
+// every message then hashes each sent message once and each group rarely
+// (both cached), not the whole resend log (up to Config.MaxStored
+// messages) in every state. The state holds the keys, the secret exponent of
 // an exchange in flight, queued plaintexts and sent messages: store it as
 // carefully as a key.
 
 const (
 	chatMagic = "SBCHAT"
 	// chatVersion 2 keeps each gap with its own retry deadline; version 1
-	// (one deadline for all) still restores.
-	chatVersion = 2
+	// (one deadline for all) still restores. Version 3 has the same fields
+	// as 2 and the checksum over the sent messages' group digests.
+	chatVersion = 3
 )
 
 // Abort reasons as stored, by version; one past the end is "any other".
 var abortKinds = [...][]error{
 	1: {nil, ErrSeqParity, ErrInSeqNo, ErrRekeyFailed},
 	2: {nil, ErrSeqParity, ErrInSeqNo, ErrRekeyFailed, ErrResendUnavailable, ErrGapUnfilled},
+	3: {nil, ErrSeqParity, ErrInSeqNo, ErrRekeyFailed, ErrResendUnavailable, ErrGapUnfilled},
 }
+
+// digestsSince is the first version whose checksum hashes sent messages
+// through their digests.
+const digestsSince = 3
 
 // chatField is one field of the state, in order. MarshalBinary and restore
 // both walk chatFields through a stateIO, so the format is written down
@@ -97,20 +111,52 @@ var chatFields = []chatField{
 // clock) and counters, layers, sequence counters, the exchange in flight
 // with its secret exponent, queued messages, open gaps with their retry
 // deadlines, and stored sent messages. The Config is not part of it.
-func (c *Chat) MarshalBinary() ([]byte, error) {
-	s := stateIO{w: make([]byte, 0, 1024+c.sent.n*64), version: chatVersion}
+func (c *Chat) MarshalBinary() ([]byte, error) { return c.AppendBinary(nil) }
+
+// AppendBinary appends the state MarshalBinary returns to b and returns the
+// extended buffer (encoding.BinaryAppender): a caller that persists after
+// every message reuses one buffer instead of allocating a state each time.
+// On error b is returned unchanged. The appended bytes hold keys: clear
+// them when done.
+func (c *Chat) AppendBinary(b []byte) ([]byte, error) {
+	start := len(b)
+	s := writers.Get().(*stateIO) // the walk through func values would move a local one to the heap
+	h := s.sum
+	h.Reset()
+	defer func() { *s = stateIO{sum: h}; writers.Put(s) }()
+	s.w, s.version, s.start = slices.Grow(b, c.stateSize()), chatVersion, start
 	s.w = append(s.w, chatMagic...)
 	s.w = append(s.w, chatVersion)
 	for _, f := range chatFields {
 		if f.has(chatVersion) {
-			f.walk(&s, c)
+			f.walk(s, c)
 		}
 	}
 	if s.err != nil {
-		return nil, s.err
+		clear(s.w[start:])
+		return b, s.err
 	}
-	sum := sha256.Sum256(s.w)
-	return append(s.w, sum[:]...), nil
+	s.hashTo(len(s.w) - start)
+	return h.Sum(s.w), nil
+}
+
+var writers = sync.Pool{New: func() any { return &stateIO{sum: sha256.New()} }}
+
+// stateSize is an upper bound of the state's size, so that AppendBinary
+// grows its buffer at most once.
+func (c *Chat) stateSize() int {
+	n := 1280 + sha256.Size
+	if e := c.ex.req; e != nil {
+		n += 16 + len(e.p) + len(e.a) + len(e.gA)
+	}
+	for _, q := range c.queue {
+		n += 32 + len(q.body)
+	}
+	n += 16 * len(c.gaps)
+	for i := range c.sent.n {
+		n += 4 + len(c.sent.at(i))
+	}
+	return n
 }
 
 func (f *chatField) has(v byte) bool { return v >= f.since && (f.until == 0 || v <= f.until) }
@@ -150,27 +196,23 @@ func restore(data []byte, cfg Config) (c *Chat, err error) {
 		return nil, fmt.Errorf("%w: %d bytes", ErrCorruptChat, len(data))
 	}
 	body, sum := data[:len(data)-sha256.Size], data[len(data)-sha256.Size:]
-	want := sha256.Sum256(body)
-	if subtle.ConstantTimeCompare(sum, want[:]) != 1 {
-		return nil, fmt.Errorf("%w: checksum", ErrCorruptChat)
-	}
-	s := stateIO{reading: true, reader: reader{b: body}}
-	if string(s.bytes(len(chatMagic))) != chatMagic {
-		return nil, fmt.Errorf("%w: not a chat state", ErrCorruptChat)
-	}
-	if s.version = s.u8(); s.version < 1 || s.version > chatVersion {
-		return nil, fmt.Errorf("%w: version %d", ErrCorruptChat, s.version)
-	}
-	c = newChat(cfg)
-	for _, f := range chatFields {
-		if f.has(s.version) {
-			if f.walk(&s, c); s.err != nil {
-				return c, fmt.Errorf("%w (%s)", s.err, f.name)
-			}
+	// Up to version 2 the checksum is checked before anything is parsed;
+	// from version 3 it needs the sent messages found, so after the walk
+	// (which takes hostile input anyway: the checksum is no MAC).
+	version := body[len(chatMagic)]
+	if version < digestsSince {
+		if want := sha256.Sum256(body); subtle.ConstantTimeCompare(sum, want[:]) != 1 {
+			return nil, fmt.Errorf("%w: checksum", ErrCorruptChat)
 		}
 	}
-	if len(s.b) != 0 {
-		return c, fmt.Errorf("%w: trailing bytes", ErrCorruptChat)
+	c, s, err := parseState(body, cfg)
+	if err != nil {
+		return c, err
+	}
+	if s.version >= digestsSince {
+		if subtle.ConstantTimeCompare(sum, s.sum.Sum(nil)) != 1 {
+			return c, fmt.Errorf("%w: checksum", ErrCorruptChat)
+		}
 	}
 	// The exchange costs an exponentiation to restore: that waits until
 	// everything else has parsed.
@@ -184,6 +226,31 @@ func restore(data []byte, cfg Config) (c *Chat, err error) {
 	return c, nil
 }
 
+// parseState walks the fields of body, a state without its checksum, into
+// a new Chat; s.sum is then the version 3 checksum of body.
+func parseState(body []byte, cfg Config) (c *Chat, s *stateIO, err error) {
+	s = &stateIO{reading: true, reader: reader{b: body}, all: body, sum: sha256.New()}
+	if string(s.bytes(len(chatMagic))) != chatMagic {
+		return nil, s, fmt.Errorf("%w: not a chat state", ErrCorruptChat)
+	}
+	if s.version = s.u8(); s.version < 1 || s.version > chatVersion {
+		return nil, s, fmt.Errorf("%w: version %d", ErrCorruptChat, s.version)
+	}
+	c = newChat(cfg)
+	for _, f := range chatFields {
+		if f.has(s.version) {
+			if f.walk(s, c); s.err != nil {
+				return c, s, fmt.Errorf("%w (%s)", s.err, f.name)
+			}
+		}
+	}
+	if len(s.b) != 0 {
+		return c, s, fmt.Errorf("%w: trailing bytes", ErrCorruptChat)
+	}
+	s.hashTo(len(body))
+	return c, s, nil
+}
+
 // stateIO reads or writes a state. Each method takes a pointer to the
 // value: writing appends it, reading sets it. Reading, the first failure
 // sets err (ErrCorruptChat) and every later read returns zeros.
@@ -195,6 +262,34 @@ type stateIO struct {
 
 	exBlob  []byte // the exchange in flight, restored last
 	askedAt int64  // version 1: one deadline for every gap
+
+	// The version 3 checksum: sum has hashed the state up to offset hashed
+	// (from start, where the state begins in w).
+	sum           hash.Hash
+	all           []byte // reading: the whole state
+	start, hashed int
+}
+
+// at is the offset in the state reached so far.
+func (s *stateIO) at() int {
+	if s.reading {
+		return len(s.all) - len(s.b)
+	}
+	return len(s.w) - s.start
+}
+
+// state returns the state's bytes from..to.
+func (s *stateIO) state(from, to int) []byte {
+	if s.reading {
+		return s.all[from:to]
+	}
+	return s.w[s.start+from : s.start+to]
+}
+
+// hashTo feeds the checksum the state up to offset to.
+func (s *stateIO) hashTo(to int) {
+	s.sum.Write(s.state(s.hashed, to))
+	s.hashed = to
 }
 
 func (s *stateIO) u32(v *uint32) {
@@ -363,7 +458,7 @@ func walkExchange(s *stateIO, c *Chat) {
 
 func walkQueue(s *stateIO, c *Chat) {
 	var keys []uint32
-	if !s.reading {
+	if !s.reading && len(c.queue) > 0 {
 		keys = slices.Sorted(maps.Keys(c.queue))
 	}
 	n := uint32(len(keys))
@@ -457,6 +552,14 @@ func walkSent(s *stateIO, c *Chat) {
 	n := uint32(c.sent.n)
 	s.count(&n, "sent messages")
 	s.check(c.sentBase+n == c.out, "sent messages")
+	digests := s.version >= digestsSince
+	if digests && s.err == nil {
+		s.hashTo(s.at()) // the state up to the messages
+	}
+	var g *groupHasher
+	if s.reading && digests {
+		g = new(groupHasher)
+	}
 	for i := range n {
 		if s.err != nil {
 			return
@@ -468,9 +571,21 @@ func walkSent(s *stateIO, c *Chat) {
 		s.blob(&m, math.MaxInt32)
 		if s.reading && s.err == nil {
 			s.check(len(m) >= Overhead+16, "sent message")
+			if g != nil {
+				g.add(s.sum, c.sentBase+i, m)
+			}
 			c.sent.push(slices.Clone(m))
 		}
 	}
+	if !digests || s.err != nil {
+		return
+	}
+	if s.reading {
+		g.flush(s.sum)
+	} else {
+		c.sentSums.write(s.sum, c)
+	}
+	s.hashed = s.at()
 }
 
 // reader reads the state; the first short read sets err and every later
@@ -519,4 +634,105 @@ func (r *reader) u64() uint64 {
 		return binary.LittleEndian.Uint64(b)
 	}
 	return 0
+}
+
+// sentGroup is how many sent messages, by index, share one digest in the
+// version 3 checksum.
+const sentGroup = 16
+
+// groupHasher feeds a checksum the group digests of sent messages given in
+// order: for each group (index / sentGroup), SHA-256 of each message's
+// length (uint32) and SHA-256.
+type groupHasher struct {
+	h    hash.Hash
+	j    uint32
+	open bool
+	buf  [4 + sha256.Size]byte
+}
+
+func (g *groupHasher) add(out hash.Hash, idx uint32, m []byte) {
+	if g.open && idx/sentGroup != g.j {
+		g.flush(out)
+	}
+	if !g.open {
+		if g.h == nil {
+			g.h = sha256.New()
+		}
+		g.h.Reset()
+		g.j, g.open = idx/sentGroup, true
+	}
+	binary.LittleEndian.PutUint32(g.buf[:4], uint32(len(m)))
+	d := sha256.Sum256(m)
+	copy(g.buf[4:], d[:])
+	g.h.Write(g.buf[:])
+}
+
+func (g *groupHasher) flush(out hash.Hash) {
+	if g.open {
+		out.Write(g.h.Sum(g.buf[:0]))
+		g.open = false
+	}
+}
+
+// sentDigests caches, for the version 3 checksum, the SHA-256 of each
+// stored sent message (sums[i] is that of message base+i) and the digests
+// of their groups. A stored message never changes, so each is hashed once
+// however many states include it, and a state hashes 32 bytes per group
+// of sentGroup messages (all but the first and last group cached).
+type sentDigests struct {
+	base   uint32
+	sums   [][sha256.Size]byte
+	groups map[uint32]groupDigest // by index / sentGroup
+	h      hash.Hash
+	buf    [4 + sha256.Size]byte
+}
+
+// groupDigest is the digest of a group's messages first..first+n-1.
+type groupDigest struct {
+	first, n uint32
+	sum      [sha256.Size]byte
+}
+
+// write feeds h the group digests of c's sent messages.
+func (d *sentDigests) write(h hash.Hash, c *Chat) {
+	if c.sentBase < d.base || c.sentBase-d.base > uint32(len(d.sums)) {
+		d.base, d.sums = c.sentBase, d.sums[:0]
+	} else {
+		d.sums = d.sums[c.sentBase-d.base:] // acknowledged since
+		d.base = c.sentBase
+	}
+	if d.h == nil {
+		d.h, d.groups = sha256.New(), map[uint32]groupDigest{}
+	}
+	end := c.sentBase + uint32(c.sent.n)
+	for idx := c.sentBase; idx < end; {
+		j := idx / sentGroup
+		n := min((j+1)*sentGroup, end) - idx
+		gd, ok := d.groups[j]
+		if !ok || gd.first != idx || gd.n != n {
+			gd = groupDigest{first: idx, n: n}
+			d.h.Reset()
+			for k := idx; k < idx+n; k++ {
+				i := int(k - d.base)
+				for len(d.sums) <= i {
+					d.sums = append(d.sums, sha256.Sum256(c.sent.at(len(d.sums))))
+				}
+				binary.LittleEndian.PutUint32(d.buf[:4], uint32(len(c.sent.at(i))))
+				copy(d.buf[4:], d.sums[i][:])
+				d.h.Write(d.buf[:])
+			}
+			copy(gd.sum[:], d.h.Sum(d.buf[:0]))
+			d.groups[j] = gd
+		}
+		copy(d.buf[:sha256.Size], gd.sum[:])
+		h.Write(d.buf[:sha256.Size])
+		idx += n
+	}
+	if len(d.groups) > c.sent.n/sentGroup+2 {
+		for j := range d.groups {
+			if j < c.sentBase/sentGroup || j > end/sentGroup {
+				delete(d.groups, j)
+			}
+		}
+	}
 }

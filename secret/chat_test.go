@@ -1013,8 +1013,7 @@ func TestChatUnmarshalErrors(t *testing.T) {
 	reseal := func(edit func([]byte)) []byte {
 		b := bytes.Clone(body)
 		edit(b)
-		sum := sha256.Sum256(b)
-		return append(b, sum[:]...)
+		return sealChat(b)
 	}
 	for name, edit := range map[string]func([]byte){
 		"version":   func(b []byte) { b[len(chatMagic)] = chatVersion + 1 },
@@ -1042,7 +1041,7 @@ func TestChatUnmarshalErrors(t *testing.T) {
 // FuzzChatUnmarshal: a state never panics the restore; one that restores
 // marshals back to itself (an older version: to a current one that does).
 // The fuzzer cannot forge the SHA-256 trailer, so the input is also tried
-// with a correct one appended, which reaches the parser behind it.
+// with a correct one appended (sealChat), which reaches the parser behind it.
 func FuzzChatUnmarshal(f *testing.F) {
 	states := slices.Collect(maps.Values(chatStates(f)))
 	for _, name := range []string{"originator", "responder"} {
@@ -1057,8 +1056,7 @@ func FuzzChatUnmarshal(f *testing.F) {
 		f.Add(st[:len(st)-sha256.Size])
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		sum := sha256.Sum256(data)
-		for _, st := range [][]byte{data, append(bytes.Clone(data), sum[:]...)} {
+		for _, st := range [][]byte{data, sealChat(data)} {
 			c, err := RestoreChat(st, Config{})
 			if err != nil {
 				if !errors.Is(err, ErrCorruptChat) {
@@ -1297,8 +1295,7 @@ func TestChatUnmarshalTruncatedContents(t *testing.T) {
 	for name, st := range chatStates(t) {
 		body := st[:len(st)-sha256.Size]
 		for n := range len(body) {
-			sum := sha256.Sum256(body[:n])
-			if _, err := RestoreChat(append(bytes.Clone(body[:n]), sum[:]...), Config{}); !errors.Is(err, ErrCorruptChat) {
+			if _, err := RestoreChat(sealChat(body[:n]), Config{}); !errors.Is(err, ErrCorruptChat) {
 				t.Fatalf("%s cut at %d: %v", name, n, err)
 			}
 		}

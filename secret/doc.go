@@ -155,7 +155,9 @@
 //
 // The persisted state is versioned and written from one field table that
 // both MarshalBinary and RestoreChat walk; states of earlier versions
-// restore.
+// restore. A caller that saves after every message uses [Chat.AppendBinary]
+// into one buffer; its checksum hashes each stored sent message once (the
+// digests are cached), not the whole resend log in every save.
 //
 // # Speed
 //

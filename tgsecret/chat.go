@@ -91,6 +91,11 @@ type Chat struct {
 	outbox    []*outPacket
 	flushing  bool
 	dirty     bool // state changed since the last successful save
+
+	// Reused by every save (a Store keeps no slice of a record).
+	saveRec   ChatRecord
+	stateBuf  []byte
+	outboxBuf []Packet
 }
 
 type outPacket struct {
@@ -197,41 +202,56 @@ func (c *Chat) start(ctx context.Context, key *secret.Key, role secret.Role, dh 
 // saveLocked writes the chat's record. A failure leaves the chat dirty, so
 // the next save tries again.
 func (c *Chat) saveLocked(ctx context.Context) error {
-	rec := c.rec
+	_, err := c.saveRawLocked(ctx, 0)
+	return err
+}
+
+// saveRawLocked writes the chat's record made by processing raw message
+// raw (0: none). With a ProcessedSaver the raw message goes in the same
+// write, and consumed is true; else the caller deletes it.
+func (c *Chat) saveRawLocked(ctx context.Context, raw uint64) (consumed bool, err error) {
+	c.saveRec = c.rec
+	rec := &c.saveRec
+	defer func() { *rec = ChatRecord{} }()
 	if c.sc != nil {
-		st, err := c.sc.MarshalBinary()
+		st, err := c.sc.AppendBinary(c.stateBuf[:0])
 		if err != nil {
-			return err
+			return false, err
 		}
-		rec.State = st
-		defer clear(st)
+		c.stateBuf, rec.State = st, st
+		defer clear(st) // no copy of the keys outlives the save
 	}
-	rec.Outbox = make([]Packet, len(c.outbox))
-	for i, p := range c.outbox {
-		rec.Outbox[i] = p.Packet
+	c.outboxBuf = c.outboxBuf[:0]
+	for _, p := range c.outbox {
+		c.outboxBuf = append(c.outboxBuf, p.Packet)
 	}
+	rec.Outbox = c.outboxBuf
+	defer clear(c.outboxBuf) // drop the references to sent packets
 	c.dirty = true
-	if err := c.m.store.SaveChat(ctx, &rec); err != nil {
-		return err
+	ps, consumed := c.m.store.(ProcessedSaver)
+	consumed = consumed && raw != 0
+	if consumed {
+		err = ps.SaveProcessed(ctx, rec, raw)
+	} else {
+		err = c.m.store.SaveChat(ctx, rec)
+	}
+	if err != nil {
+		return false, err
 	}
 	c.dirty = false
-	return nil
+	return consumed, nil
 }
 
 // queueLocked appends packets to the outbox (copies: secret.Chat reuses its
 // buffers). The first packet carries file and done.
 func (c *Chat) queueLocked(pkts [][]byte, service bool, first *outPacket) {
 	for i, w := range pkts {
-		p := &outPacket{Packet: Packet{Wire: bytes.Clone(w), Service: service}}
-		if i == 0 && first != nil {
-			first.Wire = p.Wire
-			p = first
-		} else {
+		p := first
+		if i > 0 || first == nil {
+			p = &outPacket{Packet: Packet{Service: service || i > 0}} // i > 0: RequestKey after a message
 			p.RandomID, _ = c.m.randInt64()
-			if i > 0 {
-				p.Service = true // RequestKey after a message
-			}
 		}
+		p.Wire = bytes.Clone(w)
 		c.outbox = append(c.outbox, p)
 	}
 }

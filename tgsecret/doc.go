@@ -48,6 +48,9 @@
 //	store the raw message -> secret.Chat.Receive -> events
 //	  -> save the chat state -> delete the raw message -> messages.receivedQueue
 //
+// (saving and deleting in one write with a [ProcessedSaver] Store: two
+// writes per received message, one per sent one).
+//
 // The account's qts, which gotd's update manager reads and writes through
 // [Manager.StateStorage], advances only while no message is left
 // unprocessed: a handler that fails (a store that fails) never lets qts,
@@ -90,7 +93,8 @@
 // [NewMemStore] keeps everything in memory; [NewFileStore] keeps one file
 // per chat and per raw message in an owner-only directory (0700, files
 // 0600), each written to a temporary file, synced and renamed. Records
-// hold keys: store them as carefully as keys.
+// hold keys: store them as carefully as keys. Both are [ProcessedSaver]s;
+// a Store of your own works without it, at one more write per message.
 //
 // # Testing
 //

@@ -10,6 +10,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -61,6 +62,24 @@ func (s *crashStore) DeleteRaw(ctx context.Context, id uint64) error {
 	return s.do("DeleteRaw", func() error { return s.Store.DeleteRaw(ctx, id) })
 }
 
+// crashSaver is a crashStore over a ProcessedSaver, so the Manager saves
+// processed messages through it. At "SaveProcessed, record only" it dies
+// with the record written and the raw message's deletion lost (FileStore
+// makes the deletion durable only with the next write).
+type crashSaver struct{ *crashStore }
+
+func (s crashSaver) SaveProcessed(ctx context.Context, c *ChatRecord, id uint64) error {
+	if s.crashed.Load() {
+		return errCrashed
+	}
+	if s.trigger("SaveProcessed, record only") {
+		err := s.Store.SaveChat(ctx, c)
+		s.crashed.Store(true)
+		return err
+	}
+	return s.do("SaveProcessed", func() error { return s.Store.(ProcessedSaver).SaveProcessed(ctx, c, id) })
+}
+
 // deadRecorder wraps a recorder so that nothing is recorded after the crash.
 func deadAfterCrash(r *recorder, s *crashStore) func(context.Context, Event) {
 	return func(ctx context.Context, e Event) {
@@ -83,10 +102,12 @@ func expectTexts(t *testing.T, got []string, prefix string, n int) {
 }
 
 // A crash between storing a message and acknowledging it, at each point:
-// after the raw message is stored, and after the chat state is saved.
-// Restarted on the same store, nothing is lost and nothing delivered twice.
+// after the raw message is stored, and after the chat state is saved (by
+// SaveChat before DeleteRaw, or by a ProcessedSaver, with or without the
+// raw message's deletion). Restarted on the same store, nothing is lost
+// and nothing delivered twice.
 func TestCrashBetweenStoreAndAckFake(t *testing.T) {
-	for _, point := range []string{"PutRaw", "SaveChat"} {
+	for _, point := range []string{"PutRaw", "SaveChat", "SaveProcessed", "SaveProcessed, record only"} {
 		t.Run(point, func(t *testing.T) {
 			s := newFakeServer()
 			ctx := context.Background()
@@ -98,13 +119,14 @@ func TestCrashBetweenStoreAndAckFake(t *testing.T) {
 
 			// b again, on a store that dies after the 5th message's point.
 			var seen atomic.Int32
-			cs := &crashStore{Store: base}
-			cs.trigger = func(op string) bool {
-				return op == point && op == "PutRaw" && seen.Add(1) == 5 ||
-					op == point && op == "SaveChat" && seen.Add(1) == 5
+			cs := &crashStore{Store: base} // no ProcessedSaver: SaveChat, then DeleteRaw
+			cs.trigger = func(op string) bool { return op == point && seen.Add(1) == 5 }
+			var store Store = cs
+			if strings.HasPrefix(point, "SaveProcessed") {
+				store = crashSaver{cs}
 			}
 			rec1 := newRecorder()
-			b1 := startFake(t, s, 2, cs, Options{PollInterval: 50 * time.Millisecond, OnEvent: deadAfterCrash(rec1, cs)})
+			b1 := startFake(t, s, 2, store, Options{PollInterval: 50 * time.Millisecond, OnEvent: deadAfterCrash(rec1, cs)})
 			for i := range 10 {
 				if _, err := ca.SendText(ctx, fmt.Sprint("m", i)); err != nil {
 					t.Fatal(err)

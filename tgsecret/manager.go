@@ -85,6 +85,8 @@ type Manager struct {
 	store   Store
 	log     *zap.Logger
 	rand    io.Reader
+	randMu  sync.Mutex
+	randBuf [8]byte // randInt64's, so that it allocates nothing
 	checker *dhcheck.Checker
 
 	mu     sync.Mutex
@@ -320,11 +322,12 @@ func (m *Manager) chatList() []*Chat {
 
 // randInt64 reads a random int64 from the Manager's source.
 func (m *Manager) randInt64() (int64, error) {
-	var b [8]byte
-	if _, err := io.ReadFull(m.rand, b[:]); err != nil {
+	m.randMu.Lock()
+	defer m.randMu.Unlock()
+	if _, err := io.ReadFull(m.rand, m.randBuf[:]); err != nil {
 		return 0, err
 	}
-	return int64(binary.LittleEndian.Uint64(b[:])), nil
+	return int64(binary.LittleEndian.Uint64(m.randBuf[:])), nil
 }
 
 // getDH runs messages.getDhConfig with the version/random protocol and

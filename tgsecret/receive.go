@@ -23,6 +23,7 @@ import (
 //
 //	store raw -> secret.Chat.Receive -> events -> save chat state -> delete raw
 //
+// (the last two in one write when the Store is a ProcessedSaver),
 // and only then may qts pass it: the Manager's qts (kept in the Store and
 // given to gotd's update manager through StateStorage) advances only while
 // no message is left unprocessed, and messages.receivedQueue acknowledges
@@ -35,7 +36,8 @@ var errNotReady = errors.New("tgsecret: message for a chat that is not ready yet
 type pendingRaw struct {
 	RawMessage
 	inflight bool
-	arrived  time.Time // in this process
+	arrived  time.Time  // in this process
+	enc      bin.Buffer // Data's encoder
 }
 
 // qtsState is the account's update state as the driver sees it.
@@ -98,14 +100,15 @@ func (m *Manager) handleEncryptedMessage(ctx context.Context, msg tg.EncryptedMe
 	if msg == nil {
 		return nil
 	}
-	var b bin.Buffer
-	if err := msg.Encode(&b); err != nil {
+	p := &pendingRaw{inflight: true, arrived: time.Now()}
+	p.enc.Buf = make([]byte, 0, rawSize(msg))
+	if err := msg.Encode(&p.enc); err != nil { // into p: a local Buffer would be one more allocation
 		m.log.Warn("encrypted message does not encode", zap.Error(err))
 		return nil
 	}
 	m.q.mu.Lock()
 	m.q.nextID++
-	p := &pendingRaw{RawMessage: RawMessage{ID: m.q.nextID, Qts: max(qts, 0), Data: b.Buf}, inflight: true, arrived: time.Now()}
+	p.RawMessage = RawMessage{ID: m.q.nextID, Qts: max(qts, 0), Data: p.enc.Buf}
 	m.q.pending[p.ID] = p
 	m.q.mu.Unlock()
 	if err := m.store.PutRaw(ctx, p.RawMessage); err != nil {
@@ -119,6 +122,16 @@ func (m *Manager) handleEncryptedMessage(ctx context.Context, msg tg.EncryptedMe
 		return err
 	}
 	return nil // stored: processed, or retried by Run
+}
+
+// rawSize is about the size of msg's TL: its bytes, and room for the other
+// fields, so that encoding it grows no buffer.
+func rawSize(msg tg.EncryptedMessageClass) int {
+	const fields = 96 // constructor, ids, date, the length prefix, an encryptedFile
+	if v, ok := msg.(interface{ GetBytes() []byte }); ok {
+		return len(v.GetBytes()) + fields
+	}
+	return fields
 }
 
 // retryRaw processes the raw messages left unprocessed, oldest first.
@@ -162,12 +175,13 @@ func (m *Manager) processRaw(ctx context.Context, p *pendingRaw) (err error) {
 		}
 	}()
 	msg, derr := tg.DecodeEncryptedMessage(&bin.Buffer{Buf: p.Data})
+	consumed := false
 	if derr == nil {
-		err = m.receive(ctx, msg, p.arrived)
+		consumed, err = m.receive(ctx, msg, p.arrived, p.ID)
 	} else {
 		m.log.Warn("stored raw message does not decode", zap.Uint64("id", p.ID), zap.Error(derr))
 	}
-	if err != nil {
+	if err != nil || consumed {
 		return err
 	}
 	if derr := m.store.DeleteRaw(ctx, p.ID); derr != nil {
@@ -177,11 +191,12 @@ func (m *Manager) processRaw(ctx context.Context, p *pendingRaw) (err error) {
 	return nil
 }
 
-// receive hands one encrypted message to its chat.
 // unknownGrace is how long a message for an unknown chat is kept.
 const unknownGrace = 10 * time.Second
 
-func (m *Manager) receive(ctx context.Context, msg tg.EncryptedMessageClass, arrived time.Time) error {
+// receive hands one encrypted message, stored as raw message raw, to its
+// chat; consumed reports that the chat's save deleted it (ProcessedSaver).
+func (m *Manager) receive(ctx context.Context, msg tg.EncryptedMessageClass, arrived time.Time, raw uint64) (consumed bool, err error) {
 	var (
 		chatID int
 		wire   []byte
@@ -194,44 +209,44 @@ func (m *Manager) receive(ctx context.Context, msg tg.EncryptedMessageClass, arr
 	case *tg.EncryptedMessageService:
 		chatID, wire = v.ChatID, v.Bytes
 	default:
-		return nil
+		return false, nil
 	}
 	c := m.Chat(chatID)
 	if c == nil {
 		// The peer's first packets may overtake the answer to our
 		// request; anything else for an unknown chat is dropped in time.
 		if time.Since(arrived) < unknownGrace {
-			return errNotReady
+			return false, errNotReady
 		}
 		m.log.Info("encrypted message for an unknown chat, dropped", zap.Int("chat_id", chatID))
-		return nil
+		return false, nil
 	}
 	c.mu.Lock()
 	st, accepting := c.rec.Status, c.accepting
 	c.mu.Unlock()
 	switch {
 	case st == StatusReady:
-		return c.receive(ctx, wire, file)
+		return c.receive(ctx, wire, file, raw)
 	case st == StatusWaiting, st == StatusRequested && accepting:
 		// The peer's first packets may overtake its acceptance (or our
 		// acceptance's answer): keep them until the chat is ready.
-		return errNotReady
+		return false, errNotReady
 	default:
 		m.log.Info("encrypted message for a chat not open, dropped", zap.Int("chat_id", chatID))
-		return nil
+		return false, nil
 	}
 }
 
 // maxFiles bounds the incoming file references kept for queued messages.
 const maxFiles = 256
 
-func (c *Chat) receive(ctx context.Context, wire []byte, file *tg.EncryptedFile) error {
+func (c *Chat) receive(ctx context.Context, wire []byte, file *tg.EncryptedFile, raw uint64) (consumed bool, err error) {
 	c.recvMu.Lock()
 	defer c.recvMu.Unlock()
 	c.mu.Lock()
 	if c.rec.Status != StatusReady {
 		c.mu.Unlock()
-		return nil
+		return false, nil
 	}
 	if file != nil && !slices.ContainsFunc(c.rec.Files, func(f FileRef) bool { return f.ID == file.ID }) {
 		c.rec.Files = append(c.rec.Files, FileRef{ID: file.ID, AccessHash: file.AccessHash, Size: file.Size,
@@ -242,7 +257,8 @@ func (c *Chat) receive(ctx context.Context, wire []byte, file *tg.EncryptedFile)
 		c.dirty = true
 	}
 	r, err := c.sc.Receive(wire)
-	var evs []Event
+	var evsBuf [2]Event
+	evs := evsBuf[:0]
 	switch r.Outcome {
 	case secret.OutcomeProcessed, secret.OutcomeQueued:
 		for _, sm := range r.Messages {
@@ -264,7 +280,7 @@ func (c *Chat) receive(ctx context.Context, wire []byte, file *tg.EncryptedFile)
 		c.mu.Unlock()
 		c.m.log.Warn("secret chat aborted by the protocol", zap.Int("chat_id", c.id), zap.Error(err))
 		c.m.discardAsync(c, err)
-		return nil
+		return false, nil
 	default:
 		c.m.log.Debug("packet dropped", zap.Int("chat_id", c.id), zap.Error(err))
 		if len(r.Send) > 0 {
@@ -280,14 +296,14 @@ func (c *Chat) receive(ctx context.Context, wire []byte, file *tg.EncryptedFile)
 	c.mu.Lock()
 	var saveErr error
 	if c.dirty {
-		saveErr = c.saveLocked(ctx)
+		consumed, saveErr = c.saveRawLocked(ctx, raw)
 	}
 	c.mu.Unlock()
 	if saveErr != nil {
-		return fmt.Errorf("tgsecret: save chat: %w", saveErr)
+		return false, fmt.Errorf("tgsecret: save chat: %w", saveErr)
 	}
 	c.kick()
-	return nil
+	return consumed, nil
 }
 
 // attachLocked finds the file a media message names: the one whose key

@@ -84,7 +84,7 @@ func (m *Manager) sendPacket(ctx context.Context, api *tg.Client, peer tg.InputE
 		default:
 			_, err = api.MessagesSendEncrypted(ctx, &tg.MessagesSendEncryptedRequest{Peer: peer, RandomID: p.RandomID, Data: p.Wire})
 		}
-		if tgerr.Is(err, "RANDOM_ID_DUPLICATE") {
+		if err != nil && tgerr.Is(err, "RANDOM_ID_DUPLICATE") {
 			return nil // an earlier try got through
 		}
 		return err

@@ -22,7 +22,9 @@ import (
 // The Manager calls a Store from several goroutines at once; an
 // implementation must be safe for concurrent use. Each call must be durable
 // when it returns: the Manager acknowledges a message to the server only
-// after the calls that made it safe have returned.
+// after the calls that made it safe have returned. A Store keeps no slice
+// it is given (a ChatRecord's State and Outbox, a RawMessage's Data) after
+// the call returns: the Manager reuses and clears them.
 type Store interface {
 	// LoadChats returns every chat saved and not deleted.
 	LoadChats(ctx context.Context) ([]*ChatRecord, error)
@@ -43,6 +45,20 @@ type Store interface {
 	DeleteRaw(ctx context.Context, id uint64) error
 	// RawMessages returns the messages saved and not deleted, in ID order.
 	RawMessages(ctx context.Context) ([]RawMessage, error)
+}
+
+// ProcessedSaver is a Store that can save a chat's record and delete the
+// raw message whose processing made it in one write. The Manager uses it,
+// when its Store has it, for the save that ends the processing of a
+// message (instead of SaveChat, then DeleteRaw), which halves the writes
+// of a received message after PutRaw. MemStore and FileStore have it.
+type ProcessedSaver interface {
+	// SaveProcessed replaces the record of chat c.ID and deletes raw
+	// message rawID. The record must be durable when it returns, and never
+	// the deletion without the record (a crash in between would lose the
+	// message); the deletion itself may become durable later: a raw message
+	// processed again after a restart is a duplicate the chat drops.
+	SaveProcessed(ctx context.Context, c *ChatRecord, rawID uint64) error
 }
 
 // UpdateState is the account's common update state (as gotd/td's
@@ -181,10 +197,58 @@ func (s *MemStore) LoadChats(context.Context) ([]*ChatRecord, error) {
 }
 
 func (s *MemStore) SaveChat(_ context.Context, c *ChatRecord) error {
-	n := cloneRecord(c)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.chats[c.ID] = n
+	s.saveLocked(c)
+	s.writes++
+	return nil
+}
+
+// saveLocked copies c into the store, into the buffers of the record it
+// replaces (they are the store's own: LoadChats returns copies).
+func (s *MemStore) saveLocked(c *ChatRecord) {
+	old := s.chats[c.ID]
+	if old == nil {
+		s.chats[c.ID] = cloneRecord(c)
+		return
+	}
+	prev := *old
+	*old = *c
+	old.P = reuse(prev.P, c.P)
+	old.GA = reuse(prev.GA, c.GA)
+	old.Exchange = reuse(prev.Exchange, c.Exchange)
+	old.State = reuse(prev.State, c.State)
+	old.Files = slices.Clone(c.Files)
+	old.Outbox = append(prev.Outbox[:0], c.Outbox...)
+	if n := len(prev.Outbox); n > len(c.Outbox) {
+		clear(prev.Outbox[len(c.Outbox):n])
+	}
+}
+
+// reuse returns a copy of src in old's buffer when it fits (wiping what is
+// left of old: it may hold keys), else a new one.
+func reuse(old, src []byte) []byte {
+	if src == nil {
+		clear(old)
+		return nil
+	}
+	if cap(old) < len(src) {
+		clear(old)
+		return slices.Clone(src)
+	}
+	n := copy(old[:len(src)], src)
+	if len(old) > n {
+		clear(old[n:])
+	}
+	return old[:n]
+}
+
+// SaveProcessed saves c and deletes raw message rawID as one write.
+func (s *MemStore) SaveProcessed(_ context.Context, c *ChatRecord, rawID uint64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.saveLocked(c)
+	delete(s.raw, rawID)
 	s.writes++
 	return nil
 }
@@ -388,6 +452,21 @@ func (s *FileStore) SaveChat(_ context.Context, c *ChatRecord) error {
 	return s.write(chatPrefix+strconv.Itoa(c.ID), data)
 }
 
+// SaveProcessed writes c's record (synced, renamed, the directory synced)
+// and then unlinks the raw message without another directory sync: the
+// next write's sync makes the deletion durable, and until then a crash
+// leaves a raw message the chat drops as a duplicate.
+func (s *FileStore) SaveProcessed(ctx context.Context, c *ChatRecord, rawID uint64) error {
+	if err := s.SaveChat(ctx, c); err != nil {
+		return err
+	}
+	err := os.Remove(filepath.Join(s.dir, rawName(rawID)))
+	if errors.Is(err, os.ErrNotExist) {
+		err = nil
+	}
+	return err
+}
+
 // DeleteChat overwrites the record with zeros before removing it, so the
 // keys do not linger in the file's old blocks on simple file systems.
 func (s *FileStore) DeleteChat(_ context.Context, id int) error {
@@ -424,11 +503,13 @@ func (s *FileStore) SetUpdateState(_ context.Context, st UpdateState) error {
 
 func (s *FileStore) PutRaw(_ context.Context, m RawMessage) error {
 	data, _ := json.Marshal(m)
-	return s.write(fmt.Sprintf("%s%020d", rawPrefix, m.ID), data)
+	return s.write(rawName(m.ID), data)
 }
 
+func rawName(id uint64) string { return fmt.Sprintf("%s%020d", rawPrefix, id) }
+
 func (s *FileStore) DeleteRaw(_ context.Context, id uint64) error {
-	return s.remove(fmt.Sprintf("%s%020d", rawPrefix, id))
+	return s.remove(rawName(id))
 }
 
 func (s *FileStore) RawMessages(context.Context) ([]RawMessage, error) {

@@ -45,6 +45,19 @@ func testStore(t *testing.T, s Store) {
 	if !reflect.DeepEqual(raws, want) {
 		t.Fatalf("raw %+v", raws)
 	}
+	if ps, ok := s.(ProcessedSaver); ok {
+		rec.State = []byte("state 2")
+		if err := ps.SaveProcessed(ctx, rec, 3); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := s.LoadChats(ctx)
+		raws, _ := s.RawMessages(ctx)
+		if len(got) != 1 || string(got[0].State) != "state 2" || !reflect.DeepEqual(raws, want[:1]) {
+			t.Fatalf("after SaveProcessed: chats %+v, raw %+v", got, raws)
+		}
+	} else {
+		t.Fatalf("%T is no ProcessedSaver", s)
+	}
 	if err := s.DeleteChat(ctx, 7); err != nil {
 		t.Fatal(err)
 	}
