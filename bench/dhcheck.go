@@ -15,14 +15,6 @@ func init() {
 	register(Suite{Name: "dhcheck", Doc: "DH parameter checks: cold (full test), warm (cached in memory, on disk), public values (dhcheck against gotd/td's check)", cases: dhcheckCases})
 }
 
-// wellKnownHex is the prime Telegram servers send today (docs/PROTOCOL.md
-// section 4, https://core.telegram.org/api/end-to-end); generators 3, 4, 7.
-const wellKnownHex = "" +
-	"c71caeb9c6b1c9048e6c522f70f13f73980d40238e3e21c14934d037563d930f48198a0aa7c14058229493d22530f4dbfa336f6e0ac925139543aed44cce7c37" +
-	"20fd51f69458705ac68cd4fe6b6b13abdc9746512969328454f18faf8c595f642477fe96bb2a941d5bcd1d4ac8cc49880708fa9b378e3c4f3a9060bee67cf9a4" +
-	"a4a695811051907e162753b56b0f6b410dba74d8a84b2a14b3144e0ef1284754fd17ed950d5965b4b9dd46582db1178d169c6bc465b0d6ff9ca3928fef5b9ae4" +
-	"e418fc15e83ebea0f87fa9ff5eed70050ded2849f47bf959d956850ce929851f0d8115f635b105ee2e4e15d04b2454bf6f4fadf034b10403119cd8e3b92fcc5b"
-
 // rfc3526Hex is the 2048-bit MODP group prime of RFC 3526 section 3, a safe
 // prime with p = 7 mod 8 (so g = 2 passes the generator rule) that no
 // Checker knows in advance: the cold cases really test it.
@@ -32,7 +24,7 @@ const rfc3526Hex = "" +
 	"98da48361c55d39a69163fa8fd24cf5f83655d23dca3ad961c62f356208552bb9ed529077096966d670c354e4abc9804f1746c08ca18217c32905e462e36ce3b" +
 	"e39e772c180e86039b2783a2ec07a28fb5c55df06f4c52c9de2bcbf6955817183995497cea956ae515d2261898fa051015728e5a8aacaa68ffffffffffffffff"
 
-func wellKnownPrime() []byte { return testutil.MustUnhex(wellKnownHex) }
+func wellKnownPrime() []byte { return dhcheck.WellKnownPrime() }
 
 const coldG = 2 // a valid generator for the RFC 3526 prime
 

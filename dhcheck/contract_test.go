@@ -50,6 +50,22 @@ var cheapBad = func() []byte {
 // -short): the cases that need many of them are thinned out there.
 func thorough() bool { return runtime.GOARCH == "amd64" && !testing.Short() }
 
+// TestContractWellKnownPrime: the exported prime is docs/PROTOCOL.md's (this
+// file's independent copy), and each call hands out a copy of its own.
+func TestContractWellKnownPrime(t *testing.T) {
+	p := dhcheck.WellKnownPrime()
+	if !bytes.Equal(p, wellKnown) {
+		t.Fatalf("WellKnownPrime() = %x, want docs/PROTOCOL.md's prime", p)
+	}
+	p[0] ^= 1
+	if !bytes.Equal(dhcheck.WellKnownPrime(), wellKnown) {
+		t.Fatal("changing the returned slice changed the next WellKnownPrime()")
+	}
+	if err := dhcheck.NewChecker().CheckParams(3, dhcheck.WellKnownPrime()); err != nil {
+		t.Fatalf("CheckParams(3, WellKnownPrime()): %v", err)
+	}
+}
+
 func TestContractErrorsDistinct(t *testing.T) {
 	for i, a := range dhcheck.AllErrs {
 		if a == nil || a.Error() == "" {

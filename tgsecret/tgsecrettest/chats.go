@@ -2,7 +2,6 @@ package tgsecrettest
 
 import (
 	"crypto/rand"
-	"encoding/hex"
 
 	"github.com/gotd/td/bin"
 	"github.com/gotd/td/tg"
@@ -10,24 +9,9 @@ import (
 	"github.com/secretbench/secretbench/dhcheck"
 )
 
-// telegramPrime is the 2048-bit safe prime Telegram serves in
-// messages.getDhConfig (https://core.telegram.org/api/end-to-end; the same
-// value as dhcheck's well-known prime), with generator 3.
-const telegramPrime = "" +
-	"c71caeb9c6b1c9048e6c522f70f13f73980d40238e3e21c14934d037563d930f48198a0aa7c14058229493d22530f4dbfa336f6e0ac9" +
-	"25139543aed44cce7c3720fd51f69458705ac68cd4fe6b6b13abdc9746512969328454f18faf8c595f642477fe96bb2a941d5bcd1d4a" +
-	"c8cc49880708fa9b378e3c4f3a9060bee67cf9a4a4a695811051907e162753b56b0f6b410dba74d8a84b2a14b3144e0ef1284754fd17" +
-	"ed950d5965b4b9dd46582db1178d169c6bc465b0d6ff9ca3928fef5b9ae4e418fc15e83ebea0f87fa9ff5eed70050ded2849f47bf959" +
-	"d956850ce929851f0d8115f635b105ee2e4e15d04b2454bf6f4fadf034b10403119cd8e3b92fcc5b"
-
-// DHPrime returns a copy of the prime the server serves by default.
-func DHPrime() []byte {
-	p, err := hex.DecodeString(telegramPrime)
-	if err != nil {
-		panic(err)
-	}
-	return p
-}
+// DHPrime returns a copy of the prime the server serves by default:
+// Telegram's, dhcheck.WellKnownPrime, with generator 3.
+func DHPrime() []byte { return dhcheck.WellKnownPrime() }
 
 // maxRandomLength bounds random_length of messages.getDhConfig (clients ask
 // for 256 bytes).
