@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"math/big"
 	"math/rand/v2"
-	"slices"
 	"testing"
 
 	"github.com/secretbench/secretbench/internal/impl/impltest"
@@ -78,30 +77,13 @@ func TestExpFixedBaseCacheEviction(t *testing.T) {
 // squaring and one multiplication per column, then fromMont.
 func TestExpCombSchedule(t *testing.T) {
 	r := rand.New(rand.NewPCG(44, 45))
-	m := randOddBig(r, 256)
-	w := newMont64(m.Bytes(), haveAsm64)
+	m := randOddBig(r, 256).Bytes()
+	w := newMont64(m, haveAsm64)
 	tab := w.newComb(3, combCols(256))
-	var trace []bool
-	traceOp = func(square bool) { trace = append(trace, square) }
-	defer func() { traceOp = nil }()
-	var first []bool
-	for i, e := range [][]byte{make([]byte, 256), bytes.Repeat([]byte{0xff}, 256), randBytes(r, 256), randBytes(r, 256)} {
-		trace = trace[:0]
-		dst := make([]byte, 256)
-		w.expCTComb(dst, tab, e)
-		if want := refExp([]byte{3}, e, m.Bytes(), 256); !bytes.Equal(dst, want) {
-			t.Fatalf("exponent %d: mismatch", i)
-		}
-		if first == nil {
-			first = slices.Clone(trace)
-			continue
-		}
-		if !slices.Equal(trace, first) {
-			t.Fatalf("exponent %d: schedule differs", i)
-		}
-	}
-	if want := 2*combCols(256) + 1; len(first) != want {
-		t.Fatalf("%d operations, want %d", len(first), want)
+	exps := [][]byte{make([]byte, 256), bytes.Repeat([]byte{0xff}, 256), randBytes(r, 256), randBytes(r, 256)}
+	ops := fixedSchedule(t, m, [][]byte{{3}}, exps, func(dst, _, e []byte) { w.expCTComb(dst, tab, e) })
+	if want := 2*combCols(256) + 1; len(ops) != want {
+		t.Fatalf("%d operations, want %d", len(ops), want)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math/big"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -12,6 +13,33 @@ import (
 func refExp(base, exp, m []byte, size int) []byte {
 	r := new(big.Int).Exp(new(big.Int).SetBytes(base), new(big.Int).SetBytes(exp), new(big.Int).SetBytes(m))
 	return r.FillBytes(make([]byte, size))
+}
+
+// fixedSchedule runs exp (dst = base^e mod m, 256 bytes) on every base and
+// exponent, checks each result against math/big, and requires one sequence
+// of squarings and multiplications (recorded through traceOp) for them all:
+// the structure behind a constant-time claim. It returns that sequence.
+func fixedSchedule(t *testing.T, m []byte, bases, exps [][]byte, exp func(dst, base, e []byte)) []bool {
+	t.Helper()
+	var trace, first []bool
+	traceOp = func(square bool) { trace = append(trace, square) }
+	defer func() { traceOp = nil }()
+	for i, e := range exps {
+		for j, x := range bases {
+			trace = trace[:0]
+			dst := make([]byte, 256)
+			exp(dst, x, e)
+			if want := refExp(x, e, m, 256); !bytes.Equal(dst, want) {
+				t.Fatalf("exponent %d, base %d: mismatch", i, j)
+			}
+			if first == nil {
+				first = slices.Clone(trace)
+			} else if !slices.Equal(trace, first) {
+				t.Fatalf("exponent %d, base %d: schedule differs (%d operations, first run %d)", i, j, len(trace), len(first))
+			}
+		}
+	}
+	return first
 }
 
 func randBytes(r *rand.Rand, n int) []byte {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"math/big"
 	"math/rand/v2"
-	"slices"
 	"testing"
 
 	"github.com/secretbench/secretbench/internal/impl/impltest"
@@ -209,59 +208,22 @@ func TestExpCTAllocs(t *testing.T) {
 // multiplications is the same whatever the base and exponent values.
 func TestExpCTSchedule(t *testing.T) {
 	r := rand.New(rand.NewPCG(29, 30))
-	m := randOddBig(r, 256)
-	var trace []bool
-	traceOp = func(square bool) { trace = append(trace, square) }
-	defer func() { traceOp = nil }()
-	w := newMont64(m.Bytes(), haveAsm64)
-	var first []bool
+	m := randOddBig(r, 256).Bytes()
+	w := newMont64(m, haveAsm64)
 	exps := [][]byte{make([]byte, 32), bytes.Repeat([]byte{0xff}, 32), randBytes(r, 32), append([]byte{0x80}, make([]byte, 31)...)}
-	for i, exp := range exps {
-		for _, x := range [][]byte{nil, randBytes(r, 256)} {
-			trace = trace[:0]
-			dst := make([]byte, 256)
-			w.expCT(dst, x, exp)
-			if want := refExp(x, exp, m.Bytes(), 256); !bytes.Equal(dst, want) {
-				t.Fatalf("expCT mismatch for exponent %d", i)
-			}
-			if first == nil {
-				first = append([]bool(nil), trace...)
-				continue
-			}
-			if !slices.Equal(trace, first) {
-				t.Fatalf("exponent %d: schedule differs (%d operations, first run %d)", i, len(trace), len(first))
-			}
-		}
-	}
+	ops := fixedSchedule(t, m, [][]byte{nil, randBytes(r, 256)}, exps, w.expCT)
 	// toMont, 30 more table entries, 256 bits in windows of 5 (1 bit, then
 	// 51 windows of 5 squarings and a multiplication), and fromMont.
-	if want := 1 + 30 + 51*6 + 1; len(first) != want {
-		t.Fatalf("%d operations, want %d", len(first), want)
+	if want := 1 + 30 + 51*6 + 1; len(ops) != want {
+		t.Fatalf("%d operations, want %d", len(ops), want)
 	}
 
 	// The one-byte-base path: its own schedule, the same for every base and
 	// exponent value.
-	first = nil
-	for i, exp := range exps {
-		for _, x := range [][]byte{{0}, {1}, {2}, {255}} {
-			trace = trace[:0]
-			dst := make([]byte, 256)
-			w.expCTSmall(dst, x[0], exp)
-			if want := refExp(x, exp, m.Bytes(), 256); !bytes.Equal(dst, want) {
-				t.Fatalf("expCTSmall mismatch for exponent %d base %d", i, x[0])
-			}
-			if first == nil {
-				first = append([]bool(nil), trace...)
-				continue
-			}
-			if !slices.Equal(trace, first) {
-				t.Fatalf("expCTSmall, exponent %d base %d: schedule differs", i, x[0])
-			}
-		}
-	}
+	ops = fixedSchedule(t, m, [][]byte{{0}, {1}, {2}, {255}}, exps, func(dst, x, e []byte) { w.expCTSmall(dst, x[0], e) })
 	// 256 bits in 86 windows of three squarings and a small multiplication,
 	// one small multiplication and fromMont.
-	if want := 86*4 + 1 + 1; len(first) != want {
-		t.Fatalf("expCTSmall: %d operations, want %d", len(first), want)
+	if want := 86*4 + 1 + 1; len(ops) != want {
+		t.Fatalf("expCTSmall: %d operations, want %d", len(ops), want)
 	}
 }
