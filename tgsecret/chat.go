@@ -196,6 +196,7 @@ func (c *Chat) start(ctx context.Context, key *secret.Key, role secret.Role, dh 
 	}
 	c.m.emit(ctx, Event{Kind: EventState, Chat: c, State: StatusReady})
 	c.kick()
+	c.m.kickRetry() // the peer's first packets may have overtaken us
 	return nil
 }
 

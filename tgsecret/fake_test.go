@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/gotd/td/bin"
 	"github.com/gotd/td/telegram/updates"
@@ -35,6 +36,10 @@ type fakeServer struct {
 	dup      float64      // probability it is pushed twice
 	failSend func() error // injected error of sendEncrypted*
 	badFP    bool         // the acceptance reaches the requester with a wrong key fingerprint
+	// slowAccept delays the answer to messages.acceptEncryption (after the
+	// requester's update is pushed): the requester's first packets then
+	// overtake it.
+	slowAccept time.Duration
 	// virtual keeps only the length of uploaded parts and serves zeros:
 	// for measuring the client's memory alone.
 	virtual bool
@@ -190,6 +195,11 @@ func (f fakeInvoker) Invoke(ctx context.Context, in bin.Encoder, out bin.Decoder
 			ParticipantID: c.peer, GAOrB: r.GB, KeyFingerprint: fp}}
 		s.user(c.admin).others = append(s.user(c.admin).others, up)
 		s.pushLocked(c.admin, up)
+		if d := s.slowAccept; d > 0 {
+			s.mu.Unlock()
+			time.Sleep(d)
+			s.mu.Lock()
+		}
 		return reply(out, &tg.EncryptedChat{ID: c.id, AccessHash: c.accessHash, AdminID: c.admin, ParticipantID: c.peer, GAOrB: r.GB, KeyFingerprint: r.KeyFingerprint})
 	case *tg.MessagesDiscardEncryptionRequest:
 		c := s.chats[r.ChatID]

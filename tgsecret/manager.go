@@ -9,6 +9,7 @@ import (
 	"io"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gotd/td/tg"
@@ -96,9 +97,11 @@ type Manager struct {
 	early  map[int]*tg.EncryptedChat // acceptances that overtook our request's answer
 	dh     *dhConfig
 
-	q      qtsState
-	ackNow chan struct{}
-	wg     sync.WaitGroup // goroutines started by Run's work (flushers)
+	q        qtsState
+	ackNow   chan struct{}
+	retryNow chan struct{}  // a chat became ready or known: its early messages wait
+	readyGen atomic.Uint64  // counts kickRetry calls
+	wg       sync.WaitGroup // goroutines started by Run's work (flushers)
 }
 
 // maxEarly bounds the acceptances kept for requests still in flight.
@@ -113,14 +116,15 @@ type dhConfig struct {
 // New loads the store and returns a Manager with every saved chat.
 func New(ctx context.Context, opts Options) (*Manager, error) {
 	m := &Manager{
-		opts:    opts,
-		store:   opts.Store,
-		log:     opts.Logger,
-		rand:    opts.Rand,
-		checker: opts.Checker,
-		chats:   map[int]*Chat{},
-		early:   map[int]*tg.EncryptedChat{},
-		ackNow:  make(chan struct{}, 1),
+		opts:     opts,
+		store:    opts.Store,
+		log:      opts.Logger,
+		rand:     opts.Rand,
+		checker:  opts.Checker,
+		chats:    map[int]*Chat{},
+		early:    map[int]*tg.EncryptedChat{},
+		ackNow:   make(chan struct{}, 1),
+		retryNow: make(chan struct{}, 1),
 	}
 	if m.store == nil {
 		m.store = NewMemStore()
@@ -293,6 +297,8 @@ func (m *Manager) Run(ctx context.Context, api *tg.Client) error {
 		case <-ackTimer.C:
 			ackArmed = false
 			m.ack(ctx)
+		case <-m.retryNow:
+			m.retryRaw(ctx)
 		case <-tick.C:
 			m.mu.Lock()
 			chats := m.chatList()
@@ -423,6 +429,7 @@ func (m *Manager) Request(ctx context.Context, user tg.InputUserClass) (*Chat, e
 		return nil, fmt.Errorf("tgsecret: save chat: %w", err)
 	}
 	m.emit(ctx, Event{Kind: EventState, Chat: c, State: StatusWaiting})
+	m.kickRetry() // messages that overtook the answer wait for the chat
 	if early != nil {
 		_ = m.handleEncryption(ctx, early)
 	}

@@ -47,7 +47,9 @@ type qtsState struct {
 	found    bool
 	saved    UpdateState
 	acked    int
+	seen     int  // the highest qts reported as handed to us; st.Qts follows once clean
 	lost     bool // a message may have been lost (not stored): refetch
+	losses   int  // counts the times lost was set, so a refetch clears only what it covered
 	pending  map[uint64]*pendingRaw
 	nextID   uint64
 	channels map[int64]int
@@ -74,16 +76,35 @@ func (q *qtsState) load(ctx context.Context, s Store) error {
 
 func (q *qtsState) clean() bool { return !q.lost && len(q.pending) == 0 }
 
+func (q *qtsState) setLostLocked() {
+	q.lost = true
+	q.losses++
+}
+
 func (q *qtsState) isLost() bool {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	return q.lost
 }
 
-// advance moves qts to v when nothing is left unprocessed.
+// advance records that every message up to qts v was handed to us, and
+// moves qts there when nothing is left unprocessed. A qts held back by a
+// message still pending catches up when the last one is processed
+// (advance(0) from processRaw).
 func (q *qtsState) advance(v int) {
-	if q.clean() && v > q.st.Qts {
-		q.st.Qts = v
+	q.seen = max(q.seen, v)
+	if q.clean() && q.seen > q.st.Qts {
+		q.st.Qts = q.seen
+	}
+}
+
+// kickRetry has Run process the raw messages kept for a chat that was not
+// ready: one became ready (or known), and they need not wait for a tick.
+func (m *Manager) kickRetry() {
+	m.readyGen.Add(1)
+	select {
+	case m.retryNow <- struct{}{}:
+	default:
 	}
 }
 
@@ -114,7 +135,7 @@ func (m *Manager) handleEncryptedMessage(ctx context.Context, msg tg.EncryptedMe
 	if err := m.store.PutRaw(ctx, p.RawMessage); err != nil {
 		m.q.mu.Lock()
 		delete(m.q.pending, p.ID)
-		m.q.lost = true
+		m.q.setLostLocked()
 		m.q.mu.Unlock()
 		return fmt.Errorf("tgsecret: store raw message: %w", err)
 	}
@@ -162,16 +183,25 @@ func (m *Manager) retryRaw(ctx context.Context) {
 // caller. On success the raw message is deleted and released from pending;
 // on failure it stays for retryRaw.
 func (m *Manager) processRaw(ctx context.Context, p *pendingRaw) (err error) {
+	gen := m.readyGen.Load()
 	defer func() {
 		m.q.mu.Lock()
 		if err == nil {
 			delete(m.q.pending, p.ID)
+			if m.q.found {
+				m.q.advance(0)
+			}
 		} else {
 			p.inflight = false
 		}
 		m.q.mu.Unlock()
-		if err == nil {
+		switch {
+		case err == nil:
 			m.kickAck()
+		case errors.Is(err, errNotReady) && m.readyGen.Load() != gen:
+			// A chat became ready while this one was in flight, so the
+			// retry it asked for skipped it: ask again.
+			m.kickRetry()
 		}
 	}()
 	msg, derr := tg.DecodeEncryptedMessage(&bin.Buffer{Buf: p.Data})
@@ -396,15 +426,16 @@ func (m *Manager) refetch(ctx context.Context) {
 		return
 	}
 	m.q.mu.Lock()
-	st, found := m.q.st, m.q.found
-	m.q.lost = false
+	st, found, losses := m.q.st, m.q.found, m.q.losses
 	m.q.mu.Unlock()
 	if !found {
 		return
 	}
+	// lost stays set until the difference is processed: until then no
+	// other message's processing may move qts past the lost one.
 	setLost := func() {
 		m.q.mu.Lock()
-		m.q.lost = true
+		m.q.setLostLocked()
 		m.q.mu.Unlock()
 	}
 	for range 100 {
@@ -449,6 +480,9 @@ func (m *Manager) refetch(ctx context.Context) {
 			return
 		}
 		m.q.mu.Lock()
+		if !more && m.q.losses == losses {
+			m.q.lost = false // covered: no loss since we started
+		}
 		m.q.advance(next.Qts)
 		m.q.mu.Unlock()
 		m.kickAck()

@@ -171,3 +171,28 @@ func TestQtsHeldOnFailureFake(t *testing.T) {
 		return st.Qts == s.users[2].qts && s.users[2].acked == s.users[2].qts
 	})
 }
+
+// The requester's first packets (NotifyLayer) overtake the answer to our
+// acceptEncryption: they are stored, kept until the chat is ready, and
+// then processed and acknowledged at once, not at the next tick.
+func TestEarlyPacketsProcessedWhenReadyFake(t *testing.T) {
+	s := newFakeServer()
+	s.slowAccept = 300 * time.Millisecond
+	a := startFake(t, s, 1, NewMemStore(), Options{TickInterval: time.Hour})
+	b := startFake(t, s, 2, NewMemStore(), Options{TickInterval: time.Hour})
+	ca, cb := openFake(t, a, b)
+	waitFor(t, 5*time.Second, "the early packet pushed", func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.users[2].qts > 10
+	})
+	waitFor(t, 5*time.Second, "the early packet processed and acknowledged", func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.users[2].acked == s.users[2].qts
+	})
+	if _, err := ca.SendText(context.Background(), "hello"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Second, "a message after it", func() bool { return len(b.rec.Texts(cb.ID())) == 1 })
+}
