@@ -18,6 +18,7 @@ type machine struct {
 	Family int
 	Model  int
 	Cores  int    // logical CPUs this process may use
+	AMX    bool   // the CPU has AMX tiles (Intel Sapphire Rapids and later)
 	Impl   string // the ige implementation in use: the widest the run timed
 }
 
@@ -29,6 +30,7 @@ func thisMachine() machine {
 		Model:  cpuid.CPU.Model,
 		Cores:  runtime.NumCPU(),
 		Impl:   bench.ActiveImpl("ige"),
+		AMX:    cpuid.CPU.Supports(cpuid.AMXTILE),
 	}
 	if cpuid.CPU.VendorID != cpuid.VendorUnknown {
 		m.Vendor = cpuid.CPU.VendorID.String()
@@ -65,7 +67,15 @@ func (m machine) microarch() string {
 		}
 	case "Intel":
 		if m.Family == 6 {
-			if name, ok := intelModels[m.Model]; ok {
+			name, ok := intelModels[m.Model]
+			if m.AMX && !amxModels[name] {
+				// A hypervisor may report a model number the features
+				// contradict (KVM has shown a Xeon with AMX as model 0xa7,
+				// Rocket Lake, a client core without it): name the
+				// features' floor instead.
+				return "SapphireRapids+"
+			}
+			if ok {
 				return name
 			}
 		}
@@ -88,6 +98,9 @@ var intelModels = map[int]string{
 	0x8f: "SapphireRapids", 0xcf: "EmeraldRapids", 0xad: "GraniteRapids", 0xae: "GraniteRapids",
 	0xaf: "SierraForest",
 }
+
+// amxModels are the cores of intelModels that have AMX.
+var amxModels = map[string]bool{"SapphireRapids": true, "EmeraldRapids": true, "GraniteRapids": true}
 
 // brandNoise is what brand strings carry that identifies nothing: marks,
 // "CPU", "Processor", the clock and the core count (we count cores

@@ -392,10 +392,15 @@ func TestMachineNames(t *testing.T) {
 	zen3same := zen3
 	zen3same.Brand = "AMD EPYC"
 	icx := machine{Brand: "Intel(R) Xeon(R) Platinum 8375C CPU @ 2.90GHz", Vendor: "Intel", Family: 6, Model: 0x6a, Cores: 4, Impl: "vaes-avx512"}
+	spr := machine{Brand: "Intel(R) Xeon(R) Processor", Vendor: "Intel", Family: 6, Model: 0x8f, Cores: 2, Impl: "vaes-avx512", AMX: true}
+	kvm := spr
+	kvm.Model = 0xa7 // what KVM reported on one such machine
 	for _, tc := range []struct {
 		m           machine
 		file, title string
 	}{
+		{spr, "Intel-Xeon-SapphireRapids-2c-vaes-avx512", "Intel Xeon SapphireRapids, 2 cores, vaes-avx512"},
+		{kvm, "Intel-Xeon-SapphireRapids-2c-vaes-avx512", "Intel Xeon SapphireRapids+, 2 cores, vaes-avx512"},
 		{zen3, "AMD-EPYC-7B13-Zen3-2c-vaes-avx2", "AMD EPYC 7B13 Zen3, 2 cores, vaes-avx2"},
 		{zen3same, "AMD-EPYC-Zen3-2c-vaes-avx2", "AMD EPYC Zen3, 2 cores, vaes-avx2"},
 		{zen5, "AMD-EPYC-Zen5-2c-vaes-avx512", "AMD EPYC Zen5, 2 cores, vaes-avx512"},
