@@ -50,8 +50,12 @@ func (c *Chat) AppendCore(dst []byte) ([]byte, error) { return c.appendState(dst
 // sent, counting from 0 across re-keys, so end is the number sent; base
 // rises as the peer acknowledges them, or as Config.MaxStored drops the
 // oldest. A caller keeping them in a log appends SentWire(i) for every i it
-// has not yet (end grows with every message sent), and may drop those
-// below base.
+// has not yet (end grows with every message sent) before it writes the
+// core: RestoreChatCore asks only for the core's range, so a log ahead of
+// the core is harmless, one behind it is not. It may drop the messages
+// below base once that core is written. A chat restored from a core older
+// than the log sends the indices past the core's end again, with other
+// bytes: the log must give the last wire appended for an index.
 func (c *Chat) SentRange() (base, end uint32) { return c.sentBase, c.sentBase + uint32(c.sent.n) }
 
 // SentWire returns the wire bytes of kept sent message i (base <= i < end

@@ -519,3 +519,38 @@ func FuzzRestoreChatCore(f *testing.F) {
 		}
 	})
 }
+
+// A log ahead of the core restores (the core asks only for its range); the
+// chat restored from the older core sends the indices past it again, with
+// other bytes, which the log must then give instead of the first ones.
+func TestChatCoreLogAhead(t *testing.T) {
+	p := newChatPair(t, nil)
+	p.send(p.a, 1)
+	core, err := p.a.AppendCore(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, end := p.a.SentRange()
+	p.send(p.a, 2) // logged, but its core lost
+	l := logSent(p.a)
+	c, err := RestoreChatCore(core, l.get, p.cfg)
+	if err != nil {
+		t.Fatalf("log ahead of the core: %v", err)
+	}
+	first := l[end]
+	out, err := c.Send(chatBody(t, 2, "again"))
+	if err != nil || bytes.Equal(out[0], first) || !bytes.Equal(out[0], c.SentWire(end)) {
+		t.Fatalf("index %d sent again: %v", end, err)
+	}
+	core, err = c.AppendCore(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := RestoreChatCore(core, l.get, p.cfg); !errors.Is(err, ErrCorruptChat) {
+		t.Fatalf("the first wire of a resent index: %v", err)
+	}
+	l[end] = bytes.Clone(c.SentWire(end))
+	if _, err := RestoreChatCore(core, l.get, p.cfg); err != nil {
+		t.Fatalf("the last wire of a resent index: %v", err)
+	}
+}

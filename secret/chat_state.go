@@ -222,9 +222,9 @@ func restore(data []byte, cfg Config, sent func(i uint32) ([]byte, bool)) (c *Ch
 	}
 	body, sum := data[:len(data)-sha256.Size], data[len(data)-sha256.Size:]
 	// Up to version 2, and in a core, the checksum is checked before
-	// anything is parsed; from version 3 a state's needs the sent messages
-	// found, so after the walk (which takes hostile input anyway: the
-	// checksum is no MAC).
+	// anything is parsed; from version 3 a full state's needs the sent
+	// messages found, so it is checked after the walk (which takes hostile
+	// input anyway: the checksum is no MAC).
 	head := body[len(chatMagic)]
 	core := head&coreFlag != 0
 	if core && sent == nil {
@@ -299,8 +299,8 @@ type stateIO struct {
 	version byte
 	core    bool // a core: the sent messages are held by the caller
 
-	// A core's chain values at the first kept sent message and past the
-	// last (sentChain).
+	// A core's hash chain values (chat_core.go) at the first kept sent
+	// message and past the last.
 	chain [2][sha256.Size]byte
 
 	exBlob  []byte // the exchange in flight, restored last
@@ -723,11 +723,12 @@ func (g *groupHasher) flush(out hash.Hash) {
 
 // sentDigests caches, for the version 3 checksum, the SHA-256 of each
 // stored sent message (sums[i] is that of message base+i) and the digests
-// of their groups, and for a core the chain values (sentChain) from the
-// first stored message on (chain[i] is the value at index base+i). A stored
-// message never changes, so each is hashed once however many states and
-// cores include it, a state hashes 32 bytes per group of sentGroup messages
-// (all but the first and last group cached), and a core none.
+// of their groups, and for a core the hash chain values (chat_core.go)
+// from the first stored message on (chain[i] is the value at index
+// base+i). A stored message never changes, so each is hashed once however
+// many states and cores include it, a state hashes 32 bytes per group of
+// sentGroup messages (all but the first and last group cached), and a
+// core one link per message sent since the last core.
 type sentDigests struct {
 	base   uint32
 	sums   [][sha256.Size]byte
@@ -740,7 +741,7 @@ type sentDigests struct {
 // advance forgets the digests of the messages acknowledged (or dropped
 // past Config.MaxStored) since the last call. The chain is cut at the
 // first stored message, or dropped when that one's value was never
-// computed (sentChain then starts anew).
+// computed (chainEnds then starts it anew).
 func (d *sentDigests) advance(c *Chat) {
 	if c.sentBase < d.base {
 		d.sums, d.chain = d.sums[:0], d.chain[:0]
