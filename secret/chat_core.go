@@ -118,7 +118,9 @@ func (c *Chat) restoreSent(s *stateIO, sent func(i uint32) ([]byte, bool)) error
 		c.sent.push(slices.Clone(w))
 	}
 	d := &c.sentSums
-	d.base, d.chain = c.sentBase, append(d.chain[:0], s.chain[0])
+	d.base = c.sentBase
+	d.chain.clear()
+	d.chain.push(s.chain[0])
 	if _, end := d.chainEnds(c); subtle.ConstantTimeCompare(end[:], s.chain[1][:]) != 1 {
 		return fmt.Errorf("%w: the sent messages are not those of the core", ErrCorruptChat)
 	}
@@ -130,13 +132,13 @@ func (c *Chat) restoreSent(s *stateIO, sent func(i uint32) ([]byte, bool)) error
 // call.
 func (d *sentDigests) chainEnds(c *Chat) (first, last *[sha256.Size]byte) {
 	d.advance(c)
-	if len(d.chain) == 0 {
-		d.chain = append(d.chain, [sha256.Size]byte{})
+	if d.chain.len() == 0 {
+		d.chain.push([sha256.Size]byte{})
 	}
-	for k := len(d.chain) - 1; k < c.sent.n; k++ {
-		d.chain = append(d.chain, chainLink(&d.chain[k], d.base+uint32(k), len(c.sent.at(k)), d.sum(c, k)))
+	for k := d.chain.len() - 1; k < c.sent.n; k++ {
+		d.chain.push(chainLink(d.chain.at(k), d.base+uint32(k), len(c.sent.at(k)), d.sum(c, k)))
 	}
-	return &d.chain[0], &d.chain[c.sent.n]
+	return d.chain.at(0), d.chain.at(c.sent.n)
 }
 
 // chainLink is the chain value after message i of n bytes and SHA-256 sum,

@@ -731,8 +731,8 @@ func (g *groupHasher) flush(out hash.Hash) {
 // core one link per message sent since the last core.
 type sentDigests struct {
 	base   uint32
-	sums   [][sha256.Size]byte
-	chain  [][sha256.Size]byte
+	sums   digestQueue
+	chain  digestQueue
 	groups map[uint32]groupDigest // by index / sentGroup
 	h      hash.Hash
 	buf    [4 + sha256.Size]byte
@@ -744,14 +744,15 @@ type sentDigests struct {
 // computed (chainEnds then starts it anew).
 func (d *sentDigests) advance(c *Chat) {
 	if c.sentBase < d.base {
-		d.sums, d.chain = d.sums[:0], d.chain[:0]
+		d.sums.clear()
+		d.chain.clear()
 	} else {
 		k := int(c.sentBase - d.base)
-		d.sums = d.sums[min(k, len(d.sums)):]
-		if k < len(d.chain) {
-			d.chain = d.chain[k:]
+		d.sums.drop(k)
+		if k < d.chain.len() {
+			d.chain.drop(k)
 		} else {
-			d.chain = d.chain[:0]
+			d.chain.clear()
 		}
 	}
 	d.base = c.sentBase
@@ -760,10 +761,32 @@ func (d *sentDigests) advance(c *Chat) {
 // sum returns the SHA-256 of stored message base+i, hashing the messages
 // up to it that were not yet.
 func (d *sentDigests) sum(c *Chat, i int) *[sha256.Size]byte {
-	for len(d.sums) <= i {
-		d.sums = append(d.sums, sha256.Sum256(c.sent.at(len(d.sums))))
+	for d.sums.len() <= i {
+		d.sums.push(sha256.Sum256(c.sent.at(d.sums.len())))
 	}
-	return &d.sums[i]
+	return d.sums.at(i)
+}
+
+// digestQueue is a FIFO of digests. Dropping from the front leaves its
+// array in place; a push into a full array first moves the digests left
+// to its front if at least half of it was dropped, so a queue whose
+// length stays bounded (by Config.MaxStored) stops allocating, at an
+// amortized constant cost per digest.
+type digestQueue struct {
+	d   [][sha256.Size]byte
+	off int // d[off:] are the digests
+}
+
+func (q *digestQueue) len() int                    { return len(q.d) - q.off }
+func (q *digestQueue) at(i int) *[sha256.Size]byte { return &q.d[q.off+i] }
+func (q *digestQueue) drop(n int)                  { q.off += min(n, q.len()) }
+func (q *digestQueue) clear()                      { q.d, q.off = q.d[:0], 0 }
+
+func (q *digestQueue) push(v [sha256.Size]byte) {
+	if len(q.d) == cap(q.d) && 2*q.off >= len(q.d) {
+		q.d, q.off = q.d[:copy(q.d, q.d[q.off:])], 0
+	}
+	q.d = append(q.d, v)
 }
 
 // groupDigest is the digest of a group's messages first..first+n-1.
