@@ -277,7 +277,16 @@ type queued struct {
 // before sending them. States written by earlier versions restore. Clock
 // and randomness come from [Config]. An aborted chat persists too, and
 // restores as aborted with its reason ([Chat.Err]); the messages it had
-// queued are wiped when it aborts.
+// queued are wiped when it aborts. The state holds the sent messages kept
+// for Resend (up to Config.MaxStored while the peer is silent), so it
+// grows with them; a caller that persists after every message can split
+// it instead: [Chat.AppendCore] writes the rest, of a size independent of
+// them, and the caller keeps the messages in a log of its own, appending
+// [Chat.SentWire](i) for each new index of [Chat.SentRange] (and dropping
+// those below its base). [RestoreChatCore] restores from the core and the
+// log, refusing a log that differs from the messages the core was written
+// with (the core holds a hash chain over them); it restores full states
+// too.
 type Chat struct {
 	role Role
 	cfg  Config

@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/secretbench/secretbench/internal/cputime"
 	"github.com/secretbench/secretbench/internal/raceflag"
 )
 
@@ -26,8 +28,8 @@ func TestChatAppendBinary(t *testing.T) {
 		if err != nil || !bytes.Equal(got[:len(prefix)], prefix) || !bytes.Equal(got[len(prefix):], st) {
 			t.Fatalf("%s: AppendBinary differs from MarshalBinary (%v)", name, err)
 		}
-		if c.stateSize() < len(st) {
-			t.Errorf("%s: stateSize %d < %d", name, c.stateSize(), len(st))
+		if c.stateSize(false) < len(st) {
+			t.Errorf("%s: stateSize %d < %d", name, c.stateSize(false), len(st))
 		}
 	}
 }
@@ -110,7 +112,8 @@ func TestChatChecksumVersion3(t *testing.T) {
 // version 2 code: an originator that sent text messages 1..5 and a
 // responder that received 1, 3 and 5, the gaps asked for at t0 and t0+5s,
 // t0 = 1_700_000_000) restore, and are written back as version 3 states
-// that restore to the same chat.
+// that restore to the same chat: testdata/chat-v3-*.bin, written by the
+// version 3 code from the same chats, byte for byte.
 func TestChatRestoreVersion2(t *testing.T) {
 	for _, name := range []string{"originator", "responder"} {
 		st, err := os.ReadFile("testdata/chat-v2-" + name + ".bin")
@@ -127,6 +130,9 @@ func TestChatRestoreVersion2(t *testing.T) {
 		again, err := c.MarshalBinary()
 		if err != nil || again[len(chatMagic)] != chatVersion {
 			t.Fatalf("%s: re-marshalled: %v", name, err)
+		}
+		if v3, err := os.ReadFile("testdata/chat-v3-" + name + ".bin"); err != nil || !bytes.Equal(again, v3) {
+			t.Fatalf("%s: differs from the version 3 state (%v)", name, err)
 		}
 		// The fields are those of version 2: only the version and the
 		// checksum differ.
@@ -198,21 +204,60 @@ func TestChatChecksumCache(t *testing.T) {
 	check("acknowledged again")
 }
 
-// BenchmarkChatAppendBinary: one save of a chat holding stored sent
-// messages for Resend, as a driver saves after every message.
-func BenchmarkChatAppendBinary(b *testing.B) {
-	for _, stored := range []int{10, 100, 1000} {
-		b.Run(fmt.Sprint("stored=", stored), func(b *testing.B) {
-			p := newChatPair(b, nil)
-			for i := range stored {
-				p.send(p.a, int64(i+1))
-			}
-			buf, _ := p.a.AppendBinary(nil)
-			b.SetBytes(int64(len(buf)))
-			b.ReportAllocs()
-			for b.Loop() {
-				buf, _ = p.a.AppendBinary(buf[:0])
-			}
-		})
+// BenchmarkChatState: one save of a chat keeping kept sent messages for
+// Resend (its peer silent), as a driver saves after every message, into a
+// reused buffer. op=append-binary is the whole state (AppendBinary),
+// op=append-core the core (AppendCore), whose kept messages the caller
+// logs once each (SentWire) instead. op=send+... sends one message (a text
+// of 100 bytes) first, which also drops the oldest kept one (Config.MaxStored
+// is kept): the per-message cost of a one-way chat, encryption included.
+// state-B is the size of what is saved.
+func BenchmarkChatState(b *testing.B) {
+	for _, op := range []string{"append-binary", "append-core", "send+append-binary", "send+append-core"} {
+		for _, kept := range []int{10, 100, 1000} {
+			b.Run(fmt.Sprintf("op=%s/kept=%d", op, kept), func(b *testing.B) {
+				benchChatState(b, op, kept)
+			})
+		}
 	}
+}
+
+func benchChatState(b *testing.B, op string, kept int) {
+	// Config.MaxStored holds the kept messages at kept; the padding is at
+	// its minimum, as in BenchmarkChat.
+	p := newChatPair(b, func(c *Config) {
+		c.DH, c.MaxStored, c.Options = nil, kept, []Option{WithMaxPadding(MinPadding + 15)}
+	})
+	p.recv(p.a, p.send(p.b, 1)[0], OutcomeProcessed) // acknowledges a's NotifyLayer
+	body := chatBody(b, 1, string(make([]byte, 100)))
+	for range kept {
+		if _, err := p.a.Send(body); err != nil {
+			b.Fatal(err)
+		}
+	}
+	save := p.a.AppendBinary
+	if strings.HasSuffix(op, "core") {
+		save = p.a.AppendCore
+	}
+	buf, err := save(nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	send := strings.HasPrefix(op, "send+")
+	if base, end := p.a.SentRange(); int(end-base) != kept {
+		b.Fatalf("%d kept", end-base)
+	}
+	b.ReportAllocs()
+	defer cputime.StartThread().Report(b)
+	for b.Loop() {
+		if send {
+			if _, err := p.a.Send(body); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if buf, err = save(buf[:0]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(buf)), "state-B")
 }

@@ -30,6 +30,10 @@ import (
 // messages) in every state. The state holds the keys, the secret exponent of
 // an exchange in flight, queued plaintexts and sent messages: store it as
 // carefully as a key.
+//
+// A core (chat_core.go) is a state without the sent messages: its version
+// byte has coreFlag set, and the "sent" field holds their count and the
+// chain values that authenticate them instead of the messages.
 
 const (
 	chatMagic = "SBCHAT"
@@ -49,6 +53,13 @@ var abortKinds = [...][]error{
 // digestsSince is the first version whose checksum hashes sent messages
 // through their digests.
 const digestsSince = 3
+
+// coreFlag, in the version byte, marks a core (Chat.AppendCore); coreSince
+// is the first version that has one.
+const (
+	coreFlag  = 0x80
+	coreSince = 3
+)
 
 // chatField is one field of the state, in order. MarshalBinary and restore
 // both walk chatFields through a stateIO, so the format is written down
@@ -118,15 +129,22 @@ func (c *Chat) MarshalBinary() ([]byte, error) { return c.AppendBinary(nil) }
 // every message reuses one buffer instead of allocating a state each time.
 // On error b is returned unchanged. The appended bytes hold keys: clear
 // them when done.
-func (c *Chat) AppendBinary(b []byte) ([]byte, error) {
+func (c *Chat) AppendBinary(b []byte) ([]byte, error) { return c.appendState(b, false) }
+
+// appendState appends the state, or with core the core, to b.
+func (c *Chat) appendState(b []byte, core bool) ([]byte, error) {
 	start := len(b)
 	s := writers.Get().(*stateIO) // the walk through func values would move a local one to the heap
 	h := s.sum
 	h.Reset()
 	defer func() { *s = stateIO{sum: h}; writers.Put(s) }()
-	s.w, s.version, s.start = slices.Grow(b, c.stateSize()), chatVersion, start
+	s.w, s.version, s.core, s.start = slices.Grow(b, c.stateSize(core)), chatVersion, core, start
 	s.w = append(s.w, chatMagic...)
-	s.w = append(s.w, chatVersion)
+	if core {
+		s.w = append(s.w, chatVersion|coreFlag)
+	} else {
+		s.w = append(s.w, chatVersion)
+	}
 	for _, f := range chatFields {
 		if f.has(chatVersion) {
 			f.walk(s, c)
@@ -142,10 +160,10 @@ func (c *Chat) AppendBinary(b []byte) ([]byte, error) {
 
 var writers = sync.Pool{New: func() any { return &stateIO{sum: sha256.New()} }}
 
-// stateSize is an upper bound of the state's size, so that AppendBinary
-// grows its buffer at most once.
-func (c *Chat) stateSize() int {
-	n := 1280 + sha256.Size
+// stateSize is an upper bound of the size of the state (or core), so that
+// AppendBinary and AppendCore grow their buffer at most once.
+func (c *Chat) stateSize(core bool) int {
+	n := 1280 + 3*sha256.Size
 	if e := c.ex.req; e != nil {
 		n += 16 + len(e.p) + len(e.a) + len(e.gA)
 	}
@@ -153,6 +171,9 @@ func (c *Chat) stateSize() int {
 		n += 32 + len(q.body)
 	}
 	n += 16 * len(c.gaps)
+	if core {
+		return n
+	}
 	for i := range c.sent.n {
 		n += 4 + len(c.sent.at(i))
 	}
@@ -164,10 +185,11 @@ func (f *chatField) has(v byte) bool { return v >= f.since && (f.until == 0 || v
 // UnmarshalBinary restores a state written by MarshalBinary into c, keeping
 // c's Config (a zero Chat gets the defaults of a zero Config; use
 // RestoreChat to give one). A truncated, corrupt or inconsistent state is
-// ErrCorruptChat and leaves c unchanged; it never panics.
+// ErrCorruptChat and leaves c unchanged; it never panics. A core
+// (Chat.AppendCore) is refused: restore it with RestoreChatCore.
 func (c *Chat) UnmarshalBinary(data []byte) error {
 	cfg := c.cfg
-	n, err := restore(data, cfg)
+	n, err := restore(data, cfg, nil)
 	if err != nil {
 		return err
 	}
@@ -179,10 +201,13 @@ func (c *Chat) UnmarshalBinary(data []byte) error {
 // configuration (clock, randomness, DH parameters: they are not part of the
 // state). States written by earlier versions of this package restore too.
 // Call Tick after it: a key may have become a week old meanwhile, and gaps
-// due.
-func RestoreChat(data []byte, cfg Config) (*Chat, error) { return restore(data, cfg) }
+// due. A core (Chat.AppendCore) is refused with ErrCorruptChat: it lacks
+// the sent messages that RestoreChatCore is given.
+func RestoreChat(data []byte, cfg Config) (*Chat, error) { return restore(data, cfg, nil) }
 
-func restore(data []byte, cfg Config) (c *Chat, err error) {
+// restore restores a state, or, when sent is not nil, a state or a core
+// whose kept sent messages sent returns.
+func restore(data []byte, cfg Config, sent func(i uint32) ([]byte, bool)) (c *Chat, err error) {
 	defer func() {
 		if r := recover(); r != nil { // a second line of defence
 			c, err = nil, fmt.Errorf("%w: %v", ErrCorruptChat, r)
@@ -196,11 +221,16 @@ func restore(data []byte, cfg Config) (c *Chat, err error) {
 		return nil, fmt.Errorf("%w: %d bytes", ErrCorruptChat, len(data))
 	}
 	body, sum := data[:len(data)-sha256.Size], data[len(data)-sha256.Size:]
-	// Up to version 2 the checksum is checked before anything is parsed;
-	// from version 3 it needs the sent messages found, so after the walk
-	// (which takes hostile input anyway: the checksum is no MAC).
-	version := body[len(chatMagic)]
-	if version < digestsSince {
+	// Up to version 2, and in a core, the checksum is checked before
+	// anything is parsed; from version 3 a full state's needs the sent
+	// messages found, so it is checked after the walk (which takes hostile
+	// input anyway: the checksum is no MAC).
+	head := body[len(chatMagic)]
+	core := head&coreFlag != 0
+	if core && sent == nil {
+		return nil, fmt.Errorf("%w: a chat core (written by Chat.AppendCore) without its sent messages: restore it with RestoreChatCore", ErrCorruptChat)
+	}
+	if head < digestsSince || core {
 		if want := sha256.Sum256(body); subtle.ConstantTimeCompare(sum, want[:]) != 1 {
 			return nil, fmt.Errorf("%w: checksum", ErrCorruptChat)
 		}
@@ -209,9 +239,14 @@ func restore(data []byte, cfg Config) (c *Chat, err error) {
 	if err != nil {
 		return c, err
 	}
-	if s.version >= digestsSince {
+	if s.version >= digestsSince && !s.core {
 		if subtle.ConstantTimeCompare(sum, s.sum.Sum(nil)) != 1 {
 			return c, fmt.Errorf("%w: checksum", ErrCorruptChat)
+		}
+	}
+	if s.core {
+		if err := c.restoreSent(s, sent); err != nil {
+			return c, err
 		}
 	}
 	// The exchange costs an exponentiation to restore: that waits until
@@ -226,15 +261,18 @@ func restore(data []byte, cfg Config) (c *Chat, err error) {
 	return c, nil
 }
 
-// parseState walks the fields of body, a state without its checksum, into
-// a new Chat; s.sum is then the version 3 checksum of body.
+// parseState walks the fields of body, a state or a core without its
+// checksum, into a new Chat; s.sum is then the checksum of body (of
+// version 3, or of a core), and a core's chain values are in s.chain.
 func parseState(body []byte, cfg Config) (c *Chat, s *stateIO, err error) {
 	s = &stateIO{reading: true, reader: reader{b: body}, all: body, sum: sha256.New()}
 	if string(s.bytes(len(chatMagic))) != chatMagic {
 		return nil, s, fmt.Errorf("%w: not a chat state", ErrCorruptChat)
 	}
-	if s.version = s.u8(); s.version < 1 || s.version > chatVersion {
-		return nil, s, fmt.Errorf("%w: version %d", ErrCorruptChat, s.version)
+	head := s.u8()
+	s.version, s.core = head&^coreFlag, head&coreFlag != 0
+	if s.version < 1 || s.version > chatVersion || s.core && s.version < coreSince {
+		return nil, s, fmt.Errorf("%w: version %d (core %v)", ErrCorruptChat, s.version, s.core)
 	}
 	c = newChat(cfg)
 	for _, f := range chatFields {
@@ -259,6 +297,11 @@ type stateIO struct {
 	w       []byte
 	reading bool
 	version byte
+	core    bool // a core: the sent messages are held by the caller
+
+	// A core's hash chain values (chat_core.go) at the first kept sent
+	// message and past the last.
+	chain [2][sha256.Size]byte
 
 	exBlob  []byte // the exchange in flight, restored last
 	askedAt int64  // version 1: one deadline for every gap
@@ -549,6 +592,10 @@ func (c *Chat) gapsFromQueue(askedAt int64) {
 }
 
 func walkSent(s *stateIO, c *Chat) {
+	if s.core {
+		walkSentChain(s, c)
+		return
+	}
 	n := uint32(c.sent.n)
 	s.count(&n, "sent messages")
 	s.check(c.sentBase+n == c.out, "sent messages")
@@ -676,15 +723,70 @@ func (g *groupHasher) flush(out hash.Hash) {
 
 // sentDigests caches, for the version 3 checksum, the SHA-256 of each
 // stored sent message (sums[i] is that of message base+i) and the digests
-// of their groups. A stored message never changes, so each is hashed once
-// however many states include it, and a state hashes 32 bytes per group
-// of sentGroup messages (all but the first and last group cached).
+// of their groups, and for a core the hash chain values (chat_core.go)
+// from the first stored message on (chain[i] is the value at index
+// base+i). A stored message never changes, so each is hashed once however
+// many states and cores include it, a state hashes 32 bytes per group of
+// sentGroup messages (all but the first and last group cached), and a
+// core one link per message sent since the last core.
 type sentDigests struct {
 	base   uint32
-	sums   [][sha256.Size]byte
+	sums   digestQueue
+	chain  digestQueue
 	groups map[uint32]groupDigest // by index / sentGroup
 	h      hash.Hash
 	buf    [4 + sha256.Size]byte
+}
+
+// advance forgets the digests of the messages acknowledged (or dropped
+// past Config.MaxStored) since the last call. The chain is cut at the
+// first stored message, or dropped when that one's value was never
+// computed (chainEnds then starts it anew).
+func (d *sentDigests) advance(c *Chat) {
+	if c.sentBase < d.base {
+		d.sums.clear()
+		d.chain.clear()
+	} else {
+		k := int(c.sentBase - d.base)
+		d.sums.drop(k)
+		if k < d.chain.len() {
+			d.chain.drop(k)
+		} else {
+			d.chain.clear()
+		}
+	}
+	d.base = c.sentBase
+}
+
+// sum returns the SHA-256 of stored message base+i, hashing the messages
+// up to it that were not yet.
+func (d *sentDigests) sum(c *Chat, i int) *[sha256.Size]byte {
+	for d.sums.len() <= i {
+		d.sums.push(sha256.Sum256(c.sent.at(d.sums.len())))
+	}
+	return d.sums.at(i)
+}
+
+// digestQueue is a FIFO of digests. Dropping from the front leaves its
+// array in place; a push into a full array first moves the digests left
+// to its front if at least half of it was dropped, so a queue whose
+// length stays bounded (by Config.MaxStored) stops allocating, at an
+// amortized constant cost per digest.
+type digestQueue struct {
+	d   [][sha256.Size]byte
+	off int // d[off:] are the digests
+}
+
+func (q *digestQueue) len() int                    { return len(q.d) - q.off }
+func (q *digestQueue) at(i int) *[sha256.Size]byte { return &q.d[q.off+i] }
+func (q *digestQueue) drop(n int)                  { q.off += min(n, q.len()) }
+func (q *digestQueue) clear()                      { q.d, q.off = q.d[:0], 0 }
+
+func (q *digestQueue) push(v [sha256.Size]byte) {
+	if len(q.d) == cap(q.d) && 2*q.off >= len(q.d) {
+		q.d, q.off = q.d[:copy(q.d, q.d[q.off:])], 0
+	}
+	q.d = append(q.d, v)
 }
 
 // groupDigest is the digest of a group's messages first..first+n-1.
@@ -695,12 +797,7 @@ type groupDigest struct {
 
 // write feeds h the group digests of c's sent messages.
 func (d *sentDigests) write(h hash.Hash, c *Chat) {
-	if c.sentBase < d.base || c.sentBase-d.base > uint32(len(d.sums)) {
-		d.base, d.sums = c.sentBase, d.sums[:0]
-	} else {
-		d.sums = d.sums[c.sentBase-d.base:] // acknowledged since
-		d.base = c.sentBase
-	}
+	d.advance(c)
 	if d.h == nil {
 		d.h, d.groups = sha256.New(), map[uint32]groupDigest{}
 	}
@@ -714,11 +811,8 @@ func (d *sentDigests) write(h hash.Hash, c *Chat) {
 			d.h.Reset()
 			for k := idx; k < idx+n; k++ {
 				i := int(k - d.base)
-				for len(d.sums) <= i {
-					d.sums = append(d.sums, sha256.Sum256(c.sent.at(len(d.sums))))
-				}
 				binary.LittleEndian.PutUint32(d.buf[:4], uint32(len(c.sent.at(i))))
-				copy(d.buf[4:], d.sums[i][:])
+				copy(d.buf[4:], d.sum(c, i)[:])
 				d.h.Write(d.buf[:])
 			}
 			copy(gd.sum[:], d.h.Sum(d.buf[:0]))

@@ -118,7 +118,9 @@
 // messages, the choice of v1 or v2 by layer, re-keying for perfect forward
 // secrecy (RequestKey, AcceptKey, CommitKey, AbortKey, Noop, with the old
 // and new key both decrypting until the switch), and persistence of the
-// whole state with [Chat.MarshalBinary] and [RestoreChat]. [Chat.Receive]
+// whole state with [Chat.MarshalBinary] and [RestoreChat] (or of a core
+// with [Chat.AppendCore] and [RestoreChatCore], the sent messages kept
+// for Resend in the caller's log). [Chat.Receive]
 // returns one outcome per packet: processed, queued (a gap), dropped (with
 // the reason) or an abort (with the reason). Clock and randomness are
 // injectable through [Config].
@@ -157,7 +159,16 @@
 // both MarshalBinary and RestoreChat walk; states of earlier versions
 // restore. A caller that saves after every message uses [Chat.AppendBinary]
 // into one buffer; its checksum hashes each stored sent message once (the
-// digests are cached), not the whole resend log in every save.
+// digests are cached), not the whole resend log in every save. The state
+// still holds that log (up to Config.MaxStored messages while the peer is
+// silent), so such a caller may split it: [Chat.AppendCore] writes the
+// state without the log, at a constant size and cost and without
+// allocating, and the caller appends each new sent message to a log of
+// its own ([Chat.SentRange], [Chat.SentWire]). [RestoreChatCore] takes the
+// core and a function returning message i from the log; the core's hash
+// chain over the messages (the values at the first and past the last kept
+// one) makes a missing, altered or foreign message [ErrCorruptChat]. It
+// restores full states too, and [RestoreChat] refuses a core.
 //
 // # Speed
 //
