@@ -68,12 +68,13 @@ type entrySize struct {
 
 func (e entrySize) index() uint32 { return e.idx }
 
-// frameEntrySize is about the size of p in a frame's JSON.
+// frameEntrySize estimates the bytes p takes in a frame's JSON.
 func frameEntrySize(p SentPacket) entrySize {
 	return entrySize{p.Index, base64.StdEncoding.EncodedLen(len(p.Wire)) + len(`{"Index":4294967295,"Wire":""},`)}
 }
 
-// live is the size the journal would have compacted.
+// live estimates the size of the journal once compacted: what a bound on
+// its growth compares with.
 func (j *journal) live() int64 {
 	n := int64(len(journalMagic) + frameHeader + j.fields)
 	for _, e := range j.kept {
