@@ -44,7 +44,7 @@ const (
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // journal is what a FileStore knows of one chat's journal between saves,
-// to append without reading it.
+// to append without reading it, and compact it without reading it either.
 type journal struct {
 	mu     sync.Mutex
 	ready  bool  // the fields below are known (the file was read)
@@ -52,45 +52,39 @@ type journal struct {
 	legacy bool  // it holds a record in the earlier format (one JSON record)
 	size   int64 // the end of its last complete frame
 	fields int   // the size of its last frame without the sent entries
-	kept   []entrySize
+	// kept is the sent log (copies: the wires are encrypted, keys stay in
+	// the file only).
+	kept []SentPacket
 }
 
 // reset forgets what j knew of its file.
 func (j *journal) reset() {
+	clear(j.kept)
 	j.ready, j.exists, j.legacy, j.size, j.fields, j.kept = false, false, false, 0, 0, j.kept[:0]
 }
 
-// entrySize is a kept sent log entry and the bytes it takes in a frame.
-type entrySize struct {
-	idx uint32
-	n   int
-}
-
-func (e entrySize) index() uint32 { return e.idx }
-
 // frameEntrySize estimates the bytes p takes in a frame's JSON.
-func frameEntrySize(p SentPacket) entrySize {
-	return entrySize{p.Index, base64.StdEncoding.EncodedLen(len(p.Wire)) + len(`{"Index":4294967295,"Wire":""},`)}
+func frameEntrySize(p SentPacket) int {
+	return base64.StdEncoding.EncodedLen(len(p.Wire)) + len(`{"Index":4294967295,"Wire":""},`)
 }
 
 // live estimates the size of the journal once compacted: what a bound on
 // its growth compares with.
 func (j *journal) live() int64 {
 	n := int64(len(journalMagic) + frameHeader + j.fields)
-	for _, e := range j.kept {
-		n += int64(e.n)
+	for _, p := range j.kept {
+		n += int64(frameEntrySize(p))
 	}
 	return n
 }
 
-// noteFrame updates j for a frame of rec, of n bytes, written at its end.
-func (j *journal) noteFrame(rec *ChatRecord, n int) {
-	j.size += int64(n)
-	j.fields = n - frameHeader
-	for _, p := range rec.Sent {
-		j.fields -= frameEntrySize(p).n
+// frameFields is the size of a frame of n bytes without its sent entries.
+func frameFields(n int, sent []SentPacket) int {
+	n -= frameHeader
+	for _, p := range sent {
+		n -= frameEntrySize(p)
 	}
-	j.kept = mergeLog(j.kept, rec.Sent, rec.SentBase, frameEntrySize)
+	return n
 }
 
 // appendFrame appends rec as a frame to dst.
@@ -143,10 +137,7 @@ func replayJournal(data []byte) (rec *ChatRecord, end, fields int, err error) {
 		if err := json.Unmarshal(body, f); err != nil {
 			return nil, 0, 0, fmt.Errorf("%w: frame at %d: %v", errCorruptJournal, off, err)
 		}
-		fields = n
-		for _, p := range f.Sent {
-			fields -= frameEntrySize(p).n
-		}
+		fields = frameFields(frameHeader+n, f.Sent)
 		rec = applyFrame(rec, f)
 		off += frameHeader + n
 	}
@@ -165,7 +156,7 @@ func applyFrame(rec, f *ChatRecord) *ChatRecord {
 	}
 	sent := f.Sent
 	*rec = *f
-	rec.Sent = mergeLog(log, sent, f.SentBase, func(p SentPacket) SentPacket { return p })
+	rec.Sent = mergeLog(log, sent, f.SentBase)
 	return rec
 }
 
@@ -211,7 +202,7 @@ func (s *FileStore) readJournal(j *journal, name string) error {
 			}
 		}
 		j.exists, j.size, j.fields = true, int64(end), fields
-		j.kept = mergeLog(j.kept, rec.Sent, rec.SentBase, frameEntrySize)
+		j.kept = append(j.kept, rec.Sent...)
 	}
 	j.ready = true
 	return nil

@@ -189,39 +189,32 @@ func cloneRecord(c *ChatRecord) *ChatRecord {
 	n.State = slices.Clone(c.State)
 	n.Outbox = slices.Clone(c.Outbox)
 	n.Files = slices.Clone(c.Files)
-	n.Sent = nil
-	for _, p := range c.Sent {
-		n.Sent = append(n.Sent, ownEntry(p))
-	}
+	n.Sent = mergeLog(nil, c.Sent, 0)
 	return &n
 }
 
-// logEntry is an entry of a sent log, or what a store tracks of one.
-type logEntry interface{ index() uint32 }
-
-func (p SentPacket) index() uint32 { return p.Index }
-
-// mergeLog adds the entries of a save (made by entry) to a sent log in
-// index order and drops those below base. An entry already there is
-// replaced (a retried save).
-func mergeLog[E logEntry](log []E, add []SentPacket, base uint32, entry func(SentPacket) E) []E {
+// mergeLog adds copies of the entries of a save to a sent log in index
+// order and drops those below base. An entry already there is replaced (a
+// retried save).
+func mergeLog(log, add []SentPacket, base uint32) []SentPacket {
 	for _, p := range add {
 		if p.Index < base {
 			continue
 		}
-		if n := len(log); n == 0 || log[n-1].index() < p.Index {
-			log = append(log, entry(p)) // the usual case
+		p.Wire = slices.Clone(p.Wire) // a Store keeps no slice it is given
+		if n := len(log); n == 0 || log[n-1].Index < p.Index {
+			log = append(log, p) // the usual case
 			continue
 		}
-		i, found := slices.BinarySearchFunc(log, p.Index, func(e E, idx uint32) int { return cmp.Compare(e.index(), idx) })
+		i, found := slices.BinarySearchFunc(log, p.Index, func(e SentPacket, idx uint32) int { return cmp.Compare(e.Index, idx) })
 		if found {
-			log[i] = entry(p)
+			log[i] = p
 		} else {
-			log = slices.Insert(log, i, entry(p))
+			log = slices.Insert(log, i, p)
 		}
 	}
 	i := 0
-	for i < len(log) && log[i].index() < base {
+	for i < len(log) && log[i].Index < base {
 		i++
 	}
 	if i == 0 {
@@ -231,9 +224,6 @@ func mergeLog[E logEntry](log []E, add []SentPacket, base uint32, entry func(Sen
 	clear(log[n:])
 	return log[:n]
 }
-
-// ownEntry copies an entry's wire: a Store keeps no slice it is given.
-func ownEntry(p SentPacket) SentPacket { return SentPacket{p.Index, slices.Clone(p.Wire)} }
 
 // MemStore is a Store in memory: for tests, and for apps that keep no
 // secret chat across a restart. The zero value is not usable; use
@@ -309,13 +299,13 @@ func (s *MemStore) saveLocked(c *ChatRecord) {
 		fields := *c
 		fields.Sent = nil
 		old = cloneRecord(&fields)
-		old.Sent = mergeLog(nil, c.Sent, c.SentBase, ownEntry)
+		old.Sent = mergeLog(nil, c.Sent, c.SentBase)
 		s.chats[c.ID] = old
 		return
 	}
 	prev := *old
 	*old = *c
-	old.Sent = mergeLog(prev.Sent, c.Sent, c.SentBase, ownEntry)
+	old.Sent = mergeLog(prev.Sent, c.Sent, c.SentBase)
 	old.P = reuse(prev.P, c.P)
 	old.GA = reuse(prev.GA, c.GA)
 	old.Exchange = reuse(prev.Exchange, c.Exchange)
@@ -613,35 +603,20 @@ func (s *FileStore) SaveChat(_ context.Context, c *ChatRecord) error {
 	if err := s.syncClose(f); err != nil {
 		return err
 	}
-	j.noteFrame(c, len(frame))
+	j.size += int64(len(frame))
+	j.fields = frameFields(len(frame), c.Sent)
+	j.kept = mergeLog(j.kept, c.Sent, c.SentBase)
 	j.ready = true
 	return nil
 }
 
-// compact rewrites chat c.ID's journal as one frame: its record (from the
-// journal, a legacy record left aside: it holds no sent log) updated by c.
+// compact rewrites chat c.ID's journal as one frame: c with the whole sent
+// log.
 func (s *FileStore) compact(j *journal, name string, c *ChatRecord) error {
-	j.ready = false
-	var rec *ChatRecord
-	if j.exists && !j.legacy {
-		data, err := os.ReadFile(filepath.Join(s.dir, name))
-		if err != nil {
-			return err
-		}
-		rec, _, _, err = replayJournal(data)
-		clear(data)
-		if err != nil {
-			return fmt.Errorf("%w (%s)", err, name)
-		}
-	}
-	if rec != nil {
-		defer wipeRecord(rec)
-	}
-	// applyFrame takes c's slices, and wipes only what it replaces: rec's own.
-	fields := *c
-	rec = applyFrame(rec, &fields)
-	data, err := appendFrame([]byte(journalMagic), rec)
-	rec.State, rec.Exchange = nil, nil // c's: not to be wiped
+	j.ready = false // until written: j.kept changes below
+	whole := *c
+	whole.Sent = mergeLog(j.kept, c.Sent, c.SentBase)
+	data, err := appendFrame([]byte(journalMagic), &whole)
 	defer clear(data)
 	if err != nil {
 		return err
@@ -649,10 +624,9 @@ func (s *FileStore) compact(j *journal, name string, c *ChatRecord) error {
 	if err := s.write(name, data); err != nil {
 		return err
 	}
-	j.reset()
-	j.exists, j.size = true, int64(len(journalMagic))
-	j.noteFrame(rec, len(data)-len(journalMagic))
-	j.ready = true
+	j.exists, j.legacy, j.size = true, false, int64(len(data))
+	j.fields = frameFields(len(data)-len(journalMagic), whole.Sent)
+	j.kept, j.ready = whole.Sent, true
 	return nil
 }
 

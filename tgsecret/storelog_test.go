@@ -6,12 +6,14 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"hash/crc32"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -370,5 +372,66 @@ func TestFileStoreLegacyRecord(t *testing.T) {
 	}
 	if fi, _ := os.Stat(name); fi.Mode().Perm() != 0o600 {
 		t.Fatalf("journal is %v", fi.Mode().Perm())
+	}
+}
+
+// wchar is the bytes this process has passed to write calls so far
+// (/proc/self/io), -1 where unknown.
+func wchar() int64 {
+	data, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		return -1
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "wchar: "); ok {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				return -1
+			}
+			return n
+		}
+	}
+	return -1
+}
+
+// BenchmarkFileStoreSave measures a save of a chat with a silent peer
+// (kept sent messages, one more per save): a 1.3 KB core and one 150-byte
+// message, the oldest beyond kept forgotten. NoSync: the sync is one per
+// save whatever the size. wbytes/op is what the process wrote, compactions
+// included.
+func BenchmarkFileStoreSave(b *testing.B) {
+	for _, kept := range []uint32{10, 1000} {
+		b.Run(fmt.Sprintf("kept=%d", kept), func(b *testing.B) {
+			s, err := NewFileStore(filepath.Join(b.TempDir(), "store"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			s.NoSync = true
+			ctx := context.Background()
+			rec := &ChatRecord{ID: 1, Status: StatusReady, State: make([]byte, 1300), Outbox: []Packet{{Wire: make([]byte, 150)}}}
+			wire := make([]byte, 150)
+			var end uint32
+			save := func() {
+				rec.Sent = []SentPacket{{Index: end, Wire: wire}}
+				end++
+				rec.SentBase = max(end, kept) - kept
+				if err := s.SaveChat(ctx, rec); err != nil {
+					b.Fatal(err)
+				}
+			}
+			for end < kept {
+				save()
+			}
+			w0 := wchar()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				save()
+			}
+			b.StopTimer()
+			if w0 >= 0 {
+				b.ReportMetric(float64(wchar()-w0)/float64(b.N), "wbytes/op")
+			}
+		})
 	}
 }
