@@ -421,7 +421,9 @@ func (s *MemStore) RawMessages(context.Context) ([]RawMessage, error) {
 // the old one, so a crash leaves either the old or the new content. Chat
 // records in the format of earlier versions (one JSON record) load, and
 // become journals at their next save. The directory is created 0700 and
-// every file 0600: they hold keys.
+// every file 0600: they hold keys. A FileStore keeps in memory the sent
+// log of each chat it has saved (encrypted messages, no key), for
+// compactions.
 type FileStore struct {
 	dir string
 	// NoSync skips fsync (tests on a throwaway directory); renames stay
@@ -651,7 +653,7 @@ func (s *FileStore) DeleteChat(_ context.Context, id int) error {
 	j := s.journal(id)
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	j.ready = false
+	j.reset()
 	name := filepath.Join(s.dir, chatPrefix+strconv.Itoa(id))
 	if fi, err := os.Stat(name); err == nil {
 		if f, err := os.OpenFile(name, os.O_WRONLY, 0); err == nil {
