@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gotd/td/bin"
+	"github.com/gotd/td/tg"
 	"github.com/gotd/td/tg/e2e"
 
 	"github.com/secretbench/secretbench/secret"
@@ -24,10 +26,15 @@ func processCPU() int64 {
 }
 
 // BenchmarkDriver measures one message (a short text, sent by one side
-// and delivered to the other, the two sides alternating) at three depths:
+// and delivered to the other, the two sides alternating) at four depths:
 //
 //   - impl=chat: secret.Chat.SendMessage and Receive alone (the codec and
 //     the state machine), both sides in one goroutine;
+//   - impl=budget: what the driver is allowed to add to impl=chat, in one
+//     goroutine: the TL encoding and decoding of the wire (the
+//     messages.sendEncrypted request, the updateNewEncryptedMessage in
+//     Updates) and one MemStore save of the sender's record (its core
+//     state and its new sent log entries);
 //   - impl=driver: the whole driver, two Managers on the in-process fake
 //     server (no MTProto, no network): TL encoding of the RPCs and updates,
 //     the store writes, the outbox, events;
@@ -35,11 +42,14 @@ func processCPU() int64 {
 //     the test server (transport encryption, loopback TCP, the server).
 //
 // cpu-ns/op is process CPU time per message; writes/op the MemStore calls
-// that changed it (both sides). driver minus chat is the driver's own cost.
+// that changed it (both sides), wbytes/op the bytes they wrote
+// (MemStore.WrittenBytes). driver minus chat is the driver's own cost,
+// driver minus budget what it costs above the target.
 // Re-keying is off in all three (impl=chat has no DH): its cost, two
 // 2048-bit exponentiations per side every 100 messages, is secret's.
 func BenchmarkDriver(b *testing.B) {
 	b.Run("impl=chat", benchChat)
+	b.Run("impl=budget", benchBudget)
 	b.Run("impl=driver", func(b *testing.B) {
 		s := newFakeServer()
 		sa, sb := NewMemStore(), NewMemStore()
@@ -59,7 +69,8 @@ func BenchmarkDriver(b *testing.B) {
 	})
 }
 
-func benchChat(b *testing.B) {
+// benchPair returns two secret.Chats that completed their first exchange.
+func benchPair(b *testing.B) (a, c *secret.Chat) {
 	raw := make([]byte, secret.KeySize)
 	for i := range raw {
 		raw[i] = byte(i * 7)
@@ -74,6 +85,11 @@ func benchChat(b *testing.B) {
 	if _, err := a.Receive(pb[0]); err != nil {
 		b.Fatal(err)
 	}
+	return a, c
+}
+
+func benchChat(b *testing.B) {
+	a, c := benchPair(b)
 	b.ReportAllocs()
 	cpu0 := processCPU()
 	b.ResetTimer()
@@ -92,6 +108,78 @@ func benchChat(b *testing.B) {
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(processCPU()-cpu0)/float64(b.N), "cpu-ns/op")
+}
+
+func benchBudget(b *testing.B) {
+	a, c := benchPair(b)
+	store := NewMemStore()
+	peer := tg.InputEncryptedChat{ChatID: 1, AccessHash: 2}
+	var (
+		state   []byte
+		sent    []SentPacket
+		logged  = map[*secret.Chat]uint32{}
+		buf     bin.Buffer
+		req     tg.MessagesSendEncryptedRequest
+		ctx     = context.Background()
+		w0, wb0 = store.Writes(), store.WrittenBytes()
+	)
+	b.ReportAllocs()
+	cpu0 := processCPU()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		from, to := a, c
+		if i%2 == 1 {
+			from, to = c, a
+		}
+		p, err := from.SendMessage(&e2e.DecryptedMessage{RandomID: int64(i), Message: "a short message"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		// The sender's save: core and new log entries.
+		state, err = from.AppendCore(state[:0])
+		if err != nil {
+			b.Fatal(err)
+		}
+		base, end := from.SentRange()
+		sent = sent[:0]
+		for j := max(base, logged[from]); j < end; j++ {
+			sent = append(sent, SentPacket{Index: j, Wire: from.SentWire(j)})
+		}
+		rec := ChatRecord{ID: 1, Status: StatusReady, State: state, Sent: sent, SentBase: base}
+		if err := store.SaveChat(ctx, &rec); err != nil {
+			b.Fatal(err)
+		}
+		logged[from] = end
+		// messages.sendEncrypted, to the server and decoded there.
+		buf.Reset()
+		if err := (&tg.MessagesSendEncryptedRequest{Peer: peer, RandomID: int64(i), Data: p[0]}).Encode(&buf); err != nil {
+			b.Fatal(err)
+		}
+		if err := req.Decode(&buf); err != nil {
+			b.Fatal(err)
+		}
+		// updateNewEncryptedMessage, from the server and decoded here.
+		buf.Reset()
+		up := &tg.Updates{Updates: []tg.UpdateClass{&tg.UpdateNewEncryptedMessage{Qts: i + 1,
+			Message: &tg.EncryptedMessage{RandomID: req.RandomID, ChatID: req.Peer.ChatID, Date: 1, Bytes: req.Data, File: &tg.EncryptedFileEmpty{}}}},
+			Users: []tg.UserClass{}, Chats: []tg.ChatClass{}, Date: 1}
+		if err := up.Encode(&buf); err != nil {
+			b.Fatal(err)
+		}
+		got, err := tg.DecodeUpdates(&buf)
+		if err != nil {
+			b.Fatal(err)
+		}
+		msg := got.(*tg.Updates).Updates[0].(*tg.UpdateNewEncryptedMessage).Message.(*tg.EncryptedMessage)
+		if r, err := to.Receive(msg.Bytes); err != nil || len(r.Messages) != 1 {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(processCPU()-cpu0)/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(store.Writes()-w0)/float64(b.N), "writes/op")
+	b.ReportMetric(float64(store.WrittenBytes()-wb0)/float64(b.N), "wbytes/op")
+	b.ReportMetric(float64(len(state)), "state-bytes")
 }
 
 func clonePackets(p [][]byte) [][]byte {
@@ -113,6 +201,7 @@ func runBench(b *testing.B, ca, cb *Chat, ra, rb *recorder, sa, sb *MemStore) {
 	}
 	count := func(r *recorder, chat *Chat) int { return len(r.Texts(chat.ID())) }
 	w0 := sa.Writes() + sb.Writes()
+	wb0 := sa.WrittenBytes() + sb.WrittenBytes()
 	b.ReportAllocs()
 	cpu0 := processCPU()
 	b.ResetTimer()
@@ -138,6 +227,7 @@ func runBench(b *testing.B, ca, cb *Chat, ra, rb *recorder, sa, sb *MemStore) {
 	b.StopTimer()
 	b.ReportMetric(float64(processCPU()-cpu0)/float64(b.N), "cpu-ns/op")
 	b.ReportMetric(float64(sa.Writes()+sb.Writes()-w0)/float64(b.N), "writes/op")
+	b.ReportMetric(float64(sa.WrittenBytes()+sb.WrittenBytes()-wb0)/float64(b.N), "wbytes/op")
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
 	if recs, _ := sa.LoadChats(ctx); len(recs) == 1 {
 		b.ReportMetric(float64(len(recs[0].State)), "state-bytes")

@@ -91,11 +91,16 @@ type Chat struct {
 	outbox    []*outPacket
 	flushing  bool
 	dirty     bool // state changed since the last successful save
+	// sentEnd is the end of the sent messages in the Store's sent log:
+	// each save logs those from sentEnd on (all of them again after a
+	// failed save).
+	sentEnd uint32
 
 	// Reused by every save (a Store keeps no slice of a record).
 	saveRec   ChatRecord
 	stateBuf  []byte
 	outboxBuf []Packet
+	sentBuf   []SentPacket
 }
 
 type outPacket struct {
@@ -214,13 +219,22 @@ func (c *Chat) saveRawLocked(ctx context.Context, raw uint64) (consumed bool, er
 	c.saveRec = c.rec
 	rec := &c.saveRec
 	defer func() { *rec = ChatRecord{} }()
+	var sentEnd uint32
 	if c.sc != nil {
-		st, err := c.sc.AppendBinary(c.stateBuf[:0])
+		st, err := c.sc.AppendCore(c.stateBuf[:0])
 		if err != nil {
 			return false, err
 		}
 		c.stateBuf, rec.State = st, st
 		defer clear(st) // no copy of the keys outlives the save
+		var base uint32
+		base, sentEnd = c.sc.SentRange()
+		c.sentBuf = c.sentBuf[:0]
+		for i := max(base, c.sentEnd); i < sentEnd; i++ {
+			c.sentBuf = append(c.sentBuf, SentPacket{Index: i, Wire: c.sc.SentWire(i)})
+		}
+		rec.Sent, rec.SentBase = c.sentBuf, base
+		defer clear(c.sentBuf) // the wires are the chat's own
 	}
 	c.outboxBuf = c.outboxBuf[:0]
 	for _, p := range c.outbox {
@@ -240,6 +254,7 @@ func (c *Chat) saveRawLocked(ctx context.Context, raw uint64) (consumed bool, er
 		return false, err
 	}
 	c.dirty = false
+	c.sentEnd = sentEnd
 	return consumed, nil
 }
 

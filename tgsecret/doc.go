@@ -90,11 +90,21 @@
 //
 // # Stores
 //
+// A chat's record is its core state (secret.Chat.AppendCore: keys,
+// counters, queued messages) with its outbox, replaced by each save, and
+// its sent log ([ChatRecord.Sent]): the messages sent and kept for the
+// peer's Resend until it acknowledges them, to which each save appends
+// the new ones only. A save costs the core and the new messages, however
+// many are kept.
+//
 // [NewMemStore] keeps everything in memory; [NewFileStore] keeps one file
 // per chat and per raw message in an owner-only directory (0700, files
-// 0600), each written to a temporary file, synced and renamed. Records
-// hold keys: store them as carefully as keys. Both are [ProcessedSaver]s;
-// a Store of your own works without it, at one more write per message.
+// 0600). A chat's file is a journal: each save appends a checksummed frame
+// and syncs once; a torn last frame (a crash) is ignored; a journal grown
+// to several times its content is compacted. Other files are written to a
+// temporary file, synced and renamed. Records hold keys: store them as
+// carefully as keys. Both are [ProcessedSaver]s; a Store of your own works
+// without it, at one more write per message.
 //
 // # Testing
 //

@@ -1,6 +1,7 @@
 package tgsecret
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/binary"
@@ -532,12 +533,13 @@ func (m *Manager) restoreChat(rec *ChatRecord) (*Chat, error) {
 	c := m.newChat(rec)
 	switch rec.Status {
 	case StatusReady:
-		sc, err := secret.RestoreChat(rec.State, m.chatConfig(rec.G, rec.P))
+		sc, err := secret.RestoreChatCore(rec.State, sentLookup(rec.Sent), m.chatConfig(rec.G, rec.P))
 		if err != nil {
 			return nil, err
 		}
 		c.sc = sc
 		c.fp = sc.Fingerprint()
+		c.sentEnd = loggedEnd(sc, rec.Sent)
 	case StatusWaiting:
 		c.ex = new(secret.Exchange)
 		if err := c.ex.UnmarshalBinary(rec.Exchange); err != nil {
@@ -550,8 +552,33 @@ func (m *Manager) restoreChat(rec *ChatRecord) (*Chat, error) {
 	for _, p := range rec.Outbox {
 		c.outbox = append(c.outbox, &outPacket{Packet: p})
 	}
-	c.rec.Outbox = nil
+	c.rec.Outbox, c.rec.Sent = nil, nil
 	return c, nil
+}
+
+// sentLookup serves secret.RestoreChatCore the wires of a sent log (in
+// index order).
+func sentLookup(log []SentPacket) func(uint32) ([]byte, bool) {
+	return func(i uint32) ([]byte, bool) {
+		j, found := slices.BinarySearchFunc(log, i, func(p SentPacket, i uint32) int { return cmp.Compare(p.Index, i) })
+		if !found {
+			return nil, false
+		}
+		return log[j].Wire, true
+	}
+}
+
+// loggedEnd is the end of the sent messages of a restored chat that its
+// sent log holds: all of them for a core state, none for a whole state
+// saved by an earlier version (the next save logs them).
+func loggedEnd(sc *secret.Chat, log []SentPacket) uint32 {
+	base, end := sc.SentRange()
+	for _, p := range log {
+		if base < end && p.Index == base {
+			base++
+		}
+	}
+	return base
 }
 
 // handleEncryption handles updateEncryption: a request, the peer's

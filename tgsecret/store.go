@@ -1,6 +1,7 @@
 package tgsecret
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -19,16 +20,29 @@ import (
 // which every encrypted message has been processed, and each raw incoming
 // encrypted message from its arrival until it is processed.
 //
+// A chat's record has two parts. Its fields (State, a small core without
+// the sent messages, Outbox and the rest) are replaced by each save. Its
+// sent log (ChatRecord.Sent) is append-only: the wires of the messages
+// sent and kept until the peer acknowledges them, for its Resend requests,
+// which can be up to a thousand. A save passes in Sent only the entries
+// new since the chat's previous save, which the Store appends to the log,
+// and in SentBase the index below which the Store may forget entries; so a
+// save costs the core and the new entries, not the whole log. LoadChats
+// returns in Sent every kept entry from SentBase on, in index order. An
+// entry passed again (a save retried after a failure) replaces the first.
+//
 // The Manager calls a Store from several goroutines at once; an
 // implementation must be safe for concurrent use. Each call must be durable
 // when it returns: the Manager acknowledges a message to the server only
 // after the calls that made it safe have returned. A Store keeps no slice
-// it is given (a ChatRecord's State and Outbox, a RawMessage's Data) after
-// the call returns: the Manager reuses and clears them.
+// it is given (a ChatRecord's State, Outbox and Sent, a RawMessage's Data)
+// after the call returns: the Manager reuses and clears them.
 type Store interface {
-	// LoadChats returns every chat saved and not deleted.
+	// LoadChats returns every chat saved and not deleted, each with its
+	// sent log.
 	LoadChats(ctx context.Context) ([]*ChatRecord, error)
-	// SaveChat replaces the record of chat c.ID.
+	// SaveChat replaces the fields of chat c.ID's record, appends c.Sent
+	// to its sent log and forgets the entries below c.SentBase.
 	SaveChat(ctx context.Context, c *ChatRecord) error
 	// DeleteChat removes the record (and its keys) of a chat.
 	DeleteChat(ctx context.Context, id int) error
@@ -53,7 +67,7 @@ type Store interface {
 // message (instead of SaveChat, then DeleteRaw), which halves the writes
 // of a received message after PutRaw. MemStore and FileStore have it.
 type ProcessedSaver interface {
-	// SaveProcessed replaces the record of chat c.ID and deletes raw
+	// SaveProcessed saves chat c.ID's record as SaveChat and deletes raw
 	// message rawID. The record must be durable when it returns, and never
 	// the deletion without the record (a crash in between would lose the
 	// message); the deletion itself may become durable later: a raw message
@@ -122,13 +136,29 @@ type ChatRecord struct {
 	GA []byte
 	// Exchange is our secret.Exchange of a chat in StatusWaiting.
 	Exchange []byte
-	// State is the secret.Chat of a chat in StatusReady.
+	// State is the secret.Chat of a chat in StatusReady: its core
+	// (secret.Chat.AppendCore), or, in records saved by earlier versions,
+	// its whole state with the sent messages.
 	State []byte
 	// Outbox holds packets not yet accepted by the server, in order.
 	Outbox []Packet
 	// Files are encrypted files that arrived with a message still queued
 	// behind a gap, by key fingerprint.
 	Files []FileRef
+	// Sent is the chat's sent log (see Store): on a save the entries new
+	// since the previous one, from LoadChats every entry kept, in index
+	// order.
+	Sent []SentPacket `json:",omitempty"`
+	// SentBase is the index of the oldest sent message the chat keeps: the
+	// Store may forget the entries below it.
+	SentBase uint32 `json:",omitempty"`
+}
+
+// SentPacket is one entry of a chat's sent log: the wire of the chat's
+// sent message Index (secret.Chat.SentWire), kept for the peer's Resend.
+type SentPacket struct {
+	Index uint32
+	Wire  []byte
 }
 
 // Packet is one outgoing encrypted packet.
@@ -159,18 +189,52 @@ func cloneRecord(c *ChatRecord) *ChatRecord {
 	n.State = slices.Clone(c.State)
 	n.Outbox = slices.Clone(c.Outbox)
 	n.Files = slices.Clone(c.Files)
+	n.Sent = mergeLog(nil, c.Sent, 0)
 	return &n
+}
+
+// mergeLog adds copies of the entries of a save to a sent log in index
+// order and drops those below base. An entry already there is replaced (a
+// retried save).
+func mergeLog(log, add []SentPacket, base uint32) []SentPacket {
+	for _, p := range add {
+		if p.Index < base {
+			continue
+		}
+		p.Wire = slices.Clone(p.Wire) // a Store keeps no slice it is given
+		if n := len(log); n == 0 || log[n-1].Index < p.Index {
+			log = append(log, p) // the usual case
+			continue
+		}
+		i, found := slices.BinarySearchFunc(log, p.Index, func(e SentPacket, idx uint32) int { return cmp.Compare(e.Index, idx) })
+		if found {
+			log[i] = p
+		} else {
+			log = slices.Insert(log, i, p)
+		}
+	}
+	i := 0
+	for i < len(log) && log[i].Index < base {
+		i++
+	}
+	if i == 0 {
+		return log
+	}
+	n := copy(log, log[i:])
+	clear(log[n:])
+	return log[:n]
 }
 
 // MemStore is a Store in memory: for tests, and for apps that keep no
 // secret chat across a restart. The zero value is not usable; use
 // NewMemStore.
 type MemStore struct {
-	mu     sync.Mutex
-	chats  map[int]*ChatRecord
-	state  *UpdateState
-	raw    map[uint64]RawMessage
-	writes int
+	mu      sync.Mutex
+	chats   map[int]*ChatRecord // with the sent log in Sent
+	state   *UpdateState
+	raw     map[uint64]RawMessage
+	writes  int
+	written int
 }
 
 // NewMemStore returns an empty MemStore.
@@ -183,6 +247,28 @@ func (s *MemStore) Writes() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.writes
+}
+
+// WrittenBytes counts the bytes of the byte slices the calls that changed
+// the store copied into it (chat states, keys and DH parameters, packets,
+// sent log entries, raw messages), for tests and benchmarks: what a
+// durable store would have to write, framing aside.
+func (s *MemStore) WrittenBytes() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.written
+}
+
+// recordBytes is what WrittenBytes counts for saving c.
+func recordBytes(c *ChatRecord) int {
+	n := len(c.P) + len(c.GA) + len(c.Exchange) + len(c.State)
+	for _, p := range c.Outbox {
+		n += len(p.Wire)
+	}
+	for _, p := range c.Sent {
+		n += len(p.Wire)
+	}
+	return n
 }
 
 func (s *MemStore) LoadChats(context.Context) ([]*ChatRecord, error) {
@@ -200,20 +286,26 @@ func (s *MemStore) SaveChat(_ context.Context, c *ChatRecord) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.saveLocked(c)
-	s.writes++
 	return nil
 }
 
 // saveLocked copies c into the store, into the buffers of the record it
 // replaces (they are the store's own: LoadChats returns copies).
 func (s *MemStore) saveLocked(c *ChatRecord) {
+	s.writes++
+	s.written += recordBytes(c)
 	old := s.chats[c.ID]
 	if old == nil {
-		s.chats[c.ID] = cloneRecord(c)
+		fields := *c
+		fields.Sent = nil
+		old = cloneRecord(&fields)
+		old.Sent = mergeLog(nil, c.Sent, c.SentBase)
+		s.chats[c.ID] = old
 		return
 	}
 	prev := *old
 	*old = *c
+	old.Sent = mergeLog(prev.Sent, c.Sent, c.SentBase)
 	old.P = reuse(prev.P, c.P)
 	old.GA = reuse(prev.GA, c.GA)
 	old.Exchange = reuse(prev.Exchange, c.Exchange)
@@ -249,7 +341,6 @@ func (s *MemStore) SaveProcessed(_ context.Context, c *ChatRecord, rawID uint64)
 	defer s.mu.Unlock()
 	s.saveLocked(c)
 	delete(s.raw, rawID)
-	s.writes++
 	return nil
 }
 
@@ -288,6 +379,7 @@ func (s *MemStore) PutRaw(_ context.Context, m RawMessage) error {
 	defer s.mu.Unlock()
 	s.raw[m.ID] = m
 	s.writes++
+	s.written += len(m.Data)
 	return nil
 }
 
@@ -320,14 +412,26 @@ func (s *MemStore) RawMessages(context.Context) ([]RawMessage, error) {
 }
 
 // FileStore is a Store in a directory: one file per chat, one per raw
-// message, one for the update state. Every write goes to a temporary file
-// that is synced and renamed over the old one, so a crash leaves either
-// the old or the new content. The directory is created 0700 and every
-// file 0600: they hold keys.
+// message, one for the update state. A chat's file is a journal: each save
+// appends a checksummed frame with the record's fields and the new entries
+// of its sent log, synced once, so a save writes the new data, not the
+// whole log; a torn last frame left by a crash is ignored, and a journal
+// grown to several times its content is compacted. Every other write, and
+// a compaction, goes to a temporary file that is synced and renamed over
+// the old one, so a crash leaves either the old or the new content. Chat
+// records in the format of earlier versions (one JSON record) load, and
+// become journals at their next save. The directory is created 0700 and
+// every file 0600: they hold keys. A FileStore keeps in memory the sent
+// log of each chat it has saved (encrypted messages, no key), for
+// compactions.
 type FileStore struct {
 	dir string
-	// NoSync skips fsync (tests on a throwaway directory); renames stay atomic.
+	// NoSync skips fsync (tests on a throwaway directory); renames stay
+	// atomic and appends in order.
 	NoSync bool
+
+	mu       sync.Mutex
+	journals map[int]*journal
 }
 
 // NewFileStore opens (creating if needed) a FileStore in dir. A directory
@@ -372,12 +476,7 @@ func (s *FileStore) write(name string, data []byte) error {
 	if _, err := f.Write(data); err != nil {
 		return err
 	}
-	if !s.NoSync {
-		if err := f.Sync(); err != nil {
-			return err
-		}
-	}
-	if err := f.Close(); err != nil {
+	if err := s.syncClose(f); err != nil {
 		return err
 	}
 	if err := os.Rename(tmp, filepath.Join(s.dir, name)); err != nil {
@@ -385,6 +484,17 @@ func (s *FileStore) write(name string, data []byte) error {
 	}
 	ok = true
 	return s.syncDir()
+}
+
+// syncClose syncs (unless NoSync) and closes f.
+func (s *FileStore) syncClose(f *os.File) error {
+	if !s.NoSync {
+		if err := f.Sync(); err != nil {
+			f.Close()
+			return err
+		}
+	}
+	return f.Close()
 }
 
 func (s *FileStore) syncDir() error {
@@ -433,23 +543,93 @@ func (s *FileStore) LoadChats(context.Context) ([]*ChatRecord, error) {
 		if err != nil {
 			return nil, err
 		}
-		c := new(ChatRecord)
-		if err := json.Unmarshal(data, c); err != nil {
+		c, err := decodeChatFile(data)
+		clear(data)
+		if err != nil {
 			return nil, fmt.Errorf("tgsecret: chat record %s: %w", n, err)
 		}
-		out = append(out, c)
+		if c != nil {
+			out = append(out, c)
+		}
 	}
 	slices.SortFunc(out, func(a, b *ChatRecord) int { return a.ID - b.ID })
 	return out, nil
 }
 
+// decodeChatFile returns the record in a chat's file: a journal, or one
+// JSON record (the earlier format). It is nil for a journal whose first
+// save was torn.
+func decodeChatFile(data []byte) (*ChatRecord, error) {
+	if !strings.HasPrefix(string(data), journalMagic) {
+		c := new(ChatRecord)
+		if err := json.Unmarshal(data, c); err != nil {
+			return nil, err
+		}
+		return c, nil
+	}
+	c, _, _, err := replayJournal(data)
+	return c, err
+}
+
+// SaveChat appends a frame to the chat's journal, with one sync; the first
+// save, and one that would grow the journal past its bound, compacts it.
 func (s *FileStore) SaveChat(_ context.Context, c *ChatRecord) error {
-	data, err := json.Marshal(c)
+	name := chatPrefix + strconv.Itoa(c.ID)
+	j := s.journal(c.ID)
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if !j.ready {
+		if err := s.readJournal(j, name); err != nil {
+			return err
+		}
+	}
+	frame, err := appendFrame(nil, c)
+	defer clear(frame)
 	if err != nil {
 		return err
 	}
+	if !j.exists || j.legacy || j.size+int64(len(frame)) > journalGrowth*j.live()+journalSlack {
+		return s.compact(j, name, c)
+	}
+	// After a failure the frame may or may not be there, torn or whole:
+	// the file is read again before the next save.
+	j.ready = false
+	f, err := os.OpenFile(filepath.Join(s.dir, name), os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	if _, err := f.WriteAt(frame, j.size); err != nil {
+		f.Close()
+		return err
+	}
+	if err := s.syncClose(f); err != nil {
+		return err
+	}
+	j.size += int64(len(frame))
+	j.fields = frameFields(len(frame), c.Sent)
+	j.kept = mergeLog(j.kept, c.Sent, c.SentBase)
+	j.ready = true
+	return nil
+}
+
+// compact rewrites chat c.ID's journal as one frame: c with the whole sent
+// log.
+func (s *FileStore) compact(j *journal, name string, c *ChatRecord) error {
+	j.ready = false // until written: j.kept changes below
+	whole := *c
+	whole.Sent = mergeLog(j.kept, c.Sent, c.SentBase)
+	data, err := appendFrame([]byte(journalMagic), &whole)
 	defer clear(data)
-	return s.write(chatPrefix+strconv.Itoa(c.ID), data)
+	if err != nil {
+		return err
+	}
+	if err := s.write(name, data); err != nil {
+		return err
+	}
+	j.exists, j.legacy, j.size = true, false, int64(len(data))
+	j.fields = frameFields(len(data)-len(journalMagic), whole.Sent)
+	j.kept, j.ready = whole.Sent, true
+	return nil
 }
 
 // SaveProcessed writes c's record (synced, renamed, the directory synced)
@@ -470,6 +650,10 @@ func (s *FileStore) SaveProcessed(ctx context.Context, c *ChatRecord, rawID uint
 // DeleteChat overwrites the record with zeros before removing it, so the
 // keys do not linger in the file's old blocks on simple file systems.
 func (s *FileStore) DeleteChat(_ context.Context, id int) error {
+	j := s.journal(id)
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.reset()
 	name := filepath.Join(s.dir, chatPrefix+strconv.Itoa(id))
 	if fi, err := os.Stat(name); err == nil {
 		if f, err := os.OpenFile(name, os.O_WRONLY, 0); err == nil {
