@@ -10,6 +10,7 @@ import (
 	"hash/crc32"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 )
 
@@ -127,6 +128,9 @@ func replayJournal(data []byte) (rec *ChatRecord, end, fields int, err error) {
 		if err := json.Unmarshal(body, f); err != nil {
 			return nil, 0, 0, fmt.Errorf("%w: frame at %d: %v", errCorruptJournal, off, err)
 		}
+		if rec != nil && f.ID != rec.ID {
+			return nil, 0, 0, fmt.Errorf("%w: frame at %d of chat %d in the journal of chat %d", errCorruptJournal, off, f.ID, rec.ID)
+		}
 		fields = frameFields(frameHeader+n, f.Sent)
 		rec = applyFrame(rec, f)
 		off += frameHeader + n
@@ -225,6 +229,9 @@ func (s *FileStore) readJournal(j *journal, name string) error {
 			break // no complete frame: as if never saved
 		}
 		defer wipeRecord(rec)
+		if err := checkChatName(name, rec); err != nil {
+			return err
+		}
 		if end < len(data) {
 			if err := os.Truncate(filepath.Join(s.dir, name), int64(end)); err != nil {
 				return err
@@ -234,6 +241,15 @@ func (s *FileStore) readJournal(j *journal, name string) error {
 		j.kept = append(j.kept, rec.Sent...)
 	}
 	j.ready = true
+	return nil
+}
+
+// checkChatName checks that the record in chat file name is that chat's:
+// a file copied or renamed must not pass for another chat.
+func checkChatName(name string, rec *ChatRecord) error {
+	if name != chatPrefix+strconv.Itoa(rec.ID) {
+		return fmt.Errorf("%w: %s holds chat %d", errCorruptJournal, name, rec.ID)
+	}
 	return nil
 }
 

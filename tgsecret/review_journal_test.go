@@ -299,3 +299,54 @@ func TestReviewMixedLegacyAndJournals(t *testing.T) {
 		}
 	}
 }
+
+// A frame of another chat's journal appended to one, or a whole journal
+// (or a record of the earlier format) under another chat's name, is an
+// error for loading and for saving: it must not pass for the chat the
+// file names, nor make two records of one chat.
+func TestReviewJournalForeignFrames(t *testing.T) {
+	ctx := context.Background()
+	dir := storeDir(t)
+	saveSteps(t, dir, 3) // chat 3
+	s := newTestFileStore(t, dir)
+	for i := range uint32(2) {
+		if err := s.SaveChat(ctx, &ChatRecord{ID: 8, Status: StatusReady, State: []byte("eight"), Sent: logEntries(8, i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	three, _ := os.ReadFile(filepath.Join(dir, chatPrefix+"3"))
+	eight, _ := os.ReadFile(filepath.Join(dir, chatPrefix+"8"))
+	cases := map[string][]byte{
+		"another chat's last frame appended": append(bytes.Clone(three), eight[sizesOf(t, eight)[0]:]...),
+		"another chat's journal":             eight,
+		"another chat's legacy record":       []byte(`{"ID":8,"Status":3,"State":"eA=="}`),
+	}
+	for name, data := range cases {
+		writeJournal(t, dir, data)
+		s := newTestFileStore(t, dir)
+		if recs, err := s.LoadChats(ctx); err == nil {
+			t.Errorf("%s: LoadChats: %d records, no error", name, len(recs))
+		}
+		if name == "another chat's legacy record" {
+			continue // a save replaces it (as any record of the earlier format)
+		}
+		if err := s.SaveChat(ctx, &ChatRecord{ID: 3, Status: StatusReady, State: []byte("x")}); !errors.Is(err, errCorruptJournal) {
+			t.Errorf("%s: save: %v", name, err)
+		}
+	}
+}
+
+// sizesOf returns the ends of the complete frames of a journal.
+func sizesOf(t *testing.T, data []byte) []int {
+	t.Helper()
+	var ends []int
+	for off := len(journalMagic); off < len(data); {
+		body, ok := frameAt(data, off)
+		if !ok {
+			t.Fatalf("no frame at %d", off)
+		}
+		off += frameHeader + len(body)
+		ends = append(ends, off)
+	}
+	return ends
+}

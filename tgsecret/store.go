@@ -557,6 +557,11 @@ func (s *FileStore) LoadChats(context.Context) ([]*ChatRecord, error) {
 		}
 		c, err := decodeChatFile(data)
 		clear(data)
+		if err == nil && c != nil {
+			if err = checkChatName(n, c); err != nil {
+				wipeRecord(c)
+			}
+		}
 		if err != nil {
 			return nil, fmt.Errorf("tgsecret: chat record %s: %w", n, err)
 		}
