@@ -13,7 +13,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // writeJournal replaces chat 3's journal in dir with data.
@@ -349,4 +351,42 @@ func sizesOf(t *testing.T, data []byte) []int {
 		ends = append(ends, off)
 	}
 	return ends
+}
+
+// A chat discarded by the app from its OnEvent, on a message received
+// (which the Options allow), is saved again after DeleteChat: receive
+// emits the events with the chat unlocked, then saves the chat it left
+// dirty, which discarded() has meanwhile deleted from the Store. The
+// record comes back, in StatusDiscarded, which restoreChat refuses at
+// every start, and no DeleteChat ever removes it.
+func TestReviewDiscardFromEventResurrectsRecordFake(t *testing.T) {
+	t.Skip("defect: receive.go saves a chat discarded during its events (c.dirty still set); see report")
+	s := newFakeServer()
+	ctx := context.Background()
+	store := NewMemStore()
+	var b atomic.Pointer[fakeClient]
+	onEvent := func(ctx context.Context, e Event) {
+		bc := b.Load()
+		bc.rec.OnEvent(ctx, e)
+		if e.Kind == EventMessage && e.Message.Action == nil && e.Message.Text() == "bye" {
+			if err := bc.m.Discard(ctx, e.Chat.ID(), false); err != nil {
+				t.Errorf("Discard: %v", err)
+			}
+		}
+	}
+	a := startFake(t, s, 1, NewMemStore(), Options{})
+	b.Store(startFake(t, s, 2, store, Options{OnEvent: onEvent}))
+	ca, cb := openFake(t, a, b.Load())
+	if _, err := ca.SendText(ctx, "bye"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Second, "discarded", func() bool { return cb.Status() == StatusDiscarded })
+	b.Load().stop() // any save in flight is done
+	recs, err := store.LoadChats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range recs {
+		t.Errorf("chat %d still in the store after its discard, %v", r.ID, r.Status)
+	}
 }

@@ -418,7 +418,8 @@ func (s *MemStore) RawMessages(context.Context) ([]RawMessage, error) {
 // whole log; a torn last frame left by a crash is ignored, and a journal
 // grown to several times its content is compacted. Every other write, and
 // a compaction, goes to a temporary file that is synced and renamed over
-// the old one, so a crash leaves either the old or the new content. Chat
+// the old one, so a crash leaves either the old or the new content (and a
+// temporary file, which the next NewFileStore on the directory wipes). Chat
 // records in the format of earlier versions (one JSON record) load, and
 // become journals at their next save. The directory is created 0700 and
 // every file 0600: they hold keys. A FileStore keeps in memory the sent
@@ -434,8 +435,10 @@ type FileStore struct {
 	journals map[int]*journal
 }
 
-// NewFileStore opens (creating if needed) a FileStore in dir. A directory
-// that others can read or write is refused: it would hold keys.
+// NewFileStore opens (creating if needed) a FileStore in dir, wiping the
+// temporary files a crash left there. A directory that others can read or
+// write is refused: it would hold keys. One FileStore at a time may use a
+// directory.
 func NewFileStore(dir string) (*FileStore, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
