@@ -390,3 +390,23 @@ func TestReviewDiscardFromEventResurrectsRecordFake(t *testing.T) {
 		t.Errorf("chat %d still in the store after its discard, %v", r.ID, r.Status)
 	}
 }
+
+// A hostile torn tail, a megabyte of frame headers each claiming half of
+// what follows it, costs a bounded scan (not a checksum of half a megabyte
+// per offset) and is an error.
+func TestReviewJournalHostileTail(t *testing.T) {
+	dir := storeDir(t)
+	saveSteps(t, dir, 2)
+	data, err := os.ReadFile(filepath.Join(dir, chatPrefix+"3"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := len(data)
+	data = append(data, make([]byte, 1<<20)...)
+	for p := start; p+frameHeader <= len(data); p += 4 {
+		binary.LittleEndian.PutUint32(data[p:], uint32(len(data)-p-frameHeader)/2)
+	}
+	if _, _, _, err := replayJournal(data); !errors.Is(err, errCorruptJournal) {
+		t.Fatalf("hostile tail: %v", err)
+	}
+}
