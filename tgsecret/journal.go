@@ -10,6 +10,7 @@ import (
 	"hash/crc32"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 )
 
@@ -112,36 +113,68 @@ func replayJournal(data []byte) (rec *ChatRecord, end, fields int, err error) {
 	}
 	off := len(journalMagic)
 	for off < len(data) {
-		rest := data[off:]
-		if len(rest) < frameHeader {
-			break // torn header
-		}
-		n := int(binary.LittleEndian.Uint32(rest))
-		if n == 0 {
-			if bytes.ContainsFunc(rest, func(r rune) bool { return r != 0 }) {
-				return nil, 0, 0, fmt.Errorf("%w: empty frame at %d", errCorruptJournal, off)
+		body, ok := frameAt(data, off)
+		if !ok {
+			// Only the last frame, the one being appended, can be torn; one
+			// with a complete frame after it is corruption (the length field
+			// has no checksum of its own: this also catches a corrupt one).
+			if next := nextFrame(data, off+1); next >= 0 {
+				return nil, 0, 0, fmt.Errorf("%w: bad frame at %d, complete frame at %d", errCorruptJournal, off, next)
 			}
-			break // zeros the file system extended a torn append with
+			break // torn: short, or zeros where the file system had not written the data yet
 		}
-		if n > len(rest)-frameHeader {
-			break // torn body
-		}
-		body := rest[frameHeader : frameHeader+n]
-		if crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(rest[4:]) {
-			if frameHeader+n == len(rest) {
-				break // torn body
-			}
-			return nil, 0, 0, fmt.Errorf("%w: bad checksum at %d", errCorruptJournal, off)
-		}
+		n := len(body)
 		f := new(ChatRecord)
 		if err := json.Unmarshal(body, f); err != nil {
 			return nil, 0, 0, fmt.Errorf("%w: frame at %d: %v", errCorruptJournal, off, err)
+		}
+		if rec != nil && f.ID != rec.ID {
+			return nil, 0, 0, fmt.Errorf("%w: frame at %d of chat %d in the journal of chat %d", errCorruptJournal, off, f.ID, rec.ID)
 		}
 		fields = frameFields(frameHeader+n, f.Sent)
 		rec = applyFrame(rec, f)
 		off += frameHeader + n
 	}
 	return rec, off, fields, nil
+}
+
+// frameAt returns the body of the frame at off in data when it is complete
+// and passes its checksum.
+func frameAt(data []byte, off int) (body []byte, ok bool) {
+	rest := data[off:]
+	if len(rest) < frameHeader {
+		return nil, false
+	}
+	// Compared as uint64: a length of 2 GiB or more is no negative int on
+	// 32-bit platforms.
+	n := binary.LittleEndian.Uint32(rest)
+	if n == 0 || uint64(n) > uint64(len(rest)-frameHeader) {
+		return nil, false
+	}
+	body = rest[frameHeader : frameHeader+int(n)]
+	return body, crc32.Checksum(body, castagnoli) == binary.LittleEndian.Uint32(rest[4:])
+}
+
+// nextFrame returns the offset of the first complete frame at or after
+// from, -1 if there is none. A frame's body is JSON, which has no NUL byte,
+// and is far smaller than 16 MiB, so few offsets have a length in range:
+// mostly those of real frames. Should a hostile file have many, the bytes
+// checksummed are bounded and then it is taken for corrupt.
+func nextFrame(data []byte, from int) int {
+	budget := 2 * len(data)
+	for p := from; p+frameHeader < len(data); p++ {
+		n := binary.LittleEndian.Uint32(data[p:])
+		if n == 0 || uint64(n) > uint64(len(data)-p-frameHeader) {
+			continue
+		}
+		if budget -= int(n); budget < 0 {
+			return p
+		}
+		if _, ok := frameAt(data, p); ok {
+			return p
+		}
+	}
+	return -1
 }
 
 // applyFrame returns rec updated by frame f (a new record when rec is nil).
@@ -196,6 +229,9 @@ func (s *FileStore) readJournal(j *journal, name string) error {
 			break // no complete frame: as if never saved
 		}
 		defer wipeRecord(rec)
+		if err := checkChatName(name, rec); err != nil {
+			return err
+		}
 		if end < len(data) {
 			if err := os.Truncate(filepath.Join(s.dir, name), int64(end)); err != nil {
 				return err
@@ -205,6 +241,15 @@ func (s *FileStore) readJournal(j *journal, name string) error {
 		j.kept = append(j.kept, rec.Sent...)
 	}
 	j.ready = true
+	return nil
+}
+
+// checkChatName checks that the record in chat file name is that chat's:
+// a file copied or renamed must not pass for another chat.
+func checkChatName(name string, rec *ChatRecord) error {
+	if name != chatPrefix+strconv.Itoa(rec.ID) {
+		return fmt.Errorf("%w: %s holds chat %d", errCorruptJournal, name, rec.ID)
+	}
 	return nil
 }
 

@@ -418,7 +418,8 @@ func (s *MemStore) RawMessages(context.Context) ([]RawMessage, error) {
 // whole log; a torn last frame left by a crash is ignored, and a journal
 // grown to several times its content is compacted. Every other write, and
 // a compaction, goes to a temporary file that is synced and renamed over
-// the old one, so a crash leaves either the old or the new content. Chat
+// the old one, so a crash leaves either the old or the new content (and a
+// temporary file, which the next NewFileStore on the directory wipes). Chat
 // records in the format of earlier versions (one JSON record) load, and
 // become journals at their next save. The directory is created 0700 and
 // every file 0600: they hold keys. A FileStore keeps in memory the sent
@@ -434,8 +435,10 @@ type FileStore struct {
 	journals map[int]*journal
 }
 
-// NewFileStore opens (creating if needed) a FileStore in dir. A directory
-// that others can read or write is refused: it would hold keys.
+// NewFileStore opens (creating if needed) a FileStore in dir, wiping the
+// temporary files a crash left there. A directory that others can read or
+// write is refused: it would hold keys. One FileStore at a time may use a
+// directory.
 func NewFileStore(dir string) (*FileStore, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
@@ -447,7 +450,19 @@ func NewFileStore(dir string) (*FileStore, error) {
 	if fi.Mode().Perm()&0o077 != 0 {
 		return nil, fmt.Errorf("tgsecret: store directory %s is accessible to others (%v)", dir, fi.Mode().Perm())
 	}
-	return &FileStore{dir: dir}, nil
+	s := &FileStore{dir: dir}
+	// Temporary files left by a crash (a write not renamed yet, a chat
+	// being deleted) may hold keys.
+	tmps, err := s.list(tmpPrefix)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range tmps {
+		if err := s.wipe(n); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
 }
 
 const (
@@ -545,6 +560,11 @@ func (s *FileStore) LoadChats(context.Context) ([]*ChatRecord, error) {
 		}
 		c, err := decodeChatFile(data)
 		clear(data)
+		if err == nil && c != nil {
+			if err = checkChatName(n, c); err != nil {
+				wipeRecord(c)
+			}
+		}
 		if err != nil {
 			return nil, fmt.Errorf("tgsecret: chat record %s: %w", n, err)
 		}
@@ -647,22 +667,43 @@ func (s *FileStore) SaveProcessed(ctx context.Context, c *ChatRecord, rawID uint
 	return err
 }
 
-// DeleteChat overwrites the record with zeros before removing it, so the
-// keys do not linger in the file's old blocks on simple file systems.
+// DeleteChat renames the record to a temporary name, then overwrites it
+// with zeros before removing it, so the keys do not linger in the file's
+// old blocks on simple file systems. A crash midway leaves a temporary
+// file (which LoadChats skips and NewFileStore removes), never a chat file
+// half overwritten.
 func (s *FileStore) DeleteChat(_ context.Context, id int) error {
 	j := s.journal(id)
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.reset()
-	name := filepath.Join(s.dir, chatPrefix+strconv.Itoa(id))
-	if fi, err := os.Stat(name); err == nil {
-		if f, err := os.OpenFile(name, os.O_WRONLY, 0); err == nil {
+	j.kept = nil // the sent log of a chat that is gone
+	name := chatPrefix + strconv.Itoa(id)
+	tmp := tmpPrefix + "deleted-" + name
+	err := os.Rename(filepath.Join(s.dir, name), filepath.Join(s.dir, tmp))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err == nil {
+		err = s.syncDir()
+	}
+	if err != nil {
+		return err
+	}
+	return s.wipe(tmp)
+}
+
+// wipe overwrites file name with zeros and removes it.
+func (s *FileStore) wipe(name string) error {
+	path := filepath.Join(s.dir, name)
+	if fi, err := os.Stat(path); err == nil {
+		if f, err := os.OpenFile(path, os.O_WRONLY, 0); err == nil {
 			f.Write(make([]byte, fi.Size()))
 			f.Sync()
 			f.Close()
 		}
 	}
-	return s.remove(chatPrefix + strconv.Itoa(id))
+	return s.remove(name)
 }
 
 func (s *FileStore) UpdateState(context.Context) (UpdateState, bool, error) {
