@@ -517,7 +517,7 @@ func (m *Manager) Discard(ctx context.Context, id int, deleteHistory bool) error
 }
 
 func (m *Manager) newChat(rec *ChatRecord) *Chat {
-	return &Chat{m: m, id: rec.ID, rec: *rec}
+	return &Chat{m: m, id: rec.ID, rec: *rec, wake: make(chan struct{}, 1)}
 }
 
 // chatConfig is the secret.Config of a chat made with (g, p).
