@@ -93,7 +93,7 @@ type Chat struct {
 	retire    bool          // the flusher leaves if it finds nothing to send
 	wake      chan struct{} // wakes the parked flusher
 	rpcs      flushRPCs     // the flusher's
-	dirty     bool // state changed since the last successful save
+	dirty     bool          // state changed since the last successful save
 	// sentEnd is the end of the sent messages in the Store's sent log:
 	// each save logs those from sentEnd on (all of them again after a
 	// failed save).

@@ -151,6 +151,8 @@ func (s *fakeServer) replyLocked(out bin.Decoder, v bin.Encoder) error {
 	if err := v.Encode(&s.buf); err != nil {
 		return err
 	}
+	whole := s.buf.Buf
+	defer func() { s.buf.Buf = whole[:0] }() // decoding consumes the slice, not the array
 	return out.Decode(&s.buf)
 }
 

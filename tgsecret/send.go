@@ -3,8 +3,10 @@ package tgsecret
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
+	"github.com/gotd/td/bin"
 	"github.com/gotd/td/tg"
 	"github.com/gotd/td/tgerr"
 	"go.uber.org/zap"
@@ -104,12 +106,42 @@ func (c *Chat) flush(ctx context.Context, api *tg.Client) {
 }
 
 // flushRPCs are a flusher's requests and answer, reused from packet to
-// packet: gotd encodes a request before the call returns, and the driver
-// reads nothing of the answer.
+// packet: gotd encodes a request before the call returns.
 type flushRPCs struct {
 	msg     tg.MessagesSendEncryptedRequest
 	service tg.MessagesSendEncryptedServiceRequest
-	sent    tg.MessagesSentEncryptedMessageBox
+	// sent is dropped after a failed call, whose answer gotd could still
+	// be decoding.
+	sent *sentAnswer
+}
+
+// sentAnswer decodes the answer to messages.sendEncrypted and
+// messages.sendEncryptedService in place (the driver reads nothing of it),
+// where tg.MessagesSentEncryptedMessageBox would allocate each one.
+type sentAnswer struct {
+	msg  tg.MessagesSentEncryptedMessage
+	file tg.MessagesSentEncryptedFile
+}
+
+func (a *sentAnswer) Decode(b *bin.Buffer) error {
+	id, err := b.PeekID()
+	if err != nil {
+		return err
+	}
+	switch id {
+	case tg.MessagesSentEncryptedMessageTypeID:
+		return a.msg.Decode(b)
+	case tg.MessagesSentEncryptedFileTypeID:
+		return a.file.Decode(b)
+	}
+	return fmt.Errorf("tgsecret: unexpected answer %#x to a sent message", id)
+}
+
+func (r *flushRPCs) answer() *sentAnswer {
+	if r.sent == nil {
+		r.sent = new(sentAnswer)
+	}
+	return r.sent
 }
 
 // sendPacket sends one packet, retrying flood waits, server errors and
@@ -131,12 +163,14 @@ func (c *Chat) sendPacket(ctx context.Context, api *tg.Client, peer tg.InputEncr
 			_, err = api.MessagesSendEncryptedFile(ctx, &tg.MessagesSendEncryptedFileRequest{Peer: peer, RandomID: p.RandomID, Data: p.Wire, File: f})
 		case p.Service:
 			r.service = tg.MessagesSendEncryptedServiceRequest{Peer: peer, RandomID: p.RandomID, Data: p.Wire}
-			err = api.Invoker().Invoke(ctx, &r.service, &r.sent)
+			err = api.Invoker().Invoke(ctx, &r.service, r.answer())
 		default:
 			r.msg = tg.MessagesSendEncryptedRequest{Peer: peer, RandomID: p.RandomID, Data: p.Wire}
-			err = api.Invoker().Invoke(ctx, &r.msg, &r.sent)
+			err = api.Invoker().Invoke(ctx, &r.msg, r.answer())
 		}
-		r.sent.SentEncryptedMessage = nil
+		if err != nil {
+			r.sent = nil
+		}
 		if err != nil && tgerr.Is(err, "RANDOM_ID_DUPLICATE") {
 			return nil // an earlier try got through
 		}
