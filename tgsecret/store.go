@@ -240,22 +240,23 @@ func mergeLogSpare(log, add []SentPacket, base uint32, spare *spareBufs) []SentP
 type spareBufs [][]byte
 
 // maxSpare bounds the buffers a spareBufs keeps.
-const maxSpare = 64
+const maxSpare = 256
 
-// clone returns a copy of b, in a kept buffer when the last one kept is
-// big enough.
+// clone returns a copy of b, in a kept buffer big enough for it if there
+// is one (wires vary in size with their random padding).
 func (s *spareBufs) clone(b []byte) []byte {
-	if s == nil || len(*s) == 0 || b == nil {
+	if s == nil || b == nil {
 		return slices.Clone(b)
 	}
-	n := len(*s) - 1
-	buf := (*s)[n]
-	(*s)[n] = nil
-	*s = (*s)[:n]
-	if cap(buf) < len(b) {
-		return slices.Clone(b)
+	for i := len(*s) - 1; i >= 0; i-- {
+		if buf := (*s)[i]; cap(buf) >= len(b) {
+			n := len(*s) - 1
+			(*s)[i], (*s)[n] = (*s)[n], nil
+			*s = (*s)[:n]
+			return append(buf, b...)
+		}
 	}
-	return append(buf[:0], b...)
+	return slices.Clone(b)
 }
 
 // keep adds b to the buffers kept (none beyond maxSpare).
