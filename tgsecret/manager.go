@@ -100,6 +100,7 @@ type Manager struct {
 
 	q        qtsState
 	ackNow   chan struct{}
+	ackAsked atomic.Bool    // kickAck signalled ackNow, and the ack it asked for has not started
 	retryNow chan struct{}  // a chat became ready or known: its early messages wait
 	readyGen atomic.Uint64  // counts kickRetry calls
 	wg       sync.WaitGroup // goroutines started by Run's work (flushers)
@@ -265,6 +266,7 @@ func (m *Manager) Run(ctx context.Context, api *tg.Client) error {
 		// connection once Run has returned.
 		m.wg.Wait()
 	}()
+	m.ackAsked.Store(false) // a previous Run may have left it set; the ack below covers it
 	for _, c := range chats {
 		c.tick(ctx)
 		c.kick()
@@ -297,6 +299,7 @@ func (m *Manager) Run(ctx context.Context, api *tg.Client) error {
 			}
 		case <-ackTimer.C:
 			ackArmed = false
+			m.ackAsked.Store(false) // before the ack: what comes after asks again
 			m.ack(ctx)
 		case <-m.retryNow:
 			m.retryRaw(ctx)

@@ -108,7 +108,12 @@ func (m *Manager) kickRetry() {
 	}
 }
 
+// kickAck has Run acknowledge within AckDelay. Only the first kick before
+// that ack wakes Run: the others would find its timer armed.
 func (m *Manager) kickAck() {
+	if !m.ackAsked.CompareAndSwap(false, true) {
+		return
+	}
 	select {
 	case m.ackNow <- struct{}{}:
 	default:
