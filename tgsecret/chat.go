@@ -89,8 +89,11 @@ type Chat struct {
 	fp        int64
 	accepting bool
 	outbox    []*outPacket
-	flushing  bool
-	dirty     bool // state changed since the last successful save
+	flushing  bool          // a flusher runs (see kick)
+	retire    bool          // the flusher leaves if it finds nothing to send
+	wake      chan struct{} // wakes the parked flusher
+	rpcs      flushRPCs     // the flusher's
+	dirty     bool          // state changed since the last successful save
 	// sentEnd is the end of the sent messages in the Store's sent log:
 	// each save logs those from sentEnd on (all of them again after a
 	// failed save).
@@ -107,6 +110,11 @@ type outPacket struct {
 	Packet
 	done chan error // nil for packets the chat made itself
 }
+
+// sendPackets recycles the first packets of send calls with their done
+// channel, which is answered once: a caller that got the answer puts the
+// packet back.
+var sendPackets = sync.Pool{New: func() any { return &outPacket{done: make(chan error, 1)} }}
 
 // ID is the chat id.
 func (c *Chat) ID() int { return c.id }
@@ -300,7 +308,8 @@ func (c *Chat) send(ctx context.Context, file *FileRef, service bool, call func(
 		c.mu.Unlock()
 		return 0, err
 	}
-	first := &outPacket{Packet: Packet{RandomID: rid, Service: service, File: file}, done: make(chan error, 1)}
+	first := sendPackets.Get().(*outPacket)
+	first.Packet = Packet{RandomID: rid, Service: service, File: file}
 	c.queueLocked(pkts, service, first)
 	evs := c.checkRekeyLocked(nil)
 	saveErr := c.saveLocked(ctx)
@@ -320,6 +329,8 @@ func (c *Chat) send(ctx context.Context, file *FileRef, service bool, call func(
 	}
 	select {
 	case err := <-first.done:
+		first.Packet = Packet{}
+		sendPackets.Put(first)
 		return rid, err
 	case <-ctx.Done():
 		return rid, ctx.Err()
@@ -411,6 +422,7 @@ func (c *Chat) tick(ctx context.Context) {
 		c.mu.Unlock()
 		return
 	}
+	c.retireFlusherLocked()
 	pkts, err := c.sc.Tick()
 	if err != nil && c.sc.Err() != nil {
 		// The protocol gave up on the chat (a gap that never fills).
@@ -457,6 +469,7 @@ func (c *Chat) discarded(ctx context.Context, historyDeleted bool, reason error)
 	out := c.outbox
 	c.outbox = nil
 	c.mu.Unlock()
+	c.wakeFlusher() // to leave
 	for _, p := range out {
 		if p.done != nil {
 			p.done <- fmt.Errorf("%w: discarded", ErrChatState)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"reflect"
 	"runtime/debug"
 	"slices"
 	"sync"
@@ -46,6 +47,7 @@ type fakeServer struct {
 	sizes   map[int64]int64
 	vlen    map[[2]int64]int
 	calls   map[string]int
+	buf     bin.Buffer // reply's, reused under mu
 }
 
 type fakeChat struct {
@@ -61,7 +63,7 @@ type fakeUser struct {
 	acked   int
 	log     []fakeQueued
 	others  []tg.UpdateClass // pending updateEncryption for getDifference
-	push    chan []tg.UpdateClass
+	push    chan tg.UpdateClass
 	handler func(ctx context.Context, u tg.UpdateClass) error
 	done    chan struct{}
 }
@@ -94,7 +96,7 @@ func (s *fakeServer) connect(ctx context.Context, id int64, m *Manager, done cha
 	st := m.StateStorage()
 	s.mu.Lock()
 	u := s.user(id)
-	u.push = make(chan []tg.UpdateClass, 1024)
+	u.push = make(chan tg.UpdateClass, 1024)
 	push := u.push
 	qts := u.qts
 	s.mu.Unlock()
@@ -107,12 +109,10 @@ func (s *fakeServer) connect(ctx context.Context, id int64, m *Manager, done cha
 			select {
 			case <-ctx.Done():
 				return
-			case ups := <-push:
-				for _, up := range ups {
-					_ = d.Handle(ctx, &tg.Updates{Updates: []tg.UpdateClass{up}})
-					if q, ok := tg.IsQtsUpdate(up); ok && q > 0 {
-						_ = st.SetQts(ctx, id, q)
-					}
+			case up := <-push:
+				_ = d.Handle(ctx, &tg.Updates{Updates: []tg.UpdateClass{up}})
+				if q, ok := tg.IsQtsUpdate(up); ok && q > 0 {
+					_ = st.SetQts(ctx, id, q)
 				}
 			}
 		}
@@ -134,7 +134,7 @@ func (s *fakeServer) pushLocked(to int64, up tg.UpdateClass) {
 	}
 	for range n {
 		select {
-		case u.push <- []tg.UpdateClass{up}:
+		case u.push <- up:
 		default: // a full queue is a dropped push
 		}
 	}
@@ -145,19 +145,22 @@ type fakeInvoker struct {
 	uid int64
 }
 
-func reply(out bin.Decoder, v bin.Encoder) error {
-	var b bin.Buffer
-	if err := v.Encode(&b); err != nil {
+// replyLocked answers with v through its TL encoding, as the network would.
+func (s *fakeServer) replyLocked(out bin.Decoder, v bin.Encoder) error {
+	s.buf.Reset()
+	if err := v.Encode(&s.buf); err != nil {
 		return err
 	}
-	return out.Decode(&b)
+	whole := s.buf.Buf
+	defer func() { s.buf.Buf = whole[:0] }() // decoding consumes the slice, not the array
+	return out.Decode(&s.buf)
 }
 
 func (f fakeInvoker) Invoke(ctx context.Context, in bin.Encoder, out bin.Decoder) error {
 	s := f.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.calls[fmt.Sprintf("%T", in)]++
+	s.calls[reflect.TypeOf(in).String()]++ // "*tg.X", as %T, without formatting
 	me := s.user(f.uid)
 	switch r := in.(type) {
 	case *tg.MessagesGetDhConfigRequest:
@@ -166,9 +169,9 @@ func (f fakeInvoker) Invoke(ctx context.Context, in bin.Encoder, out bin.Decoder
 			random[i] = byte(s.rng.Uint32())
 		}
 		if r.Version == s.version {
-			return reply(out, &tg.MessagesDhConfigNotModified{Random: random})
+			return s.replyLocked(out, &tg.MessagesDhConfigNotModified{Random: random})
 		}
-		return reply(out, &tg.MessagesDhConfig{G: s.g, P: s.p, Version: s.version, Random: random})
+		return s.replyLocked(out, &tg.MessagesDhConfig{G: s.g, P: s.p, Version: s.version, Random: random})
 	case *tg.MessagesRequestEncryptionRequest:
 		peer := r.UserID.(*tg.InputUser).UserID
 		s.nextChat++
@@ -178,14 +181,14 @@ func (f fakeInvoker) Invoke(ctx context.Context, in bin.Encoder, out bin.Decoder
 			AdminID: f.uid, ParticipantID: peer, GA: r.GA, Date: 1}}
 		s.user(peer).others = append(s.user(peer).others, up)
 		s.pushLocked(peer, up)
-		return reply(out, &tg.EncryptedChatWaiting{ID: c.id, AccessHash: c.accessHash, AdminID: f.uid, ParticipantID: peer, Date: 1})
+		return s.replyLocked(out, &tg.EncryptedChatWaiting{ID: c.id, AccessHash: c.accessHash, AdminID: f.uid, ParticipantID: peer, Date: 1})
 	case *tg.MessagesAcceptEncryptionRequest:
 		c := s.chats[r.Peer.ChatID]
 		if c == nil || c.peer != f.uid {
 			return tgerr.New(400, "CHAT_ID_INVALID")
 		}
 		if c.discarded {
-			return reply(out, &tg.EncryptedChatDiscarded{ID: c.id})
+			return s.replyLocked(out, &tg.EncryptedChatDiscarded{ID: c.id})
 		}
 		fp := r.KeyFingerprint
 		if s.badFP {
@@ -200,7 +203,7 @@ func (f fakeInvoker) Invoke(ctx context.Context, in bin.Encoder, out bin.Decoder
 			time.Sleep(d)
 			s.mu.Lock()
 		}
-		return reply(out, &tg.EncryptedChat{ID: c.id, AccessHash: c.accessHash, AdminID: c.admin, ParticipantID: c.peer, GAOrB: r.GB, KeyFingerprint: r.KeyFingerprint})
+		return s.replyLocked(out, &tg.EncryptedChat{ID: c.id, AccessHash: c.accessHash, AdminID: c.admin, ParticipantID: c.peer, GAOrB: r.GB, KeyFingerprint: r.KeyFingerprint})
 	case *tg.MessagesDiscardEncryptionRequest:
 		c := s.chats[r.ChatID]
 		if c == nil || c.discarded {
@@ -217,7 +220,7 @@ func (f fakeInvoker) Invoke(ctx context.Context, in bin.Encoder, out bin.Decoder
 		up := &tg.UpdateEncryption{Chat: &tg.EncryptedChatDiscarded{ID: c.id, HistoryDeleted: r.DeleteHistory}}
 		s.user(other).others = append(s.user(other).others, up)
 		s.pushLocked(other, up)
-		return reply(out, &tg.BoolTrue{})
+		return s.replyLocked(out, &tg.BoolTrue{})
 	case *tg.MessagesSendEncryptedRequest:
 		return s.deliver(f.uid, r.Peer, out, func(date int) tg.EncryptedMessageClass {
 			return &tg.EncryptedMessage{RandomID: r.RandomID, ChatID: r.Peer.ChatID, Date: date, Bytes: r.Data, File: &tg.EncryptedFileEmpty{}}
@@ -262,10 +265,10 @@ func (f fakeInvoker) Invoke(ctx context.Context, in bin.Encoder, out bin.Decoder
 		}, &tg.MessagesSentEncryptedFile{Date: 1, File: ef})
 	case *tg.UploadSaveFilePartRequest:
 		s.savePartLocked(r.FileID, r.FilePart, r.Bytes)
-		return reply(out, &tg.BoolTrue{})
+		return s.replyLocked(out, &tg.BoolTrue{})
 	case *tg.UploadSaveBigFilePartRequest:
 		s.savePartLocked(r.FileID, r.FilePart, r.Bytes)
-		return reply(out, &tg.BoolTrue{})
+		return s.replyLocked(out, &tg.BoolTrue{})
 	case *tg.UploadGetFileRequest:
 		loc := r.Location.(*tg.InputEncryptedFileLocation)
 		data, ok := s.files[loc.ID]
@@ -277,23 +280,25 @@ func (f fakeInvoker) Invoke(ctx context.Context, in bin.Encoder, out bin.Decoder
 		}
 		if s.virtual {
 			end := min(r.Offset+int64(r.Limit), s.sizes[loc.ID])
-			return reply(out, &tg.UploadFile{Type: &tg.StorageFilePartial{}, Bytes: make([]byte, max(end-r.Offset, 0))})
+			return s.replyLocked(out, &tg.UploadFile{Type: &tg.StorageFilePartial{}, Bytes: make([]byte, max(end-r.Offset, 0))})
 		}
 		end := min(r.Offset+int64(r.Limit), int64(len(data)))
-		return reply(out, &tg.UploadFile{Type: &tg.StorageFilePartial{}, Bytes: slices.Clone(data[min(r.Offset, end):end])})
+		return s.replyLocked(out, &tg.UploadFile{Type: &tg.StorageFilePartial{}, Bytes: slices.Clone(data[min(r.Offset, end):end])})
 	case *tg.MessagesReceivedQueueRequest:
 		me.acked = max(me.acked, r.MaxQts)
-		return reply(out, &tg.LongVector{Elems: []int64{}})
+		// Acknowledged messages leave the server's queue.
+		me.log = slices.DeleteFunc(me.log, func(q fakeQueued) bool { return q.qts <= me.acked })
+		return s.replyLocked(out, &tg.LongVector{Elems: []int64{}})
 	case *tg.MessagesSetEncryptedTypingRequest:
 		if c := s.chats[r.Peer.ChatID]; c != nil {
 			s.pushLocked(c.other(f.uid), &tg.UpdateEncryptedChatTyping{ChatID: c.id})
 		}
-		return reply(out, &tg.BoolTrue{})
+		return s.replyLocked(out, &tg.BoolTrue{})
 	case *tg.MessagesReadEncryptedHistoryRequest:
 		if c := s.chats[r.Peer.ChatID]; c != nil {
 			s.pushLocked(c.other(f.uid), &tg.UpdateEncryptedMessagesRead{ChatID: c.id, MaxDate: r.MaxDate, Date: 1})
 		}
-		return reply(out, &tg.BoolTrue{})
+		return s.replyLocked(out, &tg.BoolTrue{})
 	case *tg.UpdatesGetDifferenceRequest:
 		var msgs []tg.EncryptedMessageClass
 		for _, q := range me.log {
@@ -303,7 +308,7 @@ func (f fakeInvoker) Invoke(ctx context.Context, in bin.Encoder, out bin.Decoder
 		}
 		others := me.others
 		me.others = nil
-		return reply(out, &tg.UpdatesDifference{NewMessages: []tg.MessageClass{}, NewEncryptedMessages: msgs,
+		return s.replyLocked(out, &tg.UpdatesDifference{NewMessages: []tg.MessageClass{}, NewEncryptedMessages: msgs,
 			OtherUpdates: others, Chats: []tg.ChatClass{}, Users: []tg.UserClass{},
 			State: tg.UpdatesState{Qts: me.qts, Date: 1}})
 	}
@@ -335,7 +340,7 @@ func (s *fakeServer) deliver(from int64, peer tg.InputEncryptedChat, out bin.Dec
 	m := msg(1)
 	to.log = append(to.log, fakeQueued{qts: to.qts, msg: m})
 	s.pushLocked(to.id, &tg.UpdateNewEncryptedMessage{Message: m, Qts: to.qts})
-	return reply(out, res)
+	return s.replyLocked(out, res)
 }
 
 func (s *fakeServer) savePartLocked(id int64, part int, data []byte) {

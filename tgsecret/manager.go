@@ -100,6 +100,7 @@ type Manager struct {
 
 	q        qtsState
 	ackNow   chan struct{}
+	ackAsked atomic.Bool    // kickAck signalled ackNow, and the ack it asked for has not started
 	retryNow chan struct{}  // a chat became ready or known: its early messages wait
 	readyGen atomic.Uint64  // counts kickRetry calls
 	wg       sync.WaitGroup // goroutines started by Run's work (flushers)
@@ -265,6 +266,7 @@ func (m *Manager) Run(ctx context.Context, api *tg.Client) error {
 		// connection once Run has returned.
 		m.wg.Wait()
 	}()
+	m.ackAsked.Store(false) // a previous Run may have left it set; the ack below covers it
 	for _, c := range chats {
 		c.tick(ctx)
 		c.kick()
@@ -297,6 +299,7 @@ func (m *Manager) Run(ctx context.Context, api *tg.Client) error {
 			}
 		case <-ackTimer.C:
 			ackArmed = false
+			m.ackAsked.Store(false) // before the ack: what comes after asks again
 			m.ack(ctx)
 		case <-m.retryNow:
 			m.retryRaw(ctx)
@@ -517,7 +520,7 @@ func (m *Manager) Discard(ctx context.Context, id int, deleteHistory bool) error
 }
 
 func (m *Manager) newChat(rec *ChatRecord) *Chat {
-	return &Chat{m: m, id: rec.ID, rec: *rec}
+	return &Chat{m: m, id: rec.ID, rec: *rec, wake: make(chan struct{}, 1)}
 }
 
 // chatConfig is the secret.Config of a chat made with (g, p).

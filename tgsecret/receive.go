@@ -108,12 +108,21 @@ func (m *Manager) kickRetry() {
 	}
 }
 
+// kickAck has Run acknowledge within AckDelay. Only the first kick before
+// that ack wakes Run: the others would find its timer armed.
 func (m *Manager) kickAck() {
+	if !m.ackAsked.CompareAndSwap(false, true) {
+		return
+	}
 	select {
 	case m.ackNow <- struct{}{}:
 	default:
 	}
 }
+
+// rawPool recycles the pendingRaw of messages processed on arrival, with
+// their encoding buffer (a Store keeps no slice it is given).
+var rawPool = sync.Pool{New: func() any { return new(pendingRaw) }}
 
 // handleEncryptedMessage takes one updateNewEncryptedMessage (qts 0 or
 // negative when it came through getDifference).
@@ -121,10 +130,12 @@ func (m *Manager) handleEncryptedMessage(ctx context.Context, msg tg.EncryptedMe
 	if msg == nil {
 		return nil
 	}
-	p := &pendingRaw{inflight: true, arrived: time.Now()}
-	p.enc.Buf = make([]byte, 0, rawSize(msg))
-	if err := msg.Encode(&p.enc); err != nil { // into p: a local Buffer would be one more allocation
+	p := rawPool.Get().(*pendingRaw)
+	p.inflight, p.arrived = true, time.Now()
+	p.enc.Buf = slices.Grow(p.enc.Buf[:0], rawSize(msg))
+	if err := msg.Encode(&p.enc); err != nil {
 		m.log.Warn("encrypted message does not encode", zap.Error(err))
+		rawPool.Put(p)
 		return nil
 	}
 	m.q.mu.Lock()
@@ -139,7 +150,12 @@ func (m *Manager) handleEncryptedMessage(ctx context.Context, msg tg.EncryptedMe
 		m.q.mu.Unlock()
 		return fmt.Errorf("tgsecret: store raw message: %w", err)
 	}
-	if err := m.processRaw(ctx, p); err != nil && !errors.Is(err, errNotReady) {
+	// msg is what p holds: no need to decode it again.
+	switch err := m.processRaw(ctx, p, msg); {
+	case err == nil:
+		p.RawMessage = RawMessage{} // processed and out of pending: no one else has p
+		rawPool.Put(p)
+	case !errors.Is(err, errNotReady):
 		return err
 	}
 	return nil // stored: processed, or retried by Run
@@ -173,16 +189,17 @@ func (m *Manager) retryRaw(ctx context.Context) {
 		return 1
 	})
 	for _, p := range todo {
-		if err := m.processRaw(ctx, p); err != nil && !errors.Is(err, errNotReady) {
+		if err := m.processRaw(ctx, p, nil); err != nil && !errors.Is(err, errNotReady) {
 			m.log.Warn("raw message still not processed", zap.Uint64("id", p.ID), zap.Error(err))
 		}
 	}
 }
 
-// processRaw processes a stored raw message; p is marked inflight by the
-// caller. On success the raw message is deleted and released from pending;
-// on failure it stays for retryRaw.
-func (m *Manager) processRaw(ctx context.Context, p *pendingRaw) (err error) {
+// processRaw processes a stored raw message (msg is its decoded form, or
+// nil to decode it); p is marked inflight by the caller. On success the raw
+// message is deleted and released from pending; on failure it stays for
+// retryRaw.
+func (m *Manager) processRaw(ctx context.Context, p *pendingRaw, msg tg.EncryptedMessageClass) (err error) {
 	gen := m.readyGen.Load()
 	defer func() {
 		m.q.mu.Lock()
@@ -204,7 +221,10 @@ func (m *Manager) processRaw(ctx context.Context, p *pendingRaw) (err error) {
 			m.kickRetry()
 		}
 	}()
-	msg, derr := tg.DecodeEncryptedMessage(&bin.Buffer{Buf: p.Data})
+	var derr error
+	if msg == nil {
+		msg, derr = tg.DecodeEncryptedMessage(&bin.Buffer{Buf: p.Data})
+	}
 	consumed := false
 	if derr == nil {
 		consumed, err = m.receive(ctx, msg, p.arrived, p.ID)

@@ -197,17 +197,24 @@ func cloneRecord(c *ChatRecord) *ChatRecord {
 // order and drops those below base. An entry already there is replaced (a
 // retried save).
 func mergeLog(log, add []SentPacket, base uint32) []SentPacket {
+	return mergeLogSpare(log, add, base, nil)
+}
+
+// mergeLogSpare is mergeLog making its copies in the buffers of spare, and
+// giving it those of the entries it drops (spare may be nil).
+func mergeLogSpare(log, add []SentPacket, base uint32, spare *spareBufs) []SentPacket {
 	for _, p := range add {
 		if p.Index < base {
 			continue
 		}
-		p.Wire = slices.Clone(p.Wire) // a Store keeps no slice it is given
+		p.Wire = spare.clone(p.Wire) // a Store keeps no slice it is given
 		if n := len(log); n == 0 || log[n-1].Index < p.Index {
 			log = append(log, p) // the usual case
 			continue
 		}
 		i, found := slices.BinarySearchFunc(log, p.Index, func(e SentPacket, idx uint32) int { return cmp.Compare(e.Index, idx) })
 		if found {
+			spare.keep(log[i].Wire)
 			log[i] = p
 		} else {
 			log = slices.Insert(log, i, p)
@@ -215,6 +222,7 @@ func mergeLog(log, add []SentPacket, base uint32) []SentPacket {
 	}
 	i := 0
 	for i < len(log) && log[i].Index < base {
+		spare.keep(log[i].Wire)
 		i++
 	}
 	if i == 0 {
@@ -223,6 +231,39 @@ func mergeLog(log, add []SentPacket, base uint32) []SentPacket {
 	n := copy(log, log[i:])
 	clear(log[n:])
 	return log[:n]
+}
+
+// spareBufs keeps byte buffers a MemStore no longer needs (the wires of
+// dropped sent log entries, the data of deleted raw messages: encrypted,
+// without keys) for its next copies, so that a store in its steady state
+// copies without allocating.
+type spareBufs [][]byte
+
+// maxSpare bounds the buffers a spareBufs keeps.
+const maxSpare = 256
+
+// clone returns a copy of b, in a kept buffer big enough for it if there
+// is one (wires vary in size with their random padding).
+func (s *spareBufs) clone(b []byte) []byte {
+	if s == nil || b == nil {
+		return slices.Clone(b)
+	}
+	for i := len(*s) - 1; i >= 0; i-- {
+		if buf := (*s)[i]; cap(buf) >= len(b) {
+			n := len(*s) - 1
+			(*s)[i], (*s)[n] = (*s)[n], nil
+			*s = (*s)[:n]
+			return append(buf, b...)
+		}
+	}
+	return slices.Clone(b)
+}
+
+// keep adds b to the buffers kept (none beyond maxSpare).
+func (s *spareBufs) keep(b []byte) {
+	if s != nil && cap(b) > 0 && len(*s) < maxSpare {
+		*s = append(*s, b[:0])
+	}
 }
 
 // MemStore is a Store in memory: for tests, and for apps that keep no
@@ -235,6 +276,8 @@ type MemStore struct {
 	raw     map[uint64]RawMessage
 	writes  int
 	written int
+	// Buffers for the next copies: sent log wires, raw message data.
+	spareSent, spareRaw spareBufs
 }
 
 // NewMemStore returns an empty MemStore.
@@ -299,13 +342,13 @@ func (s *MemStore) saveLocked(c *ChatRecord) {
 		fields := *c
 		fields.Sent = nil
 		old = cloneRecord(&fields)
-		old.Sent = mergeLog(nil, c.Sent, c.SentBase)
+		old.Sent = mergeLogSpare(nil, c.Sent, c.SentBase, &s.spareSent)
 		s.chats[c.ID] = old
 		return
 	}
 	prev := *old
 	*old = *c
-	old.Sent = mergeLog(prev.Sent, c.Sent, c.SentBase)
+	old.Sent = mergeLogSpare(prev.Sent, c.Sent, c.SentBase, &s.spareSent)
 	old.P = reuse(prev.P, c.P)
 	old.GA = reuse(prev.GA, c.GA)
 	old.Exchange = reuse(prev.Exchange, c.Exchange)
@@ -340,8 +383,16 @@ func (s *MemStore) SaveProcessed(_ context.Context, c *ChatRecord, rawID uint64)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.saveLocked(c)
-	delete(s.raw, rawID)
+	s.deleteRawLocked(rawID)
 	return nil
+}
+
+// deleteRawLocked deletes raw message id, keeping its buffer.
+func (s *MemStore) deleteRawLocked(id uint64) {
+	if m, ok := s.raw[id]; ok {
+		s.spareRaw.keep(m.Data)
+		delete(s.raw, id)
+	}
 }
 
 func (s *MemStore) DeleteChat(_ context.Context, id int) error {
@@ -374,9 +425,12 @@ func (s *MemStore) SetUpdateState(_ context.Context, st UpdateState) error {
 }
 
 func (s *MemStore) PutRaw(_ context.Context, m RawMessage) error {
-	m.Data = slices.Clone(m.Data)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if old, ok := s.raw[m.ID]; ok {
+		s.spareRaw.keep(old.Data)
+	}
+	m.Data = s.spareRaw.clone(m.Data)
 	s.raw[m.ID] = m
 	s.writes++
 	s.written += len(m.Data)
@@ -386,7 +440,7 @@ func (s *MemStore) PutRaw(_ context.Context, m RawMessage) error {
 func (s *MemStore) DeleteRaw(_ context.Context, id uint64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	delete(s.raw, id)
+	s.deleteRawLocked(id)
 	s.writes++
 	return nil
 }
