@@ -224,6 +224,13 @@ func (c *Chat) saveLocked(ctx context.Context) error {
 // raw (0: none). With a ProcessedSaver the raw message goes in the same
 // write, and consumed is true; else the caller deletes it.
 func (c *Chat) saveRawLocked(ctx context.Context, raw uint64) (consumed bool, err error) {
+	if c.rec.Status == StatusDiscarded {
+		// Its record is deleted (a discard from an event handler, between
+		// the processing and this save): saving would bring it back. The
+		// caller deletes the raw message.
+		c.dirty = false
+		return false, nil
+	}
 	c.saveRec = c.rec
 	rec := &c.saveRec
 	defer func() { *rec = ChatRecord{} }()

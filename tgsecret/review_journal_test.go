@@ -354,13 +354,12 @@ func sizesOf(t *testing.T, data []byte) []int {
 }
 
 // A chat discarded by the app from its OnEvent, on a message received
-// (which the Options allow), is saved again after DeleteChat: receive
-// emits the events with the chat unlocked, then saves the chat it left
-// dirty, which discarded() has meanwhile deleted from the Store. The
-// record comes back, in StatusDiscarded, which restoreChat refuses at
-// every start, and no DeleteChat ever removes it.
+// (which the Options allow), must stay deleted: receive emits the events
+// with the chat unlocked and then saves the chat, which discarded() has
+// meanwhile deleted from the Store. Saving it brought the record back, in
+// StatusDiscarded, which restoreChat refused at every start and no
+// DeleteChat ever removed.
 func TestReviewDiscardFromEventResurrectsRecordFake(t *testing.T) {
-	t.Skip("defect: receive.go saves a chat discarded during its events (c.dirty still set); see report")
 	s := newFakeServer()
 	ctx := context.Background()
 	store := NewMemStore()
