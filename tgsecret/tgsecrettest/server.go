@@ -329,7 +329,7 @@ func SignIn(ctx context.Context, api *tg.Client, u *tg.User) error {
 type Stats struct {
 	QTS     int // the last qts assigned to u (one per encrypted message or service message delivered to u)
 	Acked   int // the highest max_qts u acknowledged with messages.receivedQueue
-	Pushed  int // updates pushed to u (after faults; a duplicate counts twice)
+	Pushed  int // updates pushed to u (after faults; a duplicate counts twice; counted from just before the send)
 	Dropped int // pushes dropped by faults
 	Sent    int // messages.sendEncrypted* calls made by u that the server accepted (a resent random_id counts once)
 }

@@ -255,6 +255,9 @@ func (p *pusher) deliver(ctx context.Context, pp *pendingPush) {
 		keys = append(keys, k)
 		sessions = append(sessions, append([]tgtest.Session(nil), k.sessions...))
 	}
+	// Counted before it is sent, so that a client that has it finds it in
+	// Stats; taken back if no session took it.
+	p.a.stats.Pushed++
 	s.mu.Unlock()
 
 	ok := false
@@ -274,12 +277,12 @@ func (p *pusher) deliver(ctx context.Context, pp *pendingPush) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !ok {
+		p.a.stats.Pushed--
 		if claimed && pp.pending.state == pendingSending {
 			pp.pending.state = pendingWaiting
 		}
 		return
 	}
-	p.a.stats.Pushed++
 	if pp.pending != nil {
 		pp.pending.state = pendingPushed
 	}
