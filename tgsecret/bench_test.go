@@ -26,7 +26,7 @@ func processCPU() int64 {
 }
 
 // BenchmarkDriver measures one message (a short text, sent by one side
-// and delivered to the other, the two sides alternating) at four depths:
+// and delivered to the other, the two sides alternating) at five depths:
 //
 //   - impl=chat: secret.Chat.SendMessage and Receive alone (the codec and
 //     the state machine), both sides in one goroutine;
@@ -35,6 +35,10 @@ func processCPU() int64 {
 //     messages.sendEncrypted request, the updateNewEncryptedMessage in
 //     Updates) and one MemStore save of the sender's record (its core
 //     state and its new sent log entries);
+//   - impl=ordered: impl=budget with the writes the receiving order
+//     requires on top (store the raw message, process it, save the
+//     receiver's record and delete the raw copy in one SaveProcessed):
+//     three writes per message, as the driver makes;
 //   - impl=driver: the whole driver, two Managers on the in-process fake
 //     server (no MTProto, no network): TL encoding of the RPCs and updates,
 //     the store writes, the outbox, events;
@@ -44,12 +48,14 @@ func processCPU() int64 {
 // cpu-ns/op is process CPU time per message; writes/op the MemStore calls
 // that changed it (both sides), wbytes/op the bytes they wrote
 // (MemStore.WrittenBytes). driver minus chat is the driver's own cost,
-// driver minus budget what it costs above the target.
-// Re-keying is off in all three (impl=chat has no DH): its cost, two
+// driver minus budget what it costs above the target, driver minus ordered
+// what it costs beyond its writes (the hand-offs between goroutines).
+// Re-keying is off in all of them (impl=chat has no DH): its cost, two
 // 2048-bit exponentiations per side every 100 messages, is secret's.
 func BenchmarkDriver(b *testing.B) {
 	b.Run("impl=chat", benchChat)
-	b.Run("impl=budget", benchBudget)
+	b.Run("impl=budget", func(b *testing.B) { benchBudget(b, false) })
+	b.Run("impl=ordered", func(b *testing.B) { benchBudget(b, true) })
 	b.Run("impl=driver", func(b *testing.B) {
 		s := newFakeServer()
 		sa, sb := NewMemStore(), NewMemStore()
@@ -116,7 +122,9 @@ func benchChat(b *testing.B) {
 	b.ReportMetric(float64(processCPU()-cpu0)/float64(b.N), "cpu-ns/op")
 }
 
-func benchBudget(b *testing.B) {
+// benchBudget runs impl=budget, or impl=ordered with the receiver's two
+// writes.
+func benchBudget(b *testing.B, ordered bool) {
 	a, c := benchPair(b)
 	store := NewMemStore()
 	peer := tg.InputEncryptedChat{ChatID: 1, AccessHash: 2}
@@ -125,6 +133,8 @@ func benchBudget(b *testing.B) {
 		sent    []SentPacket
 		logged  = map[*secret.Chat]uint32{}
 		buf     bin.Buffer
+		raw     bin.Buffer
+		chatIDs = map[*secret.Chat]int{a: 1, c: 2}
 		req     tg.MessagesSendEncryptedRequest
 		ctx     = context.Background()
 		w0, wb0 = store.Writes(), store.WrittenBytes()
@@ -142,20 +152,28 @@ func benchBudget(b *testing.B) {
 			b.Fatal(err)
 		}
 		// The sender's save: core and new log entries.
-		state, err = from.AppendCore(state[:0])
-		if err != nil {
-			b.Fatal(err)
+		save := func(c *secret.Chat, raw uint64) {
+			state, err = c.AppendCore(state[:0])
+			if err != nil {
+				b.Fatal(err)
+			}
+			base, end := c.SentRange()
+			sent = sent[:0]
+			for j := max(base, logged[c]); j < end; j++ {
+				sent = append(sent, SentPacket{Index: j, Wire: c.SentWire(j)})
+			}
+			rec := ChatRecord{ID: chatIDs[c], Status: StatusReady, State: state, Sent: sent, SentBase: base}
+			if raw == 0 {
+				err = store.SaveChat(ctx, &rec)
+			} else {
+				err = store.SaveProcessed(ctx, &rec, raw)
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			logged[c] = end
 		}
-		base, end := from.SentRange()
-		sent = sent[:0]
-		for j := max(base, logged[from]); j < end; j++ {
-			sent = append(sent, SentPacket{Index: j, Wire: from.SentWire(j)})
-		}
-		rec := ChatRecord{ID: 1, Status: StatusReady, State: state, Sent: sent, SentBase: base}
-		if err := store.SaveChat(ctx, &rec); err != nil {
-			b.Fatal(err)
-		}
-		logged[from] = end
+		save(from, 0)
 		// messages.sendEncrypted, to the server and decoded there.
 		buf.Reset()
 		if err := (&tg.MessagesSendEncryptedRequest{Peer: peer, RandomID: int64(i), Data: p[0]}).Encode(&buf); err != nil {
@@ -177,8 +195,21 @@ func benchBudget(b *testing.B) {
 			b.Fatal(err)
 		}
 		msg := got.(*tg.Updates).Updates[0].(*tg.UpdateNewEncryptedMessage).Message.(*tg.EncryptedMessage)
+		if ordered {
+			// The raw message, TL encoded, stored before it is processed.
+			raw.Reset()
+			if err := msg.Encode(&raw); err != nil {
+				b.Fatal(err)
+			}
+			if err := store.PutRaw(ctx, RawMessage{ID: uint64(i + 1), Qts: i + 1, Data: raw.Buf}); err != nil {
+				b.Fatal(err)
+			}
+		}
 		if r, err := to.Receive(msg.Bytes); err != nil || len(r.Messages) != 1 {
 			b.Fatal(err)
+		}
+		if ordered {
+			save(to, uint64(i+1))
 		}
 	}
 	b.StopTimer()
