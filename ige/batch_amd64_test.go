@@ -214,7 +214,7 @@ func TestBatchLanesAliasedBuffers(t *testing.T) {
 func TestBatchWidth(t *testing.T) {
 	for _, c := range []struct{ streams, lanes, want int }{
 		{0, 32, 0}, {1, 32, 0}, {2, 32, 8}, {8, 32, 8}, {9, 32, 16}, {16, 32, 16}, {17, 32, 24}, {24, 32, 24}, {25, 32, 32},
-		{100, 32, 32}, {1, 16, 0}, {2, 16, 4}, {4, 16, 4}, {5, 16, 8}, {9, 16, 16}, {17, 16, 16},
+		{100, 32, 32}, {1, 16, 0}, {2, 16, 4}, {4, 16, 4}, {5, 16, 6}, {6, 16, 6}, {7, 16, 8}, {9, 16, 12}, {12, 16, 12}, {13, 16, 16}, {17, 16, 16},
 		{1, 8, 0}, {2, 8, 4}, {5, 8, 8}, {9, 8, 8},
 	} {
 		if got := familyOf(c.lanes).width(c.streams); got != c.want {
@@ -223,7 +223,7 @@ func TestBatchWidth(t *testing.T) {
 	}
 	for _, c := range []struct{ lanes, from, want int }{
 		{32, 32, 24}, {32, 24, 16}, {32, 16, 8}, {32, 8, 0},
-		{16, 16, 8}, {16, 8, 4}, {16, 4, 0}, {8, 8, 4}, {8, 4, 0},
+		{16, 16, 12}, {16, 12, 8}, {16, 8, 6}, {16, 6, 4}, {16, 4, 0}, {8, 8, 4}, {8, 4, 0},
 	} {
 		if got := familyOf(c.lanes).narrower(c.from); got != c.want {
 			t.Errorf("narrower than %d with %d lanes = %d, want %d", c.from, c.lanes, got, c.want)
