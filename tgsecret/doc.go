@@ -102,9 +102,11 @@
 // 0600). A chat's file is a journal: each save appends a checksummed frame
 // and syncs once; a torn last frame (a crash) is ignored; a journal grown
 // to several times its content is compacted. Other files are written to a
-// temporary file, synced and renamed. Records hold keys: store them as
-// carefully as keys. Both are [ProcessedSaver]s; a Store of your own works
-// without it, at one more write per message.
+// temporary file, synced and renamed. A chat file that cannot be read
+// (corrupt) is reported as a [CorruptRecordError] and left as it is; the
+// Manager logs it and starts with the other chats. Records hold keys:
+// store them as carefully as keys. Both are [ProcessedSaver]s; a Store of
+// your own works without it, at one more write per message.
 //
 // # Testing
 //

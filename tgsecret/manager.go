@@ -151,7 +151,11 @@ func New(ctx context.Context, opts Options) (*Manager, error) {
 	}
 	recs, err := m.store.LoadChats(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("tgsecret: load chats: %w", err)
+		if !onlyCorruptRecords(err) {
+			return nil, fmt.Errorf("tgsecret: load chats: %w", err)
+		}
+		// One bad record must not take the account's other chats down.
+		m.log.Error("secret chat records not restored", zap.Error(err))
 	}
 	for _, rec := range recs {
 		c, err := m.restoreChat(rec)

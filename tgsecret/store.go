@@ -39,7 +39,9 @@ import (
 // after the call returns: the Manager reuses and clears them.
 type Store interface {
 	// LoadChats returns every chat saved and not deleted, each with its
-	// sent log.
+	// sent log. A record it cannot read (corrupt) does not hide the
+	// others: it returns those with a CorruptRecordError for each such
+	// record (joined by errors.Join), and leaves that record as it is.
 	LoadChats(ctx context.Context) ([]*ChatRecord, error)
 	// SaveChat replaces the fields of chat c.ID's record, appends c.Sent
 	// to its sent log and forgets the entries below c.SentBase.
@@ -59,6 +61,35 @@ type Store interface {
 	DeleteRaw(ctx context.Context, id uint64) error
 	// RawMessages returns the messages saved and not deleted, in ID order.
 	RawMessages(ctx context.Context) ([]RawMessage, error)
+}
+
+// A CorruptRecordError is a chat record a Store could not read (see
+// Store.LoadChats). The Manager logs it and starts with the account's other
+// chats; the chat it held is unknown until the record is repaired, and the
+// record stays where it is.
+type CorruptRecordError struct {
+	Name string // the record's name in the Store (FileStore: its file)
+	Err  error
+}
+
+func (e *CorruptRecordError) Error() string {
+	return "tgsecret: chat record " + e.Name + " unreadable: " + e.Err.Error()
+}
+
+func (e *CorruptRecordError) Unwrap() error { return e.Err }
+
+// onlyCorruptRecords reports that err is made of CorruptRecordErrors alone.
+func onlyCorruptRecords(err error) bool {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			if !onlyCorruptRecords(e) {
+				return false
+			}
+		}
+		return true
+	}
+	_, ok := err.(*CorruptRecordError)
+	return ok
 }
 
 // ProcessedSaver is a Store that can save a chat's record and delete the
@@ -606,9 +637,15 @@ func (s *FileStore) LoadChats(context.Context) ([]*ChatRecord, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []*ChatRecord
+	var (
+		out     []*ChatRecord
+		corrupt []error
+	)
 	for _, n := range names {
 		data, err := os.ReadFile(filepath.Join(s.dir, n))
+		if errors.Is(err, os.ErrNotExist) {
+			continue // deleted since the listing
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -620,14 +657,15 @@ func (s *FileStore) LoadChats(context.Context) ([]*ChatRecord, error) {
 			}
 		}
 		if err != nil {
-			return nil, fmt.Errorf("tgsecret: chat record %s: %w", n, err)
+			corrupt = append(corrupt, &CorruptRecordError{Name: n, Err: err})
+			continue
 		}
 		if c != nil {
 			out = append(out, c)
 		}
 	}
 	slices.SortFunc(out, func(a, b *ChatRecord) int { return a.ID - b.ID })
-	return out, nil
+	return out, errors.Join(corrupt...)
 }
 
 // decodeChatFile returns the record in a chat's file: a journal, or one

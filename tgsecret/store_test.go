@@ -1,10 +1,13 @@
 package tgsecret
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -195,4 +198,68 @@ func TestEarlyPacketsProcessedWhenReadyFake(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, 5*time.Second, "a message after it", func() bool { return len(b.rec.Texts(cb.ID())) == 1 })
+}
+
+// failLoadStore fails LoadChats with err after returning the records.
+type failLoadStore struct {
+	Store
+	err error
+}
+
+func (s failLoadStore) LoadChats(ctx context.Context) ([]*ChatRecord, error) {
+	recs, _ := s.Store.LoadChats(ctx)
+	return recs, s.err
+}
+
+// A chat file that cannot be read hides none of the others: LoadChats
+// returns them with a CorruptRecordError naming it, the file stays as it
+// was, and a Manager starts with the readable chats. Any other error of
+// LoadChats still stops New.
+func TestCorruptRecordSkipped(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "store") // made owner-only
+	s, err := NewFileStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id := 1; id <= 3; id++ {
+		if err := s.SaveChat(ctx, &ChatRecord{ID: id, PeerID: int64(10 + id), Status: StatusRequested, GA: []byte{byte(id)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bad := filepath.Join(dir, chatPrefix+"2")
+	garbage := []byte("not a journal, not JSON")
+	if err := os.WriteFile(bad, garbage, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := s.LoadChats(ctx)
+	var cre *CorruptRecordError
+	if !errors.As(err, &cre) || cre.Name != chatPrefix+"2" {
+		t.Fatalf("LoadChats error %v, want a CorruptRecordError for %s", err, chatPrefix+"2")
+	}
+	if len(recs) != 2 || recs[0].ID != 1 || recs[1].ID != 3 {
+		t.Fatalf("LoadChats returned %d records, want chats 1 and 3", len(recs))
+	}
+	if data, _ := os.ReadFile(bad); !bytes.Equal(data, garbage) {
+		t.Fatal("the unreadable record was changed")
+	}
+
+	m, _ := newTestManager(t, s, Options{}, time.Hour)
+	if ids := chatIDs(m); !slices.Equal(ids, []int{1, 3}) {
+		t.Fatalf("Manager started with chats %v, want [1 3]", ids)
+	}
+
+	fs := failLoadStore{Store: s, err: errors.Join(cre, errCrashed)}
+	if _, err := New(ctx, Options{Store: fs}); !errors.Is(err, errCrashed) {
+		t.Fatalf("New with a store that failed to load: %v", err)
+	}
+}
+
+func chatIDs(m *Manager) []int {
+	var ids []int
+	for _, c := range m.Chats() {
+		ids = append(ids, c.ID())
+	}
+	slices.Sort(ids)
+	return ids
 }
