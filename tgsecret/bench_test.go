@@ -53,9 +53,9 @@ func processCPU() int64 {
 // Re-keying is off in all of them (impl=chat has no DH): its cost, two
 // 2048-bit exponentiations per side every 100 messages, is secret's.
 func BenchmarkDriver(b *testing.B) {
-	b.Run("impl=chat", benchChat)
-	b.Run("impl=budget", func(b *testing.B) { benchBudget(b, false) })
-	b.Run("impl=ordered", func(b *testing.B) { benchBudget(b, true) })
+	b.Run("impl=chat", func(b *testing.B) { benchInline(b, depthChat) })
+	b.Run("impl=budget", func(b *testing.B) { benchInline(b, depthBudget) })
+	b.Run("impl=ordered", func(b *testing.B) { benchInline(b, depthOrdered) })
 	b.Run("impl=driver", func(b *testing.B) {
 		s := newFakeServer()
 		sa, sb := NewMemStore(), NewMemStore()
@@ -100,31 +100,19 @@ func benchPair(b *testing.B) (a, c *secret.Chat) {
 	return a, c
 }
 
-func benchChat(b *testing.B) {
-	a, c := benchPair(b)
-	b.ReportAllocs()
-	cpu0 := processCPU()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		from, to := a, c
-		if i%2 == 1 {
-			from, to = c, a
-		}
-		p, err := from.SendMessage(&e2e.DecryptedMessage{RandomID: int64(i), Message: "a short message"})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if r, err := to.Receive(p[0]); err != nil || len(r.Messages) != 1 {
-			b.Fatal(err)
-		}
-	}
-	b.StopTimer()
-	b.ReportMetric(float64(processCPU()-cpu0)/float64(b.N), "cpu-ns/op")
-}
+// inlineDepth is how much of the driver's work an in-goroutine benchmark
+// adds to secret.Chat.
+type inlineDepth int
 
-// benchBudget runs impl=budget, or impl=ordered with the receiver's two
-// writes.
-func benchBudget(b *testing.B, ordered bool) {
+const (
+	depthChat    inlineDepth = iota // secret.Chat alone
+	depthBudget                     // + the TL encoding of the wire and the sender's save
+	depthOrdered                    // + the receiver's PutRaw and SaveProcessed
+)
+
+// benchInline runs impl=chat, impl=budget or impl=ordered: both sides in
+// one goroutine, messages alternating.
+func benchInline(b *testing.B, depth inlineDepth) {
 	a, c := benchPair(b)
 	store := NewMemStore()
 	peer := tg.InputEncryptedChat{ChatID: 1, AccessHash: 2}
@@ -139,6 +127,30 @@ func benchBudget(b *testing.B, ordered bool) {
 		ctx     = context.Background()
 		w0, wb0 = store.Writes(), store.WrittenBytes()
 	)
+	// save writes c's record as the driver does: its core and the new
+	// entries of its sent log, with the raw message it processed (0: none).
+	save := func(c *secret.Chat, rawID uint64) {
+		var err error
+		state, err = c.AppendCore(state[:0])
+		if err != nil {
+			b.Fatal(err)
+		}
+		base, end := c.SentRange()
+		sent = sent[:0]
+		for j := max(base, logged[c]); j < end; j++ {
+			sent = append(sent, SentPacket{Index: j, Wire: c.SentWire(j)})
+		}
+		rec := ChatRecord{ID: chatIDs[c], Status: StatusReady, State: state, Sent: sent, SentBase: base}
+		if rawID == 0 {
+			err = store.SaveChat(ctx, &rec)
+		} else {
+			err = store.SaveProcessed(ctx, &rec, rawID)
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		logged[c] = end
+	}
 	b.ReportAllocs()
 	cpu0 := processCPU()
 	b.ResetTimer()
@@ -151,72 +163,56 @@ func benchBudget(b *testing.B, ordered bool) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		// The sender's save: core and new log entries.
-		save := func(c *secret.Chat, raw uint64) {
-			state, err = c.AppendCore(state[:0])
+		wire := p[0]
+		if depth >= depthBudget {
+			save(from, 0)
+			// messages.sendEncrypted, to the server and decoded there.
+			buf.Reset()
+			if err := (&tg.MessagesSendEncryptedRequest{Peer: peer, RandomID: int64(i), Data: wire}).Encode(&buf); err != nil {
+				b.Fatal(err)
+			}
+			if err := req.Decode(&buf); err != nil {
+				b.Fatal(err)
+			}
+			// updateNewEncryptedMessage, from the server and decoded here.
+			buf.Reset()
+			up := &tg.Updates{Updates: []tg.UpdateClass{&tg.UpdateNewEncryptedMessage{Qts: i + 1,
+				Message: &tg.EncryptedMessage{RandomID: req.RandomID, ChatID: req.Peer.ChatID, Date: 1, Bytes: req.Data, File: &tg.EncryptedFileEmpty{}}}},
+				Users: []tg.UserClass{}, Chats: []tg.ChatClass{}, Date: 1}
+			if err := up.Encode(&buf); err != nil {
+				b.Fatal(err)
+			}
+			got, err := tg.DecodeUpdates(&buf)
 			if err != nil {
 				b.Fatal(err)
 			}
-			base, end := c.SentRange()
-			sent = sent[:0]
-			for j := max(base, logged[c]); j < end; j++ {
-				sent = append(sent, SentPacket{Index: j, Wire: c.SentWire(j)})
+			msg := got.(*tg.Updates).Updates[0].(*tg.UpdateNewEncryptedMessage).Message.(*tg.EncryptedMessage)
+			if depth >= depthOrdered {
+				// The raw message, TL encoded, stored before it is processed.
+				raw.Reset()
+				if err := msg.Encode(&raw); err != nil {
+					b.Fatal(err)
+				}
+				if err := store.PutRaw(ctx, RawMessage{ID: uint64(i + 1), Qts: i + 1, Data: raw.Buf}); err != nil {
+					b.Fatal(err)
+				}
 			}
-			rec := ChatRecord{ID: chatIDs[c], Status: StatusReady, State: state, Sent: sent, SentBase: base}
-			if raw == 0 {
-				err = store.SaveChat(ctx, &rec)
-			} else {
-				err = store.SaveProcessed(ctx, &rec, raw)
-			}
-			if err != nil {
-				b.Fatal(err)
-			}
-			logged[c] = end
+			wire = msg.Bytes
 		}
-		save(from, 0)
-		// messages.sendEncrypted, to the server and decoded there.
-		buf.Reset()
-		if err := (&tg.MessagesSendEncryptedRequest{Peer: peer, RandomID: int64(i), Data: p[0]}).Encode(&buf); err != nil {
+		if r, err := to.Receive(wire); err != nil || len(r.Messages) != 1 {
 			b.Fatal(err)
 		}
-		if err := req.Decode(&buf); err != nil {
-			b.Fatal(err)
-		}
-		// updateNewEncryptedMessage, from the server and decoded here.
-		buf.Reset()
-		up := &tg.Updates{Updates: []tg.UpdateClass{&tg.UpdateNewEncryptedMessage{Qts: i + 1,
-			Message: &tg.EncryptedMessage{RandomID: req.RandomID, ChatID: req.Peer.ChatID, Date: 1, Bytes: req.Data, File: &tg.EncryptedFileEmpty{}}}},
-			Users: []tg.UserClass{}, Chats: []tg.ChatClass{}, Date: 1}
-		if err := up.Encode(&buf); err != nil {
-			b.Fatal(err)
-		}
-		got, err := tg.DecodeUpdates(&buf)
-		if err != nil {
-			b.Fatal(err)
-		}
-		msg := got.(*tg.Updates).Updates[0].(*tg.UpdateNewEncryptedMessage).Message.(*tg.EncryptedMessage)
-		if ordered {
-			// The raw message, TL encoded, stored before it is processed.
-			raw.Reset()
-			if err := msg.Encode(&raw); err != nil {
-				b.Fatal(err)
-			}
-			if err := store.PutRaw(ctx, RawMessage{ID: uint64(i + 1), Qts: i + 1, Data: raw.Buf}); err != nil {
-				b.Fatal(err)
-			}
-		}
-		if r, err := to.Receive(msg.Bytes); err != nil || len(r.Messages) != 1 {
-			b.Fatal(err)
-		}
-		if ordered {
+		if depth >= depthOrdered {
 			save(to, uint64(i+1))
 		}
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(processCPU()-cpu0)/float64(b.N), "cpu-ns/op")
-	b.ReportMetric(float64(store.Writes()-w0)/float64(b.N), "writes/op")
-	b.ReportMetric(float64(store.WrittenBytes()-wb0)/float64(b.N), "wbytes/op")
-	b.ReportMetric(float64(len(state)), "state-bytes")
+	if depth >= depthBudget {
+		b.ReportMetric(float64(store.Writes()-w0)/float64(b.N), "writes/op")
+		b.ReportMetric(float64(store.WrittenBytes()-wb0)/float64(b.N), "wbytes/op")
+		b.ReportMetric(float64(len(state)), "state-bytes")
+	}
 }
 
 func clonePackets(p [][]byte) [][]byte {
