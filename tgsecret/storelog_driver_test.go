@@ -106,17 +106,25 @@ func wholeLog(s Store, c *Chat) string {
 	return ""
 }
 
-// With the peer silent, every message sent is kept for its Resend: the
-// bytes each save writes stay those of the core and one message, however
-// many are kept.
-func TestOneWayBurstBoundedSavesFake(t *testing.T) {
+// silentPeerChat opens a chat from user 1 (its Store measured) to user 2,
+// then stops user 2: a peer that acknowledges nothing.
+func silentPeerChat(t *testing.T) (*sizeStore, *Chat) {
+	t.Helper()
 	s := newFakeServer()
-	ctx := context.Background()
 	sa := &sizeStore{MemStore: NewMemStore()}
 	a := startFake(t, s, 1, sa, Options{TickInterval: time.Hour})
 	b := startFake(t, s, 2, NewMemStore(), Options{})
 	ca, _ := openFake(t, a, b)
-	b.stop() // silent: it acknowledges nothing
+	b.stop()
+	return sa, ca
+}
+
+// With the peer silent, every message sent is kept for its Resend: the
+// bytes each save writes stay those of the core and one message, however
+// many are kept.
+func TestOneWayBurstBoundedSavesFake(t *testing.T) {
+	ctx := context.Background()
+	sa, ca := silentPeerChat(t)
 	const n = 600
 	sa.mu.Lock()
 	first := len(sa.sizes)
@@ -163,13 +171,8 @@ func meanInt(v []int) float64 {
 // Saves that fail leave their sent messages to the next save: the log
 // misses none.
 func TestFailedSaveKeepsLogFake(t *testing.T) {
-	s := newFakeServer()
 	ctx := context.Background()
-	sa := &sizeStore{MemStore: NewMemStore()}
-	a := startFake(t, s, 1, sa, Options{TickInterval: time.Hour})
-	b := startFake(t, s, 2, NewMemStore(), Options{})
-	ca, _ := openFake(t, a, b)
-	b.stop()
+	sa, ca := silentPeerChat(t)
 	for i := range 9 {
 		sa.fail.Store(i >= 3 && i < 6)
 		_, err := ca.SendText(ctx, fmt.Sprint("a", i))
